@@ -1,0 +1,57 @@
+"""aistruct: market-structure metrics for company tables, as a library and a CLI.
+
+The library never imports Typer or Rich. Heavy modules load on first use, so
+``import aistruct`` is cheap::
+
+    from aistruct import concentration_report, hhi, gini
+    report = concentration_report("datasets/ai_app_mau_cn_2025-03.csv", entity="app")
+    report.to_dict()  # the same document ``aistruct concentration --format json`` prints
+"""
+
+from aistruct._version import __version__
+
+_EXPORTS = {
+    # metrics
+    "hhi": "aistruct.metrics",
+    "herfindahl": "aistruct.metrics",
+    "hhi_normalized": "aistruct.metrics",
+    "equivalent_firms": "aistruct.metrics",
+    "concentration_ratio": "aistruct.metrics",
+    "concentration_ratios": "aistruct.metrics",
+    "gini": "aistruct.metrics",
+    "gini_corrected": "aistruct.metrics",
+    "theil": "aistruct.metrics",
+    "entropy": "aistruct.metrics",
+    "entropy_normalized": "aistruct.metrics",
+    "atkinson": "aistruct.metrics",
+    "palma": "aistruct.metrics",
+    "rosenbluth": "aistruct.metrics",
+    "shares": "aistruct.metrics",
+    "band": "aistruct.metrics",
+    # analyses
+    "concentration_report": "aistruct.concentration",
+    "market_metrics": "aistruct.concentration",
+    "ConcentrationReport": "aistruct.concentration",
+    # reading
+    "ReadOptions": "aistruct.reader",
+    "load_table": "aistruct.reader",
+    "MarketSpec": "aistruct.prepare",
+    "prepare_markets": "aistruct.prepare",
+    # errors
+    "AistructError": "aistruct.errors",
+    "InputError": "aistruct.errors",
+    "UsageError": "aistruct.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aistruct' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,111 @@
+"""The ``aistruct`` command line: options in, core calls, rendering out.
+
+Nothing here computes; see :mod:`aistruct.concentration` and friends. Heavy
+libraries (numpy, pandas, pyarrow) are imported by the core modules, which the
+commands import inside their bodies, so ``aistruct --help`` stays light.
+"""
+
+import os
+import sys
+from typing import Optional
+
+import typer
+
+from aistruct._version import __version__
+from aistruct.errors import EXIT_UNUSABLE, AistructError
+
+app = typer.Typer(
+    name="aistruct",
+    help="Market-structure calculator for company tables: concentration, tiers, trends, mergers, validation.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aistruct {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Market-structure calculator for company tables."""
+
+
+def _register() -> None:
+    # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
+    from aistruct.cli import concentration, datasets  # noqa: F401
+
+
+_register()
+
+
+def _error(message: str) -> None:
+    from aistruct.sanitize import terminal_text
+
+    sys.stderr.write(f"aistruct: error: {terminal_text(message)}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Optional[list] = None) -> None:
+    """Console-script entry point: exit 0 ok, 1 a check failed, 2 unusable input or usage."""
+    try:  # Typer >= 0.26 vendors click as typer._click; older Typer uses click itself
+        from typer._click import exceptions as click_exceptions
+    except ImportError:  # pragma: no cover - depends on the installed Typer
+        from click import exceptions as click_exceptions
+    exits = tuple({typer.Exit, getattr(click_exceptions, "Exit", typer.Exit)})
+    aborts = tuple({typer.Abort, getattr(click_exceptions, "Abort", typer.Abort)})
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args or os.environ.get("AISTRUCT_DEBUG") == "1"
+    try:
+        code = app(args=args, prog_name="aistruct", standalone_mode=False)
+    except exits as exc:
+        code = exc.exit_code
+    except aborts:
+        _error("interrupted")
+        code = 130
+    except click_exceptions.ClickException as exc:  # usage errors: one line, exit 2
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _error(f"{exc.format_message()}{where}")
+        code = EXIT_UNUSABLE
+    except AistructError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _error(str(exc))
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        code = 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            os._exit(0)
+    except MemoryError:
+        _error("out of memory while processing the input")
+        code = EXIT_UNUSABLE
+    except Exception as exc:  # a bug: still one line, never a traceback unless asked
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _error(f"internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)")
+        code = EXIT_UNUSABLE
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,145 @@
+"""``aistruct concentration``: options, one core call, rendering."""
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from aistruct.cli import app
+from aistruct.cli.options import MARKET, OUTPUT, READ, parse_int_list, shared
+from aistruct.cli.render import (
+    band_text,
+    cell,
+    emit,
+    flatten,
+    fmt_amount,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+)
+
+SCALARS = ("n", "total", "hhi", "hhi_normalized", "equivalent_firms", "cr", "gini", "gini_corrected", "theil",
+           "entropy", "entropy_normalized", "atkinson", "palma", "band", "status")
+
+
+def result_rows(doc: dict):
+    """CSV/Markdown view: one row per group, --by columns first, nested metrics flattened."""
+    by = doc["input"]["by"]
+    columns = list(by)
+    rows = []
+    for r in doc["results"]:
+        flat: dict = {}
+        for key in SCALARS:
+            flatten(key, r.get(key), flat)
+        if not rows:
+            columns += list(flat)
+        rows.append([r["group"].get(b) for b in by] + [flat.get(c) for c in columns[len(by):]])
+    return columns, rows
+
+
+def _group_title(group: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in group.items())
+
+
+def _metric_table(r: dict, title: str) -> Table:
+    t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
+    t.add_column("Metric")
+    t.add_column("Value", justify="right")
+    t.add_column("Reading")
+    t.add_row("Companies", fmt_number(r["n"]), "")
+    t.add_row("Total", fmt_amount(r["total"]), "")
+    if r["status"] != "ok":
+        t.add_row("Status", Text(r["status"], style="yellow"), "metrics undefined")
+        return t
+    t.add_row("HHI", fmt_number(r["hhi"]), band_text(r["band"]))
+    t.add_row("HHI normalised", fmt_ratio(r["hhi_normalized"]), "0 = equal shares, 1 = monopoly")
+    t.add_row("Equivalent firms", fmt_number(r["equivalent_firms"], 1), "equal-sized firms with this HHI")
+    for k, v in r["cr"].items():
+        t.add_row(f"CR{k}", fmt_pct(v), f"share of the top {k}")
+    t.add_row("Gini", fmt_ratio(r["gini"]), f"corrected {fmt_ratio(r['gini_corrected'])}")
+    t.add_row("Theil", fmt_ratio(r["theil"]), "")
+    t.add_row("Entropy", fmt_ratio(r["entropy"]), f"normalised {fmt_ratio(r['entropy_normalized'])}")
+    for e, v in r["atkinson"].items():
+        t.add_row(f"Atkinson ε={e}", fmt_ratio(v), "")
+    t.add_row("Palma", fmt_ratio(r["palma"], 2), "top 10% / bottom 40%")
+    return t
+
+
+def _top_table(r: dict) -> Table:
+    t = Table(title="Largest companies", title_justify="left", header_style="bold")
+    t.add_column("#", justify="right")
+    t.add_column("Company")
+    t.add_column("Value", justify="right")
+    t.add_column("Share", justify="right")
+    for i, c in enumerate(r["top"], start=1):
+        t.add_row(str(i), cell(c["entity"]), fmt_amount(c["value"]), fmt_pct(c["share"]))
+    return t
+
+
+def _groups_table(doc: dict) -> Table:
+    by = doc["input"]["by"]
+    ks = list(doc["results"][0]["cr"] or {}) if doc["results"] and doc["results"][0]["cr"] else []
+    ks = [k for k in ks if k in ("1", "4")] or ks[:2]
+    t = Table(title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"), title_justify="left",
+              header_style="bold")
+    for b in by:
+        t.add_column(cell(b))
+    t.add_column("n", justify="right")
+    t.add_column("Total", justify="right")
+    t.add_column("HHI", justify="right")
+    t.add_column("Band")
+    for k in ks:
+        t.add_column(f"CR{k}", justify="right")
+    t.add_column("Gini", justify="right")
+    t.add_column("Largest")
+    for r in doc["results"]:
+        largest = r["top"][0]["entity"] if r["top"] else "–"
+        cr = r["cr"] or {}
+        t.add_row(
+            *[cell(r["group"][b]) for b in by],
+            fmt_number(r["n"]),
+            fmt_amount(r["total"]),
+            fmt_number(r["hhi"]),
+            band_text(r["band"]) if r["status"] == "ok" else Text(r["status"], style="yellow"),
+            *[fmt_pct(cr.get(k)) for k in ks],
+            fmt_ratio(r["gini"]),
+            cell(largest),
+        )
+    return t
+
+
+def result_table(doc: dict) -> list:
+    inp = doc["input"]
+    if len(doc["results"]) == 1:
+        r = doc["results"][0]
+        title = f"Concentration of {inp['value']} across {inp['entity']}"
+        if r["group"]:
+            title += f" ({_group_title(r['group'])})"
+        out = [_metric_table(r, title)]
+        if r["top"]:
+            out.append(_top_table(r))
+        return out
+    return [_groups_table(doc)]
+
+
+@app.command("concentration")
+@shared(READ, MARKET, OUTPUT)
+def concentration_command(
+    file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
+    top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
+    show: Annotated[int, typer.Option("--show", help="How many of the largest companies to list.", min=0)] = 10,
+    guidelines: Annotated[
+        str, typer.Option("--guidelines", help="Bands of the HHI reading: us-2023, us-2010 or eu.")
+    ] = "us-2023",
+    read=None,
+    spec=None,
+    out=None,
+) -> None:
+    """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
+    from aistruct.concentration import concentration_report
+
+    report = concentration_report(
+        file, spec=spec, read=read, top=parse_int_list(top, "--top"), show=show, guidelines=guidelines
+    )
+    emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])

@@ -1,0 +1,127 @@
+"""``aistruct datasets``: list and describe the bundled tables."""
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from aistruct.cli import app
+from aistruct.cli.options import OUTPUT, shared
+from aistruct.cli.render import cell, emit
+
+datasets_app = typer.Typer(
+    help="The bundled real datasets (read any of them as dataset:NAME).",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    no_args_is_help=False,
+)
+app.add_typer(datasets_app, name="datasets")
+
+
+def _licence(res: dict) -> str:
+    return ", ".join(lic.get("name") or lic.get("title") or "" for lic in res.get("licenses", [])) or "–"
+
+
+def list_doc() -> dict:
+    from aistruct import datasets
+
+    items = []
+    for res in datasets.resources():
+        items.append({
+            "name": res["name"],
+            "title": res.get("title", ""),
+            "rows": datasets.row_count(res),
+            "licence": _licence(res),
+            "path": res["path"],
+        })
+    return {"schema_version": 1, "command": "datasets", "datasets": items, "warnings": []}
+
+
+def _list_table(doc: dict) -> list:
+    t = Table(title="Bundled datasets (read with dataset:NAME)", title_justify="left", header_style="bold")
+    t.add_column("Name")
+    t.add_column("Title")
+    t.add_column("Rows", justify="right")
+    t.add_column("Licence")
+    for d in doc["datasets"]:
+        t.add_row(cell(d["name"]), cell(d["title"]), f"{d['rows']:,}", cell(d["licence"]))
+    return [t]
+
+
+def _list_rows(doc: dict):
+    cols = ["name", "title", "rows", "licence", "path"]
+    return cols, [[d[c] for c in cols] for d in doc["datasets"]]
+
+
+@datasets_app.callback()
+@shared(OUTPUT)
+def datasets_list(ctx: typer.Context, out=None) -> None:
+    """List the bundled tables: name, title, rows, licence."""
+    if ctx.invoked_subcommand is not None:
+        return
+    emit(list_doc(), out.format, out.output, table=_list_table, rows=_list_rows)
+
+
+def show_doc(name: str) -> dict:
+    from aistruct import datasets
+
+    res = datasets.find(name)
+    fields = (res.get("schema") or {}).get("fields", [])
+    return {
+        "schema_version": 1,
+        "command": "datasets show",
+        "dataset": {
+            "name": res["name"],
+            "title": res.get("title", ""),
+            "description": res.get("description", ""),
+            "path": res["path"],
+            "rows": datasets.row_count(res),
+            "credit": datasets.credit_of(res),
+            "sources": res.get("sources", []),
+            "licenses": res.get("licenses", []),
+            "fields": [
+                {"name": f.get("name"), "type": f.get("type"), "description": f.get("description", "")}
+                for f in fields
+            ],
+        },
+        "warnings": [],
+    }
+
+
+def _show_table(doc: dict) -> list:
+    d = doc["dataset"]
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("Name", cell(d["name"]))
+    head.add_row("Title", cell(d["title"]))
+    head.add_row("Description", cell(d["description"]))
+    head.add_row("Rows", f"{d['rows']:,}")
+    head.add_row("Credit", cell(d["credit"] or "–"))
+    for s in d["sources"]:
+        head.add_row("Source", cell(f"{s.get('title', '')} {s.get('path', '')}".strip()))
+    for lic in d["licenses"]:
+        head.add_row("Licence", cell(lic.get("title") or lic.get("name") or ""))
+    fields = Table(title="Fields", title_justify="left", header_style="bold")
+    fields.add_column("Field")
+    fields.add_column("Type")
+    fields.add_column("Description")
+    for f in d["fields"]:
+        fields.add_row(cell(f["name"]), cell(f["type"] or ""), cell(f["description"]))
+    return [head, Text(""), fields]
+
+
+def _show_rows(doc: dict):
+    cols = ["name", "type", "description"]
+    return cols, [[f[c] for c in cols] for f in doc["dataset"]["fields"]]
+
+
+@datasets_app.command("show")
+@shared(OUTPUT)
+def datasets_show(
+    name: Annotated[str, typer.Argument(help="Dataset name, as listed by 'aistruct datasets'.")],
+    out=None,
+) -> None:
+    """Describe one bundled table: description, source, licence and fields."""
+    emit(show_doc(name), out.format, out.output, table=_show_table, rows=_show_rows)

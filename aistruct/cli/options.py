@@ -1,0 +1,194 @@
+"""Options shared by commands, declared once (in the manner of sqlite-utils' decorators).
+
+``@shared(READ, MARKET, OUTPUT)`` appends the groups' options to a command's
+signature and hands the command ready-built objects instead: ``read``
+(:class:`aistruct.reader.ReadOptions`), ``spec``
+(:class:`aistruct.prepare.MarketSpec`) and ``out`` (:class:`OutputOptions`).
+So ``--entity`` or ``--format`` mean the same in every command, by construction.
+"""
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable, List, Optional
+
+import typer
+
+from aistruct.reader import DEFAULT_MAX_BYTES
+
+READ_PANEL = "Reading"
+MARKET_PANEL = "Columns and rows"
+OUTPUT_PANEL = "Output"
+
+
+@dataclass
+class OutputOptions:
+    format: str
+    output: Optional[str]
+    debug: bool = False
+
+
+@dataclass
+class Group:
+    target: str  # keyword the command receives
+    params: list  # inspect.Parameter objects (keyword-only)
+    build: Callable[[dict], Any]
+
+
+def _opt(name: str, annotation, default, *flags: str, help: str, panel: str, **kw) -> inspect.Parameter:
+    option = typer.Option(*flags, help=help, rich_help_panel=panel, **kw)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option]
+    )
+
+
+def _read(kw: dict):
+    from aistruct.reader import ReadOptions
+
+    return ReadOptions(
+        input_format=kw["input_format"],
+        encoding=kw["encoding"],
+        sheet=kw["sheet"],
+        decompress=kw["decompress"],
+        max_bytes=kw["max_bytes"],
+    )
+
+
+READ = Group(
+    "read",
+    [
+        _opt("input_format", Optional[str], None, "--input-format",
+             help="csv, tsv, json, jsonl, parquet or xlsx (default: from the extension; csv for -).",
+             panel=READ_PANEL),
+        _opt("encoding", Optional[str], None, "--encoding",
+             help="Text encoding, e.g. gb18030, gbk, big5, shift_jis, latin-1, utf-16 (default: UTF-8, BOM allowed).",
+             panel=READ_PANEL),
+        _opt("sheet", Optional[str], None, "--sheet", help="Worksheet of an .xlsx file (default: the first).",
+             panel=READ_PANEL),
+        _opt("decompress", bool, False, "--decompress",
+             help="Read .gz, .bz2, .xz and .zip input (refused without it).", panel=READ_PANEL),
+        _opt("max_bytes", int, DEFAULT_MAX_BYTES, "--max-bytes",
+             help="Most bytes read from standard input or after decompression.", panel=READ_PANEL, min=1),
+    ],
+    _read,
+)
+
+
+def _market(kw: dict):
+    from aistruct.prepare import MarketSpec
+
+    return MarketSpec(
+        entity=kw["entity"],
+        value=kw["value"],
+        by=tuple(kw["by"] or ()),
+        freq=kw["freq"],
+        where=tuple(kw["where"] or ()),
+        agg=kw["agg"],
+        decimal=kw["decimal"],
+        on_bad_value=kw["on_bad_value"],
+        wide=kw["wide"],
+        id=kw["id"],
+        exclude=tuple(kw["exclude"] or ()),
+        split_entities=kw["split_entities"],
+        split_mode=kw["split_mode"],
+    )
+
+
+MARKET = Group(
+    "spec",
+    [
+        _opt("entity", Optional[str], None, "--entity", "-e",
+             help="Company column (default: the first text column).", panel=MARKET_PANEL),
+        _opt("value", Optional[str], None, "--value", "-v",
+             help="Value column: funding, users, revenue ... (default: the only numeric column).",
+             panel=MARKET_PANEL),
+        _opt("by", Optional[List[str]], None, "--by", "-b",
+             help="Group column; one result per group (repeatable).", panel=MARKET_PANEL),
+        _opt("freq", Optional[str], None, "--freq",
+             help="Group a date --by column by year, quarter or month (labels 2024, 2024Q1, 2024-03).",
+             panel=MARKET_PANEL),
+        _opt("where", Optional[List[str]], None, "--where", "-w",
+             help="Keep rows where \"COL OP VALUE\" holds; OP: = != < <= > >= ~ in (repeatable).",
+             panel=MARKET_PANEL),
+        _opt("agg", str, "sum", "--agg", help="Combine rows of one company: sum, mean, max, min, count.",
+             panel=MARKET_PANEL),
+        _opt("decimal", str, ".", "--decimal", help="Decimal mark of the numbers: . or , (European).",
+             panel=MARKET_PANEL),
+        _opt("on_bad_value", str, "error", "--on-bad-value",
+             help="A value cell that is not a number: error (exit 2) or drop (with a warning).",
+             panel=MARKET_PANEL),
+        _opt("wide", bool, False, "--wide",
+             help="Wide table: one row per group, one column per company.", panel=MARKET_PANEL),
+        _opt("id", Optional[str], None, "--id", help="With --wide: the group column (default: the first).",
+             panel=MARKET_PANEL),
+        _opt("exclude", Optional[List[str]], None, "--exclude",
+             help="Leave out this company, e.g. Other (repeatable).", panel=MARKET_PANEL),
+        _opt("split_entities", Optional[str], None, "--split-entities",
+             help="Separator of several companies in one cell, e.g. ','.", panel=MARKET_PANEL),
+        _opt("split_mode", str, "first", "--split-mode",
+             help="With --split-entities: credit the first company, divide equally, or credit each in full.",
+             panel=MARKET_PANEL),
+    ],
+    _market,
+)
+
+
+def _out(kw: dict) -> OutputOptions:
+    return OutputOptions(format=kw["format"], output=kw["output"], debug=kw["debug"])
+
+
+def output_group(formats: tuple = ("table", "json", "csv", "markdown")) -> Group:
+    """--format/--output/--debug; ``formats`` lists what this command can write."""
+    return Group(
+        "out",
+        [
+            _opt("format", str, "table", "--format", "-f",
+                 help=f"Output format: {', '.join(formats)}.", panel=OUTPUT_PANEL),
+            _opt("output", Optional[str], None, "--output", "-o",
+                 help="Write to this file instead of standard output (atomically).", panel=OUTPUT_PANEL),
+            _opt("debug", bool, False, "--debug", help="Show the Python traceback of an error.",
+                 panel=OUTPUT_PANEL),
+        ],
+        _out,
+    )
+
+
+OUTPUT = output_group()
+
+
+def shared(*groups: Group):
+    """Add the groups' options to a Typer command; it receives one object per group."""
+
+    def decorate(func):
+        sig = inspect.signature(func)
+        own = [p for p in sig.parameters.values() if p.name not in {g.target for g in groups}]
+        extra = [p for g in groups for p in g.params]
+        params = [p for p in own if p.kind != inspect.Parameter.KEYWORD_ONLY]
+        params += [p for p in own if p.kind == inspect.Parameter.KEYWORD_ONLY] + extra
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+
+        @functools.wraps(func)
+        def wrapper(**kwargs):
+            for g in groups:
+                kwargs[g.target] = g.build({p.name: kwargs.pop(p.name) for p in g.params})
+            return func(**kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        del wrapper.__wrapped__  # Typer must see the new signature, not the original
+        return wrapper
+
+    return decorate
+
+
+def parse_int_list(text: str, option: str) -> list:
+    """``1,4,8,10`` -> [1, 4, 8, 10]; anything else is a usage error."""
+    from aistruct.errors import UsageError
+
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) < 1:
+            raise UsageError(f"{option}: expected whole numbers of at least 1 separated by commas, got {text!r}")
+        out.append(int(part))
+    return out

@@ -1,0 +1,231 @@
+"""The one rendering layer: table (Rich), json, csv, markdown (and command extras).
+
+Each command hands :func:`emit` its JSON document plus two views of it: a
+function building Rich renderables for people, and a function giving flat rows
+for CSV and Markdown. Everything untrusted is sanitised here, once:
+``rich.text.Text`` (never markup) and :func:`aistruct.sanitize.terminal_text`
+for the terminal, formula defusing for CSV, strict JSON.
+"""
+
+import csv
+import io
+import math
+import os
+import sys
+import tempfile
+from typing import Any, Callable, Iterable, Optional
+
+from rich.console import Console
+from rich.text import Text
+
+from aistruct.errors import UsageError
+from aistruct.sanitize import dumps_json, spreadsheet_text, terminal_text
+
+BAND_STYLE = {
+    "unconcentrated": "green",
+    "moderately concentrated": "yellow",
+    "highly concentrated": "bold red",
+}
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, sanitised."""
+    stderr_console().print(Text("aistruct: warning: " + terminal_text(message), style="yellow"), soft_wrap=True)
+
+
+def note(message: str) -> None:
+    stderr_console().print(Text(terminal_text(message), style="dim"), soft_wrap=True)
+
+
+def cell(value: Any, style: str = "") -> Text:
+    """Untrusted text as a Rich cell: escapes shown, markup never parsed."""
+    return Text(terminal_text("" if value is None else value), style=style)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def fmt_number(x: Optional[float], digits: int = 0) -> str:
+    """People's numbers: 3,886 or 1.25e+20 for the huge; '–' for null."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    if abs(x) >= 1e15 or (0 < abs(x) < 10 ** -max(digits, 1) / 2):
+        return f"{x:.3g}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_amount(x: Optional[float]) -> str:
+    """Totals and company values: whole numbers with separators, small ones with decimals."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if x != 0 and abs(x) < 100:
+        return f"{x:,.4g}"
+    return fmt_number(x, 0)
+
+
+def fmt_pct(x: Optional[float], digits: int = 1) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{100 * x:.{digits}f}%"
+
+
+def fmt_ratio(x: Optional[float], digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def band_text(band: Optional[str]) -> Text:
+    return Text(band or "–", style=BAND_STYLE.get(band or "", ""))
+
+
+# ---------------------------------------------------------------- flat rows
+
+
+def flatten(prefix: str, value: Any, into: dict) -> None:
+    """Nested objects become ``prefix_key`` columns: cr_4, atkinson_0.5 ..."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            flatten(f"{prefix}_{k}" if prefix else str(k), v, into)
+    else:
+        into[prefix] = value
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    return spreadsheet_text(v)
+
+
+def to_csv(columns: list, rows: Iterable[list]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([spreadsheet_text(c) for c in columns])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue()
+
+
+def _md_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    text = terminal_text(v).replace("\\", "\\\\").replace("|", "\\|")
+    return text
+
+
+def to_markdown(columns: list, rows: Iterable[list]) -> str:
+    lines = ["| " + " | ".join(_md_value(c) for c in columns) + " |"]
+    lines.append("|" + "|".join(" --- " for _ in columns) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(_md_value(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- output
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write through a temporary file in the same folder and rename: old or new, never half."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".aistruct-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
+        raise
+
+
+def check_output_path(output: Optional[str], inputs: Iterable[str]) -> None:
+    """``--output`` may never name an input file."""
+    if not output:
+        return
+    if output == "-":
+        return
+    for src in inputs:
+        if src and src != "-" and os.path.exists(src) and os.path.exists(output) and _same_file(src, output):
+            raise UsageError(f"--output {output}: refusing to overwrite the input file")
+    if os.path.isdir(output):
+        raise UsageError(f"--output {output}: is a directory")
+
+
+def render_table(renderables: list, width: Optional[int] = None) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
+    for r in renderables:
+        console.print(r)
+    return buf.getvalue()
+
+
+def emit(
+    doc: dict,
+    fmt: str,
+    output: Optional[str],
+    *,
+    table: Callable[[dict], list],
+    rows: Optional[Callable[[dict], tuple]] = None,
+    extra: Optional[dict] = None,
+    inputs: Iterable[str] = (),
+    formats: tuple = ("table", "json", "csv", "markdown"),
+) -> None:
+    """Write ``doc`` in ``fmt`` to ``output`` (stdout when None or '-'); warnings go to stderr."""
+    fmt = (fmt or "table").lower()
+    extra = extra or {}
+    allowed = tuple(formats) + tuple(k for k in extra if k not in formats)
+    if fmt not in allowed:
+        raise UsageError(f"--format: unknown format {fmt!r}; use one of {', '.join(allowed)}")
+    check_output_path(output, inputs)
+    to_file = bool(output) and output != "-"
+    for w in doc.get("warnings", []):
+        warn(w)
+    credit = (doc.get("input") or {}).get("credit") if isinstance(doc.get("input"), dict) else None
+    if credit and fmt != "json":
+        note(f"Data: {credit}")
+    if fmt == "json":
+        text = dumps_json(doc) + "\n"
+    elif fmt in ("csv", "markdown"):
+        columns, body = rows(doc)
+        text = to_csv(columns, body) if fmt == "csv" else to_markdown(columns, body)
+    elif fmt in extra:
+        text = extra[fmt](doc)
+    else:
+        if to_file:
+            text = render_table(table(doc))
+        else:
+            console = Console(highlight=False)
+            for r in table(doc):
+                console.print(r)
+            return
+    if to_file:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

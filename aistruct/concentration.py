@@ -1,0 +1,182 @@
+"""``concentration``: every metric of :mod:`aistruct.metrics` for each market.
+
+:func:`concentration` is what the CLI command runs; it returns a
+:class:`ConcentrationReport` whose ``to_dict()`` is exactly the JSON document
+``aistruct concentration --format json`` prints (schema
+``aistruct/schemas/concentration.schema.json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from aistruct import metrics
+from aistruct._version import __version__
+from aistruct.errors import UsageError
+from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, prepare_markets
+from aistruct.reader import ReadOptions, load_table
+
+SCHEMA_VERSION = 1
+STATUS_OK = "ok"
+STATUS_ZERO = "zero total"
+STATUS_EMPTY = "no values"
+GUIDELINES = tuple(metrics.GUIDELINE_BANDS)
+
+
+def market_metrics(
+    entities: Sequence[str],
+    values: Sequence[float],
+    *,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    show: int = 10,
+    guidelines: str = "us-2023",
+) -> dict:
+    """All concentration metrics of one market, as the JSON ``results`` entry (without ``group``).
+
+    ``values`` are per-company totals (non-negative, no missing). A market with
+    no companies or a zero total gets null metrics and a ``status`` saying why.
+    """
+    import numpy as np
+
+    x = np.asarray(values, dtype=np.float64)
+    n = int(x.size)
+    total = float(x.sum()) if n else 0.0
+    if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
+        total = float("inf")
+    doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}
+    keys = ("hhi", "hhi_normalized", "equivalent_firms", "cr", "gini", "gini_corrected", "theil",
+            "entropy", "entropy_normalized", "atkinson", "palma", "band")
+    if n == 0 or x.max() <= 0:
+        doc.update({k: None for k in keys})
+        doc["status"] = STATUS_EMPTY if n == 0 else STATUS_ZERO
+        doc["top"] = []
+        return doc
+    h = metrics.hhi(x)
+    doc.update(
+        hhi=h,
+        hhi_normalized=metrics.hhi_normalized(x),
+        equivalent_firms=metrics.equivalent_firms(x),
+        cr=metrics.concentration_ratios(x, top),
+        gini=metrics.gini(x),
+        gini_corrected=metrics.gini_corrected(x),
+        theil=metrics.theil(x),
+        entropy=metrics.entropy(x),
+        entropy_normalized=metrics.entropy_normalized(x),
+        atkinson={_eps_key(e): metrics.atkinson(x, e) for e in metrics.ATKINSON_EPSILONS},
+        palma=metrics.palma(x),
+        band=metrics.band(h, guidelines),
+        status=STATUS_OK,
+    )
+    s = metrics.shares(x)
+    names = np.asarray(entities, dtype=object)
+    # Largest first; ties by name so the output is deterministic.
+    doc["top"] = top_companies(names, x, s, show)
+    return doc
+
+
+def top_companies(names, x, s, show: int) -> list[dict]:
+    """The ``show`` largest companies, largest first, ties by name (O(n) selection)."""
+    import numpy as np
+
+    n = x.size
+    if show <= 0 or n == 0:
+        return []
+    if n > show:
+        cutoff = np.partition(x, n - show)[n - show]
+        cand = np.flatnonzero(x >= cutoff).tolist()
+    else:
+        cand = range(n)
+    order = sorted(cand, key=lambda i: (-x[i], str(names[i])))[:show]
+    return [{"entity": str(names[i]), "value": float(x[i]), "share": float(s[i])} for i in order]
+
+
+def _eps_key(e: float) -> str:
+    return str(int(e)) if float(e).is_integer() else str(e)
+
+
+@dataclass
+class ConcentrationReport:
+    """The result of ``concentration``; ``to_dict()`` is the JSON contract (schema_version 1)."""
+
+    input: dict
+    results: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    guidelines: str = "us-2023"
+    command: str = "concentration"
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": self.command,
+            "aistruct_version": __version__,
+            "input": self.input,
+            "results": self.results,
+            "warnings": list(self.warnings),
+        }
+
+
+def concentration_of_markets(
+    markets: Markets,
+    *,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    show: int = 10,
+    guidelines: str = "us-2023",
+) -> ConcentrationReport:
+    """Metrics for every group of already prepared markets."""
+    validate_top(top)
+    if guidelines not in metrics.GUIDELINE_BANDS:
+        raise UsageError(f"--guidelines: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
+    results = []
+    warnings = list(markets.warnings)
+    for group, frame in markets.iter_groups():
+        doc = {"group": group}
+        doc.update(
+            market_metrics(
+                frame[ENTITY].tolist(), frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines
+            )
+        )
+        if doc["status"] != STATUS_OK:
+            where = f"group {_group_text(group)}" if group else "the market"
+            why = "has no values" if doc["status"] == STATUS_EMPTY else "has a total of 0"
+            warnings.append(f"{where} {why}; its metrics are null")
+        results.append(doc)
+    return ConcentrationReport(input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines)
+
+
+def _group_text(group: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def validate_top(top: Sequence[int]) -> None:
+    if not top:
+        raise UsageError("--top needs at least one k")
+    for k in top:
+        if int(k) < 1:
+            raise UsageError(f"--top: k must be a whole number of at least 1 (got {k})")
+
+
+def concentration_report(
+    source: Any,
+    *,
+    spec: MarketSpec | None = None,
+    read: ReadOptions | None = None,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    show: int = 10,
+    guidelines: str = "us-2023",
+    **spec_fields: Any,
+) -> ConcentrationReport:
+    """Read ``source`` and compute the concentration of each market.
+
+    ``source`` is a path, ``-``, ``dataset:NAME`` or a pandas DataFrame. Column
+    options are a :class:`MarketSpec` or its fields as keywords
+    (``entity=``, ``value=``, ``by=[...]``, ``agg=``, ``where=[...]`` ...).
+
+    >>> from aistruct import concentration_report
+    >>> report = concentration_report("datasets/ai_app_mau_cn_2025-03.csv", entity="app")
+    >>> round(report.results[0]["hhi"])  # doctest: +SKIP
+    """
+    spec = spec or MarketSpec(**spec_fields)
+    raw = load_table(source, read)
+    markets = prepare_markets(raw, spec)
+    return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines)

@@ -1,0 +1,601 @@
+"""From a raw table to per-company values per market: the shared interpretation step.
+
+Every analysis command goes through :func:`prepare_markets`: it resolves the
+column names, applies ``--where`` filters, reshapes wide tables, splits joint
+entities, turns dates into period labels, parses the value (and size) columns
+with the human number forms of :mod:`aistruct.numbers`, and aggregates rows per
+company with ``agg``. What it drops (missing values, bad cells with
+``on_bad_value="drop"``) it counts in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from aistruct.errors import InputError, UsageError
+from aistruct.reader import RawTable
+
+AGGREGATIONS = ("sum", "mean", "max", "min", "count")
+FREQS = ("year", "quarter", "month")
+SPLIT_MODES = ("first", "equal", "full")
+WHERE_OPS = ("!=", "<=", ">=", "=", "<", ">", "~", "in")
+ENTITY = "__entity__"
+VALUE = "__value__"
+SIZE = "__size__"
+ROW = "__row__"
+
+
+@dataclass
+class MarketSpec:
+    """Which columns mean what, and how rows become companies. Shared by all commands."""
+
+    entity: str | None = None
+    value: str | None = None
+    by: Sequence[str] = ()
+    freq: str | None = None
+    where: Sequence[str] = ()
+    agg: str = "sum"
+    decimal: str = "."
+    on_bad_value: str = "error"
+    wide: bool = False
+    id: str | None = None
+    exclude: Sequence[str] = ()
+    split_entities: str | None = None
+    split_mode: str = "first"
+    size: str | None = None  # tiers: the column that classifies (default: value)
+
+
+@dataclass
+class Markets:
+    """Aggregated companies: one row per (group, company) in ``companies``."""
+
+    companies: Any  # DataFrame: by columns..., __entity__, __value__ [, __size__]
+    groups: list[tuple]  # every group key seen (sorted), even those with no usable value
+    by: list[str]
+    entity: str
+    value: str
+    size: str | None
+    rows_read: int
+    rows_used: int
+    source: str
+    credit: str | None
+    warnings: list[str] = field(default_factory=list)
+
+    def input_dict(self) -> dict:
+        doc = {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "entity": self.entity,
+            "value": self.value,
+            "by": list(self.by),
+        }
+        if self.size is not None:
+            doc["size"] = self.size
+        if self.credit:
+            doc["credit"] = self.credit
+        return doc
+
+    def iter_groups(self):
+        """(group dict, companies frame) for every group, in sorted order."""
+        if self.by:
+            parts = {k if isinstance(k, tuple) else (k,): g for k, g in self.companies.groupby(self.by, sort=False)}
+        else:
+            parts = {(): self.companies}
+        for key in self.groups:
+            frame = parts.get(key)
+            if frame is None:
+                frame = self.companies.iloc[0:0]
+            yield dict(zip(self.by, key)), frame
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", "", str(name)).casefold()
+
+
+def resolve_column(name: str, columns: Sequence[str], what: str, option: str) -> str:
+    """Exact match, then case- and space-insensitive; else exit 2 naming the closest."""
+    cols = [str(c) for c in columns]
+    if name in cols:
+        return name
+    matches = [c for c in cols if _norm(c) == _norm(name)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageError(f"{what}: {option} {name!r} matches several columns: {', '.join(map(repr, matches))}")
+    close = difflib.get_close_matches(name, cols, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
+    raise UsageError(f"{what}: {option}: no column {name!r}{hint} (columns: {shown})")
+
+
+def _check_header(raw: RawTable) -> None:
+    cols = [str(c) for c in raw.frame.columns]
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cols):
+        if c in seen:
+            raise InputError(f"{raw.source}: duplicate column name {c!r} (columns {seen[c] + 1} and {i + 1})")
+        seen[c] = i
+
+
+def _is_numeric_dtype(series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _looks_numeric(series, decimal: str) -> bool:
+    """True when the column's non-missing cells (a sample of up to 1000) parse as numbers."""
+    from aistruct.numbers import parse_series
+
+    if _is_numeric_dtype(series):
+        return True
+    import pandas as pd
+
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return False
+    sample = series.dropna()
+    sample = sample[sample.astype(str).str.strip() != ""].head(1000)
+    if sample.empty:
+        return False
+    parsed = parse_series(sample.astype(str), decimal=decimal)
+    return len(parsed.bad) == 0 and parsed.missing < len(sample)
+
+
+def _default_entity(frame, exclude: set, decimal: str, what: str) -> str:
+    for col in frame.columns:
+        if col in exclude:
+            continue
+        if not _looks_numeric(frame[col], decimal):
+            return str(col)
+    raise UsageError(f"{what}: no text column to use as the company name; name one with --entity")
+
+
+def _default_value(frame, exclude: set, decimal: str, what: str, option: str = "--value") -> str:
+    numeric = [str(c) for c in frame.columns if c not in exclude and _looks_numeric(frame[c], decimal)]
+    if len(numeric) == 1:
+        return numeric[0]
+    if not numeric:
+        raise UsageError(f"{what}: no numeric column to measure; name one with {option}")
+    raise UsageError(f"{what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with {option}")
+
+
+# ---------------------------------------------------------------- values
+
+
+def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: list[str], option: str):
+    """Float values of ``column`` (NaN = missing) and a mask of rows to keep.
+
+    Bad cells exit 2 naming the row, unless ``on_bad_value == "drop"``.
+    Infinite or NaN numbers in a numeric column count as bad cells.
+    """
+    import numpy as np
+
+    from aistruct.numbers import parse_series
+
+    series = frame[column]
+    keep = np.ones(len(series), dtype=bool)
+    if _is_numeric_dtype(series):
+        missing_mask = series.isna().to_numpy()
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(~missing_mask & ~np.isfinite(values))
+        # A float NaN that was not a null cell is a literal "nan" in the file.
+        if series.dtype.kind == "f" and not hasattr(series.dtype, "pyarrow_dtype"):
+            bad = np.flatnonzero(np.isinf(values))
+        bad_text = [str(series.iloc[i]) for i in bad[:1]]
+        currencies: set = set()
+    else:
+        parsed = parse_series(series, decimal=spec.decimal)
+        values = np.asarray(parsed.values, dtype=np.float64)
+        bad = np.asarray(parsed.bad, dtype=np.int64)
+        bad_text = [str(series.iloc[int(i)]) for i in bad[:1]]
+        currencies = set(parsed.currencies)
+    if len(bad):
+        rows = frame[ROW].to_numpy()
+        if spec.on_bad_value == "drop":
+            keep[bad] = False
+            values = values.copy()
+            values[bad] = np.nan
+            warnings.append(
+                f"{option} {column!r}: dropped {len(bad)} cell(s) that are not numbers "
+                f"(first: {raw.row_label(int(rows[bad[0]]))}, {bad_text[0]!r})"
+            )
+        else:
+            raise InputError(
+                f"{raw.source}: {raw.row_label(int(rows[bad[0]]))}, column {column!r}: "
+                f"not a number: {bad_text[0][:80]!r}"
+                + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+                + "; use --on-bad-value drop to skip such cells"
+            )
+    if len(currencies) > 1:
+        warnings.append(f"column {column!r} mixes currencies ({', '.join(sorted(currencies))}); values are not converted")
+    neg = np.flatnonzero(values < 0)
+    if len(neg):
+        rows = frame[ROW].to_numpy()
+        labels = ", ".join(raw.row_label(int(rows[i])) for i in neg[:5])
+        more = f" and {len(neg) - 5} more" if len(neg) > 5 else ""
+        raise InputError(f"{raw.source}: column {column!r} has negative values ({labels}{more})")
+    return values
+
+
+# ---------------------------------------------------------------- filters
+
+
+_WHERE_RE = re.compile(
+    r"""^\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<bare>[^\s=!<>~'"]+))\s*"""
+    r"""(?P<op>!=|<=|>=|=|<|>|~|in(?=\s))\s*(?P<val>.*?)\s*$""",
+    re.S,
+)
+
+
+@dataclass
+class Condition:
+    column: str
+    op: str
+    value: str
+
+
+def parse_where(text: str) -> Condition:
+    """Parse ``COL OP VALUE``; column names with spaces are quoted. Never evaluated as code."""
+    m = _WHERE_RE.match(text)
+    if not m:
+        raise UsageError(
+            f"--where {text!r}: expected \"COLUMN OP VALUE\" with OP one of {' '.join(WHERE_OPS)} "
+            "(quote column names that contain spaces: \"'Close date' >= 2024-01-01\")"
+        )
+    col = m.group("sq") if m.group("sq") is not None else m.group("dq") if m.group("dq") is not None else m.group("bare")
+    val = m.group("val")
+    if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
+        val = val[1:-1]
+    return Condition(col, m.group("op"), val)
+
+
+def _apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
+    import numpy as np
+    import pandas as pd
+
+    from aistruct.numbers import BadNumber, parse_number, parse_series
+
+    mask = np.ones(len(frame), dtype=bool)
+    for text in conditions:
+        cond = parse_where(text)
+        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, "--where")
+        series = frame[col]
+        text_vals = series.astype("string").fillna("").to_numpy(dtype=object)
+        if cond.op == "~":
+            try:
+                rx = re.compile(cond.value)
+            except re.error as exc:
+                raise UsageError(f"--where {text!r}: bad regular expression: {exc}") from None
+            hit = np.fromiter((bool(rx.search(str(v))) for v in text_vals), dtype=bool, count=len(text_vals))
+        elif cond.op == "in":
+            options = {v.strip() for v in cond.value.split(",")}
+            hit = np.isin(np.asarray([str(v).strip() for v in text_vals], dtype=object), list(options))
+        else:
+            number = None
+            try:
+                number = parse_number(cond.value, decimal=decimal)
+            except BadNumber:
+                number = None
+            if number is not None and (_is_numeric_dtype(series) or _looks_numeric(series, decimal)):
+                if _is_numeric_dtype(series):
+                    left = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                else:
+                    left = parse_series(series, decimal=decimal).values
+                right: Any = number
+            else:
+                left = np.asarray([str(v) for v in text_vals], dtype=object)
+                right = cond.value
+                if cond.op in ("<", "<=", ">", ">="):
+                    # Dates and labels compare as text; ISO dates sort correctly that way.
+                    left = pd.Series(left, dtype="string").to_numpy(dtype=object)
+            with np.errstate(invalid="ignore"):
+                if cond.op == "=":
+                    hit = left == right
+                elif cond.op == "!=":
+                    hit = left != right
+                elif cond.op == "<":
+                    hit = left < right
+                elif cond.op == "<=":
+                    hit = left <= right
+                elif cond.op == ">":
+                    hit = left > right
+                else:
+                    hit = left >= right
+            hit = np.asarray(hit, dtype=bool)
+        mask &= hit
+    return frame[mask]
+
+
+# ---------------------------------------------------------------- periods
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+
+def _parse_date_cell(text: str):
+    """(year, month) of one date-like cell, or None. Accepts ISO dates, 2024-03,
+    2024/03/15, 2024.03, Mar 2024, March 2024, 2024Q1, and a bare year."""
+    t = text.strip()
+    m = re.match(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$", t)
+    if m:
+        month = int(m.group(2)) if m.group(2) else None
+        if month is not None and not 1 <= month <= 12:
+            return None
+        return int(m.group(1)), month
+    m = re.match(r"^(\d{4})\s*[Qq]([1-4])$", t)
+    if m:
+        return int(m.group(1)), 3 * int(m.group(2)) - 2
+    m = re.match(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$", t)
+    if m and m.group(1)[:3].lower() in _MONTHS:
+        return int(m.group(2)), _MONTHS[m.group(1)[:3].lower()]
+    m = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$", t)  # day/month/year is ambiguous: refuse
+    return None
+
+
+def period_label(year: int, month: int | None, freq: str) -> str:
+    if freq == "year":
+        return f"{year:04d}"
+    if month is None:
+        raise ValueError("no month")
+    if freq == "quarter":
+        return f"{year:04d}Q{(month - 1) // 3 + 1}"
+    return f"{year:04d}-{month:02d}"
+
+
+def period_labels(raw: RawTable, frame, column: str, freq: str):
+    """Period labels (``2024``, ``2024Q1``, ``2024-03``) for a date column; bad dates exit 2."""
+    import numpy as np
+    import pandas as pd
+
+    series = frame[column]
+    rows = frame[ROW].to_numpy()
+    out = np.empty(len(series), dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        for i, ts in enumerate(series):
+            out[i] = None if pd.isna(ts) else period_label(ts.year, ts.month, freq)
+        return out
+    cache: dict = {}
+    for i, cell in enumerate(series.tolist()):
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            out[i] = None
+            continue
+        if hasattr(cell, "year") and hasattr(cell, "month"):
+            out[i] = period_label(cell.year, cell.month, freq)
+            continue
+        if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
+            if float(cell).is_integer() and 1000 <= cell <= 9999:
+                key = (int(cell), None)
+            elif raw.format == "xlsx" and 1 <= cell < 2958466:  # an Excel serial date
+                ts = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(cell))
+                key = (ts.year, ts.month)
+            else:
+                key = None
+        else:
+            text = str(cell)
+            if text.strip() == "":
+                out[i] = None
+                continue
+            key = cache.get(text, 0)
+            if key == 0:
+                key = cache[text] = _parse_date_cell(text)
+        if key is None or (key[1] is None and freq != "year"):
+            need = "a date with a month" if key is not None else "a date"
+            raise InputError(
+                f"{raw.source}: {raw.row_label(int(rows[i]))}, column {column!r}: "
+                f"{str(cell)[:40]!r} is not {need} (for --freq {freq})"
+            )
+        out[i] = period_label(key[0], key[1], freq)
+    return out
+
+
+def _group_label(value) -> str | None:
+    """Text label of a --by cell: integers without '.0', missing as None."""
+    import math
+
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if hasattr(value, "hour") and value.hour == 0 and value.minute == 0 else value.isoformat()
+    text = str(value)
+    return text
+
+
+# ---------------------------------------------------------------- shaping
+
+
+def _melt_wide(raw: RawTable, frame, spec: MarketSpec):
+    """Wide market-share tables: each non-id column is a company, each row a group."""
+    cols = [c for c in frame.columns if c != ROW]
+    id_col = resolve_column(spec.id, cols, raw.source, "--id") if spec.id else cols[0]
+    excluded = set()
+    for name in spec.exclude:
+        excluded.add(resolve_column(name, cols, raw.source, "--exclude"))
+    company_cols = [c for c in cols if c != id_col and c not in excluded]
+    if not company_cols:
+        raise UsageError(f"{raw.source}: --wide: no company columns besides the id column {id_col!r}")
+    long = frame.melt(id_vars=[id_col, ROW], value_vars=company_cols, var_name="company", value_name="value")
+    return long, id_col
+
+
+def _split(frame, column: str, sep: str, mode: str):
+    import numpy as np
+
+    parts = frame[column].astype("string").str.split(sep, regex=False)
+    parts = parts.map(lambda xs: [p.strip() for p in xs if p.strip()] if isinstance(xs, list) else xs)
+    counts = parts.map(lambda xs: len(xs) if isinstance(xs, list) and xs else 1).to_numpy()
+    if mode == "first":
+        frame = frame.copy()
+        frame[column] = parts.map(lambda xs: xs[0] if isinstance(xs, list) and xs else None)
+        return frame, None
+    frame = frame.copy()
+    frame[column] = parts
+    frame["__share__"] = 1.0 / counts if mode == "equal" else np.ones(len(frame))
+    frame = frame.explode(column, ignore_index=True)
+    return frame, "__share__"
+
+
+# ---------------------------------------------------------------- main entry
+
+
+def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False) -> Markets:
+    """Interpret ``raw`` per ``spec`` and aggregate to one row per (group, company)."""
+    import numpy as np
+    import pandas as pd
+
+    if spec.agg not in AGGREGATIONS:
+        raise UsageError(f"--agg: unknown aggregation {spec.agg!r}; use one of {', '.join(AGGREGATIONS)}")
+    if spec.freq is not None and spec.freq not in FREQS:
+        raise UsageError(f"--freq: unknown frequency {spec.freq!r}; use one of {', '.join(FREQS)}")
+    if spec.split_mode not in SPLIT_MODES:
+        raise UsageError(f"--split-mode: unknown mode {spec.split_mode!r}; use one of {', '.join(SPLIT_MODES)}")
+    if spec.decimal not in (".", ","):
+        raise UsageError("--decimal must be '.' or ','")
+    if spec.on_bad_value not in ("error", "drop"):
+        raise UsageError("--on-bad-value must be 'error' or 'drop'")
+    _check_header(raw)
+    warnings: list[str] = list(raw.warnings)
+    frame = raw.frame
+    frame.columns = [str(c) for c in frame.columns]
+    rows_read = len(frame)
+    frame = frame.assign(**{ROW: np.arange(rows_read)})
+    what = raw.source
+
+    if spec.where:
+        frame = _apply_where(raw, frame, spec.where, spec.decimal)
+
+    by_cols: list[str]
+    if spec.wide:
+        if spec.entity or spec.value:
+            raise UsageError("--wide reads every non-id column as a company; do not combine it with --entity/--value")
+        frame, id_col = _melt_wide(raw, frame, spec)
+        entity_col, value_col = "company", "value"
+        by_cols = [id_col] + [resolve_column(b, frame.columns, what, "--by") for b in spec.by if b != id_col]
+        entity_label, value_label = "company", "value"
+    else:
+        cols = [c for c in frame.columns if c != ROW]
+        by_cols = [resolve_column(b, cols, what, "--by") for b in spec.by]
+        if len(set(by_cols)) != len(by_cols):
+            raise UsageError("--by names the same column twice")
+        taken = set(by_cols) | {ROW}
+        size_col = resolve_column(spec.size, cols, what, "--size") if spec.size else None
+        if size_col:
+            taken.add(size_col)
+        entity_col = (
+            resolve_column(spec.entity, cols, what, "--entity")
+            if spec.entity
+            else _default_entity(frame, taken, spec.decimal, what)
+        )
+        taken.add(entity_col)
+        value_col = (
+            resolve_column(spec.value, cols, what, "--value")
+            if spec.value
+            else _default_value(frame, taken, spec.decimal, what)
+        )
+        if value_col == entity_col:
+            raise UsageError(f"{what}: --entity and --value both name {value_col!r}")
+        if value_col in by_cols or entity_col in by_cols:
+            raise UsageError(f"{what}: a --by column cannot also be the entity or value column")
+        entity_label, value_label = entity_col, value_col
+        if spec.exclude:
+            names = {str(e).casefold() for e in spec.exclude}
+            frame = frame[~frame[entity_col].astype("string").str.strip().str.casefold().isin(names).fillna(False)]
+
+    size_col = None
+    if not spec.wide and spec.size:
+        size_col = resolve_column(spec.size, [c for c in frame.columns if c != ROW], what, "--size")
+
+    # Entity names: text, trimmed; a blank name is unusable.
+    share_col = None
+    if spec.split_entities:
+        frame, share_col = _split(frame, entity_col, spec.split_entities, spec.split_mode)
+    names = frame[entity_col]
+    names = names.astype("string").str.strip()
+    blank = names.isna() | (names == "")
+
+    values = parse_values(raw, frame, value_col, spec, warnings, "--value") if len(frame) else np.array([], float)
+    if share_col is not None and len(frame):
+        values = values * frame[share_col].to_numpy(dtype=np.float64)
+    sizes = None
+    if size_col is not None and size_col != value_col and len(frame):
+        sizes = parse_values(raw, frame, size_col, spec, warnings, "--size")
+        if share_col is not None:
+            sizes = sizes * frame[share_col].to_numpy(dtype=np.float64)
+
+    group_values = []
+    for b in by_cols:
+        if spec.freq and b == by_cols[-1] and not spec.wide or (spec.freq and spec.wide and b == by_cols[0]):
+            labels = period_labels(raw, frame, b, spec.freq)
+        else:
+            labels = np.asarray([_group_label(v) for v in frame[b].tolist()], dtype=object)
+        group_values.append(labels)
+
+    blank_np = blank.to_numpy(dtype=bool)
+    if blank_np.any():
+        rows = frame[ROW].to_numpy()
+        has_value = ~np.isnan(values) if len(values) else blank_np
+        bad = np.flatnonzero(blank_np & has_value)
+        if len(bad):
+            warnings.append(
+                f"dropped {len(bad)} row(s) with a blank {entity_label!r} (first: {raw.row_label(int(rows[bad[0]]))})"
+            )
+    data = {ENTITY: names.to_numpy(dtype=object), VALUE: values}
+    if sizes is not None:
+        data[SIZE] = sizes
+    for b, labels in zip(by_cols, group_values):
+        data[b] = labels
+    df = pd.DataFrame(data)
+    df = df[~blank_np]
+    if by_cols:
+        missing_group = df[by_cols].isna().any(axis=1).to_numpy()
+        if missing_group.any():
+            warnings.append(f"dropped {int(missing_group.sum())} row(s) with a blank --by value")
+            df = df[~missing_group]
+    groups = sorted({tuple(k) for k in df[by_cols].itertuples(index=False, name=None)}) if by_cols else [()]
+
+    usable = ~np.isnan(df[VALUE].to_numpy())
+    if sizes is not None:
+        usable &= ~np.isnan(df[SIZE].to_numpy())
+    missing = int((~usable).sum())
+    if missing:
+        warnings.append(f"{missing} row(s) with a missing value were left out")
+    df = df[usable]
+    rows_used = len(df)
+
+    keys = by_cols + [ENTITY]
+    agg = spec.agg
+    if agg == "count":
+        counted = df.groupby(keys, sort=True, observed=True, dropna=False)[VALUE].count().rename(VALUE)
+        out = counted.astype(np.float64).reset_index()
+        if sizes is not None:
+            out[SIZE] = df.groupby(keys, sort=True, observed=True)[SIZE].count().to_numpy(dtype=np.float64)
+    else:
+        cols = [VALUE] + ([SIZE] if sizes is not None else [])
+        out = df.groupby(keys, sort=True, observed=True, dropna=False)[cols].agg(agg).reset_index()
+    if need_size and SIZE not in out.columns:
+        out[SIZE] = out[VALUE]
+    return Markets(
+        companies=out,
+        groups=groups,
+        by=by_cols,
+        entity=entity_label,
+        value=value_label,
+        size=(size_col if size_col else (value_label if need_size else None)),
+        rows_read=rows_read,
+        rows_used=rows_used,
+        source=raw.source,
+        credit=raw.credit,
+        warnings=warnings,
+    )
