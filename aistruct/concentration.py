@@ -41,7 +41,8 @@ def market_metrics(
 
     x = np.asarray(values, dtype=np.float64)
     n = int(x.size)
-    total = float(x.sum()) if n else 0.0
+    with np.errstate(over="ignore"):
+        total = float(x.sum()) if n else 0.0
     if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
         total = float("inf")
     doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}

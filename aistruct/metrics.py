@@ -158,14 +158,14 @@ def theil(values: Iterable[float]) -> float:
     n = s.size
     pos = s[s > 0]
     t = float(np.sum(pos * np.log(n * pos)))
-    return float(min(max(t, 0.0), math.log(n)))
+    return float(min(max(t, 0.0), math.log(n))) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def entropy(values: Iterable[float]) -> float:
     """Shannon entropy -sum s_i ln s_i (natural log), with 0 ln 0 = 0."""
     s = shares(values)
     pos = s[s > 0]
-    return float(max(-np.sum(pos * np.log(pos)), 0.0))
+    return float(max(-np.sum(pos * np.log(pos)), 0.0)) + 0.0  # never -0.0
 
 
 def entropy_normalized(values: Iterable[float]) -> float | None:

@@ -584,6 +584,15 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
     else:
         cols = [VALUE] + ([SIZE] if sizes is not None else [])
         out = df.groupby(keys, sort=True, observed=True, dropna=False)[cols].agg(agg).reset_index()
+    for col, option in ((VALUE, value_label), (SIZE, size_col)):
+        if col in out.columns:
+            over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))
+            if len(over):
+                name = out[ENTITY].iloc[int(over[0])]
+                raise InputError(
+                    f"{raw.source}: column {option!r}: the {agg} for {str(name)[:80]!r} overflows a 64-bit float "
+                    "(more than about 1.8e308); rescale the column"
+                )
     if need_size and SIZE not in out.columns:
         out[SIZE] = out[VALUE]
     return Markets(

@@ -51,6 +51,7 @@ class ReadOptions:
     sheet: str | None = None
     decompress: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    delimiter: str | None = None  # csv only; default: ',' or ';' when the header has ';' and no ','
 
 
 @dataclass
@@ -175,7 +176,10 @@ def _suggest_encoding(data: bytes) -> str:
 
 
 def _decode(data: bytes, encoding: str | None, what: str) -> str:
-    """Text of the input; UTF-8 (BOM stripped) unless an encoding is named."""
+    """Text of the input: UTF-8 (BOM stripped), or UTF-16 when it starts with a UTF-16 BOM,
+    unless an encoding is named."""
+    if encoding is None and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # a UTF-16 byte-order mark is unambiguous
     if encoding is None:
         try:
             text = data.decode("utf-8")
@@ -216,6 +220,25 @@ def _first_ragged_row(text: str, delimiter: str) -> tuple[int, int, int] | None:
     except csv.Error:
         return None
     return None
+
+
+def _delimiter_for(text: str, fmt: str, explicit: str | None) -> str:
+    """The field separator: explicit, tab for TSV, else ',' unless the header uses ';' only.
+
+    Spreadsheets in countries with a decimal comma write ';'-separated CSV.
+    """
+    if explicit is not None:
+        if explicit in ("\\t", "tab"):
+            return "\t"
+        if len(explicit) != 1 or explicit in ('"', "\n", "\r"):
+            raise UsageError(f"--delimiter: expected one character (or 'tab'), got {explicit!r}")
+        return explicit
+    if fmt == "tsv":
+        return "\t"
+    header = text[: text.find("\n")] if "\n" in text else text
+    if "," not in header and ";" in header:
+        return ";"
+    return ","
 
 
 def _parse_delimited(text: str, delimiter: str, what: str):
@@ -378,7 +401,7 @@ def load_table(source: Any, options: ReadOptions | None = None) -> RawTable:
         elif fmt == "jsonl":
             frame = _parse_jsonl(text, what)
         else:
-            frame = _parse_delimited(text, "\t" if fmt == "tsv" else ",", what)
+            frame = _parse_delimited(text, _delimiter_for(text, fmt, opts.delimiter), what)
     if frame.shape[1] == 0:
         raise InputError(f"{what}: no columns")
     if len(frame) == 0:

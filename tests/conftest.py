@@ -39,8 +39,11 @@ def run_cli(*args, stdin: bytes | None = None, env: dict | None = None) -> Resul
     saved_env = dict(os.environ)
     os.environ.update({"COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"})
     os.environ.pop("FORCE_COLOR", None)
-    if env:
-        os.environ.update(env)
+    for key, value in (env or {}).items():  # None removes a variable
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     sys.stdout, sys.stderr, sys.stdin = out, err, inp
     try:
         try:

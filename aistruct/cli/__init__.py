@@ -66,8 +66,15 @@ def main(argv: Optional[list] = None) -> None:
 
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("AISTRUCT_DEBUG") == "1"
+    import warnings
+
     try:
-        code = app(args=args, prog_name="aistruct", standalone_mode=False)
+        with warnings.catch_warnings():
+            if not debug:
+                # Library warnings (numpy overflow notes, pandas deprecations) are not for users:
+                # the core reports what matters in each document's ``warnings``.
+                warnings.simplefilter("ignore")
+            code = app(args=args, prog_name="aistruct", standalone_mode=False)
     except exits as exc:
         code = exc.exit_code
     except aborts:

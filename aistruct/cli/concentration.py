@@ -46,7 +46,7 @@ def _metric_table(r: dict, title: str) -> Table:
     t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
     t.add_column("Metric")
     t.add_column("Value", justify="right")
-    t.add_column("Reading")
+    t.add_column("Reading", no_wrap=True)
     t.add_row("Companies", fmt_number(r["n"]), "")
     t.add_row("Total", fmt_amount(r["total"]), "")
     if r["status"] != "ok":
@@ -88,7 +88,7 @@ def _groups_table(doc: dict) -> Table:
     t.add_column("n", justify="right")
     t.add_column("Total", justify="right")
     t.add_column("HHI", justify="right")
-    t.add_column("Band")
+    t.add_column("Band", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right")
     t.add_column("Gini", justify="right")

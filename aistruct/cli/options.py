@@ -51,6 +51,7 @@ def _read(kw: dict):
         sheet=kw["sheet"],
         decompress=kw["decompress"],
         max_bytes=kw["max_bytes"],
+        delimiter=kw["delimiter"],
     )
 
 
@@ -67,6 +68,9 @@ READ = Group(
              panel=READ_PANEL),
         _opt("decompress", bool, False, "--decompress",
              help="Read .gz, .bz2, .xz and .zip input (refused without it).", panel=READ_PANEL),
+        _opt("delimiter", Optional[str], None, "--delimiter",
+             help="Field separator of CSV input: one character or 'tab' (default: ',', or ';' when the header "
+                  "uses ';' and no ',').", panel=READ_PANEL),
         _opt("max_bytes", int, DEFAULT_MAX_BYTES, "--max-bytes",
              help="Most bytes read from standard input or after decompression.", panel=READ_PANEL, min=1),
     ],
@@ -192,3 +196,4 @@ def parse_int_list(text: str, option: str) -> list:
             raise UsageError(f"{option}: expected whole numbers of at least 1 separated by commas, got {text!r}")
         out.append(int(part))
     return out
+
