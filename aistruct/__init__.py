@@ -32,6 +32,11 @@ _EXPORTS = {
     "concentration_report": "aistruct.concentration",
     "market_metrics": "aistruct.concentration",
     "ConcentrationReport": "aistruct.concentration",
+    "merger_report": "aistruct.merger",
+    "merge_values": "aistruct.merger",
+    "MergerReport": "aistruct.merger",
+    "Deal": "aistruct.merger",
+    "guideline_verdict": "aistruct.merger",
     # reading
     "ReadOptions": "aistruct.reader",
     "load_table": "aistruct.reader",

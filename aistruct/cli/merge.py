@@ -1,0 +1,218 @@
+"""``aistruct merge``: options, one core call, rendering."""
+
+from typing import Annotated, List, Optional
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from aistruct.cli import app
+from aistruct.cli.options import MARKET, OUTPUT, READ, shared
+from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
+
+FINDING_STYLE = {
+    "presumption": "bold red",
+    "concerns": "yellow",
+    "examination": "yellow",
+    "no presumption": "green",
+    "unlikely": "green",
+    "threshold not exceeded": "green",
+}
+#: Short words for the many-deals table (the single-deal table and JSON use ``finding`` itself).
+FINDING_SHORT = {
+    "presumption": "presumed",
+    "concerns": "concerns",
+    "examination": "examine",
+    "no presumption": "none",
+    "unlikely": "unlikely",
+    "threshold not exceeded": "not >100",
+}
+GUIDELINE_TITLE = {"us-2023": "US 2023", "us-2010": "US 2010", "eu": "EU 2004"}
+
+
+def _finding(v: dict, short: bool = False) -> Text:
+    f = v.get("finding")
+    label = (FINDING_SHORT.get(f, f) if short else f) if f else "–"
+    return Text(label, style=FINDING_STYLE.get(f or "", ""))
+
+
+def _delta(x) -> str:
+    return "–" if x is None else "+" + fmt_number(x, 0) if x >= 0.5 else fmt_number(x, 2 if x else 0)
+
+
+def _deal_text(r: dict) -> Text:
+    t = cell(r["acquirer"])
+    t.append(" buys ")
+    for i, name in enumerate(r["targets"]):
+        if i:
+            t.append(" + ")
+        t.append_text(cell(name))
+    return t
+
+
+def _points(x) -> str:
+    """A change of a share, in percentage points."""
+    return "–" if x is None else f"{100 * x:+.1f} pts"
+
+
+def _rank(x) -> str:
+    return "–" if x is None else str(x)
+
+
+def result_rows(doc: dict):
+    """CSV/Markdown view: one row per deal and group; guideline sentences are in JSON only."""
+    by = doc["input"]["by"]
+    gl = doc["guidelines"]
+    columns = list(by) + [
+        "step", "scenario", "acquirer", "targets", "status", "n", "pre_hhi", "post_hhi", "delta_hhi",
+        "cumulative_delta_hhi", "merged_share", "rank_before", "rank_after", "cr4_before", "cr4_after",
+    ]
+    for g in gl:
+        columns += [f"{g}_band", f"{g}_flag", f"{g}_finding"]
+    rows = []
+    for r in doc["results"]:
+        row = [r["group"].get(b) for b in by] + [
+            r["step"], r["scenario"], r["acquirer"], "; ".join(r["targets"]), r["status"], r["n"],
+            r["pre_hhi"], r["post_hhi"], r["delta_hhi"], r["cumulative_delta_hhi"], r["merged_share"],
+            r["rank_before"], r["rank_after"], r["cr4_before"], r["cr4_after"],
+        ]
+        for g in gl:
+            v = r["verdicts"][g]
+            row += [v["band"], v["flag"], v["finding"]]
+        rows.append(row)
+    return columns, rows
+
+
+def _single_tables(doc: dict, r: dict) -> list:
+    inp = doc["input"]
+    title = _deal_text(r)
+    title.append(f" — {inp['value']} across {inp['entity']}")
+    if r["group"]:
+        title.append(" (" + ", ".join(f"{k} = {v}" for k, v in r["group"].items()) + ")")
+    t = Table(title=title, title_justify="left", header_style="bold")
+    t.add_column("")
+    t.add_column("Before", justify="right")
+    t.add_column("After", justify="right")
+    t.add_column("Change", justify="right")
+    if r["status"] != "ok":
+        t.add_row("Status", Text(r["status"], style="yellow"), "", "figures undefined")
+        return [t]
+    acq = next((p for p in r["parties"] if p["role"] == "acquirer"), None)
+    t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
+    before_share = acq["share"] if acq and acq["share"] is not None else 0.0
+    t.add_row(Text("Share of ").append_text(cell(r["acquirer"])), fmt_pct(before_share),
+              fmt_pct(r["merged_share"]),
+              _points(r["merged_share"] - before_share))
+    t.add_row("Rank", _rank(r["rank_before"]), _rank(r["rank_after"]), "")
+    t.add_row("CR4", fmt_pct(r["cr4_before"]), fmt_pct(r["cr4_after"]),
+              _points(r["cr4_after"] - r["cr4_before"]))
+    v = Table(title="Guideline readings (post-merger HHI and ΔHHI)", title_justify="left", header_style="bold")
+    v.add_column("Guideline")
+    v.add_column("Band")
+    v.add_column("Verdict")
+    v.add_column("Because")
+    notes = []
+    for g, verdict in r["verdicts"].items():
+        v.add_row(GUIDELINE_TITLE[g], band_text(verdict["band"]), _finding(verdict), verdict["reason"])
+        if verdict["text"]:
+            notes.append(Text.assemble((f"{GUIDELINE_TITLE[g]}: ", "bold"), (f"“{verdict['text']}” ", ""),
+                                       (f"({verdict['source']})", "dim")))
+    return [t, v, *notes]
+
+
+def _many_table(doc: dict) -> Table:
+    """One row per deal (and market): compact enough for an 80-column terminal.
+
+    Rank and CR4 are in the single-deal table and in JSON/CSV; here the scenario
+    name, when given, stands for the deal.
+    """
+    by = doc["input"]["by"]
+    seq = doc["mode"] == "sequential"
+    title = {"single": "Merger in each market",
+             "scenarios": "Merger scenarios, each against the same baseline, largest ΔHHI first",
+             "sequential": "Sequential roll-up, each step against the market the previous steps left"}[doc["mode"]]
+    title += f" ({doc['input']['value']} across {doc['input']['entity']}"
+    pres = {r["pre_hhi"] for r in doc["results"] if r["step"] in (None, 1)}
+    if not by and len(pres) == 1 and None not in pres:
+        title += f"; HHI before: {fmt_number(pres.pop())}"
+    t = Table(title=Text(title + ")"), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+              collapse_padding=True, pad_edge=False)
+    for b in by:
+        t.add_column(cell(b))
+    if seq:
+        t.add_column("Step", justify="right")
+    t.add_column("Deal", ratio=1)
+    if by:
+        t.add_column("HHI before", justify="right")
+    t.add_column("HHI after", justify="right")
+    t.add_column("ΔHHI", justify="right", no_wrap=True)
+    if seq:
+        t.add_column("Cum. ΔHHI", justify="right", no_wrap=True)
+    t.add_column("Merged share", justify="right")
+    for g in doc["guidelines"]:
+        t.add_column(GUIDELINE_TITLE[g], no_wrap=True, min_width=8)
+    for r in doc["results"]:
+        row = [cell(r["group"][b]) for b in by]
+        if seq:
+            row.append(str(r["step"]))
+        row.append(cell(r["scenario"]) if r["scenario"] else _deal_text(r))
+        if r["status"] != "ok":
+            row += [Text(r["status"], style="yellow")] + ["–"] * (2 + seq + bool(by))
+        else:
+            if by:
+                row.append(fmt_number(r["pre_hhi"]))
+            row += [fmt_number(r["post_hhi"]), _delta(r["delta_hhi"])]
+            if seq:
+                row.append(_delta(r["cumulative_delta_hhi"]))
+            row.append(fmt_pct(r["merged_share"]))
+        row += [_finding(r["verdicts"][g], short=True) for g in doc["guidelines"]]
+        t.add_row(*row)
+    return t
+
+
+def result_table(doc: dict) -> list:
+    if len(doc["results"]) == 1 and doc["mode"] == "single":
+        return _single_tables(doc, doc["results"][0])
+    out: list = [_many_table(doc)]
+    out.append(Text("Verdicts read the post-merger HHI and ΔHHI (presumed / concerns / examine = flagged); "
+                    "--format json gives each guideline's band, reason and the sentence it rests on.", style="dim"))
+    return out
+
+
+@app.command("merge")
+@shared(READ, MARKET, OUTPUT)
+def merge_command(
+    file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
+    acquirer: Annotated[
+        Optional[str], typer.Option("--acquirer", "-a", help="The buying company (exact, then case-insensitive).")
+    ] = None,
+    target: Annotated[
+        Optional[List[str]], typer.Option("--target", "-t", help="A company bought (repeatable: one deal, several targets).")
+    ] = None,
+    scenarios: Annotated[
+        Optional[str],
+        typer.Option("--scenarios", help="Table of deals (columns acquirer, target, optional name), each read "
+                     "against the same baseline and sorted by ΔHHI."),
+    ] = None,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="With --scenarios: apply the deals in order, cumulatively.")
+    ] = False,
+    guidelines: Annotated[
+        str, typer.Option("--guidelines", help="us-2023, us-2010, eu, or all (comma-separated list allowed).")
+    ] = "all",
+    read=None,
+    spec=None,
+    out=None,
+) -> None:
+    """What does an acquisition do to concentration? Pre/post HHI, ΔHHI, CR4 and the guideline readings."""
+    from aistruct.merger import merger_report
+    from aistruct.reader import ReadOptions
+
+    scenario_read = ReadOptions(decompress=read.decompress, max_bytes=read.max_bytes)
+    report = merger_report(
+        file, acquirer=acquirer, targets=tuple(target or ()), scenarios=scenarios, sequential=sequential,
+        guidelines=guidelines, spec=spec, read=read, scenario_read=scenario_read,
+    )
+    inputs = [file] + ([scenarios] if scenarios else [])
+    emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)
