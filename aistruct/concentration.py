@@ -70,14 +70,17 @@ def market_metrics(
         status=STATUS_OK,
     )
     s = metrics.shares(x)
-    names = np.asarray(entities, dtype=object)
     # Largest first; ties by name so the output is deterministic.
-    doc["top"] = top_companies(names, x, s, show)
+    doc["top"] = top_companies(entities, x, s, show)
     return doc
 
 
 def top_companies(names, x, s, show: int) -> list[dict]:
-    """The ``show`` largest companies, largest first, ties by name (O(n) selection)."""
+    """The ``show`` largest companies, largest first, ties by name.
+
+    O(n) selection; only the candidates' names are looked at, so ``names`` may be
+    any indexable sequence (a list, a numpy array, a pandas Series).
+    """
     import numpy as np
 
     n = x.size
@@ -85,11 +88,13 @@ def top_companies(names, x, s, show: int) -> list[dict]:
         return []
     if n > show:
         cutoff = np.partition(x, n - show)[n - show]
-        cand = np.flatnonzero(x >= cutoff).tolist()
+        cand = np.flatnonzero(x >= cutoff)
     else:
-        cand = range(n)
-    order = sorted(cand, key=lambda i: (-x[i], str(names[i])))[:show]
-    return [{"entity": str(names[i]), "value": float(x[i]), "share": float(s[i])} for i in order]
+        cand = np.arange(n)
+    pick = names.iloc if hasattr(names, "iloc") else names
+    cand_names = [str(pick[int(i)]) for i in cand]
+    order = sorted(range(len(cand)), key=lambda j: (-x[cand[j]], cand_names[j]))[:show]
+    return [{"entity": cand_names[j], "value": float(x[cand[j]]), "share": float(s[cand[j]])} for j in order]
 
 
 def _eps_key(e: float) -> str:
@@ -134,7 +139,7 @@ def concentration_of_markets(
         doc = {"group": group}
         doc.update(
             market_metrics(
-                frame[ENTITY].tolist(), frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines
+                frame[ENTITY], frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines
             )
         )
         if doc["status"] != STATUS_OK:

@@ -202,13 +202,21 @@ def atkinson(values: Iterable[float], epsilon: float) -> float:
 
 def lorenz_at(values: Iterable[float], p: float) -> float:
     """The Lorenz curve at population fraction p, linear between the points (i/n, L_i)."""
+    return lorenz_points(values, (p,))[0]
+
+
+def lorenz_points(values: Iterable[float], ps: Sequence[float]) -> list[float]:
+    """The Lorenz curve at several population fractions, from one sort."""
     s = np.sort(shares(values))
     n = s.size
     cum = np.concatenate(([0.0], np.cumsum(s)))
-    pos = p * n
-    i = min(int(math.floor(pos)), n - 1)
-    frac = pos - i
-    return float(cum[i] + frac * (cum[i + 1] - cum[i]))
+    out = []
+    for p in ps:
+        pos = p * n
+        i = min(int(math.floor(pos)), n - 1)
+        frac = pos - i
+        out.append(float(cum[i] + frac * (cum[i + 1] - cum[i])))
+    return out
 
 
 def palma(values: Iterable[float]) -> float | None:
@@ -218,10 +226,10 @@ def palma(values: Iterable[float]) -> float | None:
     between its points, so any n works: (1 - L(0.9)) / L(0.4). Equal values give
     0.25. ``None`` when the bottom 40% hold nothing.
     """
-    low = lorenz_at(values, 0.4)
+    low, high = lorenz_points(values, (0.4, 0.9))
     if low <= 0:
         return None
-    return float((1.0 - lorenz_at(values, 0.9)) / low)
+    return float((1.0 - high) / low)
 
 
 def rosenbluth(values: Iterable[float]) -> float:

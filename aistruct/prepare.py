@@ -350,50 +350,97 @@ def period_label(year: int, month: int | None, freq: str) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def period_labels(raw: RawTable, frame, column: str, freq: str):
-    """Period labels (``2024``, ``2024Q1``, ``2024-03``) for a date column; bad dates exit 2."""
+def _period_of(cell, freq: str, xlsx: bool):
+    """Period label of one date-like cell; None when blank; ``False`` when not a date (for ``freq``)."""
+    import math
+
+    import pandas as pd
+
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)) or cell is pd.NaT:
+        return None
+    if hasattr(cell, "year") and hasattr(cell, "month"):
+        return period_label(cell.year, cell.month, freq)
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) or hasattr(cell, "dtype"):
+        value = float(cell)
+        if value.is_integer() and 1000 <= value <= 9999:
+            key = (int(value), None)
+        elif xlsx and 1 <= value < 2958466:  # an Excel serial date
+            ts = pd.Timestamp("1899-12-30") + pd.Timedelta(days=value)
+            key = (ts.year, ts.month)
+        else:
+            return False
+    else:
+        text = str(cell)
+        if text.strip() == "":
+            return None
+        key = _parse_date_cell(text)
+    if key is None or (key[1] is None and freq != "year"):
+        return False
+    return period_label(key[0], key[1], freq)
+
+
+def _label_codes(series, label_of):
+    """(codes, labels): ``labels[codes[i]]`` is the label of cell i, code -1 a blank cell.
+
+    ``label_of`` runs once per distinct cell, so a million rows with a few distinct
+    values cost one hash pass. ``labels`` are sorted and distinct.
+    Raises ``_BadCell(position)`` for the first cell ``label_of`` rejects.
+    """
     import numpy as np
     import pandas as pd
 
-    series = frame[column]
-    rows = frame[ROW].to_numpy()
-    out = np.empty(len(series), dtype=object)
-    if pd.api.types.is_datetime64_any_dtype(series):
-        for i, ts in enumerate(series):
-            out[i] = None if pd.isna(ts) else period_label(ts.year, ts.month, freq)
-        return out
-    cache: dict = {}
-    for i, cell in enumerate(series.tolist()):
-        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-            out[i] = None
-            continue
-        if hasattr(cell, "year") and hasattr(cell, "month"):
-            out[i] = period_label(cell.year, cell.month, freq)
-            continue
-        if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
-            if float(cell).is_integer() and 1000 <= cell <= 9999:
-                key = (int(cell), None)
-            elif raw.format == "xlsx" and 1 <= cell < 2958466:  # an Excel serial date
-                ts = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(cell))
-                key = (ts.year, ts.month)
-            else:
-                key = None
-        else:
-            text = str(cell)
-            if text.strip() == "":
-                out[i] = None
-                continue
-            key = cache.get(text, 0)
-            if key == 0:
-                key = cache[text] = _parse_date_cell(text)
-        if key is None or (key[1] is None and freq != "year"):
-            need = "a date with a month" if key is not None else "a date"
-            raise InputError(
-                f"{raw.source}: {raw.row_label(int(rows[i]))}, column {column!r}: "
-                f"{str(cell)[:40]!r} is not {need} (for --freq {freq})"
-            )
-        out[i] = period_label(key[0], key[1], freq)
-    return out
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    ulabels = []
+    bad = []
+    for i, u in enumerate(uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)):
+        lab = label_of(u)
+        if lab is False:
+            bad.append(i)
+            lab = None
+        ulabels.append(lab)
+    if bad:
+        first = int(np.flatnonzero(np.isin(codes, bad))[0])
+        raise _BadCell(first)
+    present = [lab for lab in ulabels if lab is not None]
+    labels = sorted(set(present))
+    index = {lab: k for k, lab in enumerate(labels)}
+    remap = np.asarray([index[lab] if lab is not None else -1 for lab in ulabels] + [-1], dtype=np.int64)
+    return remap[codes], labels  # code -1 indexes the trailing -1
+
+
+class _BadCell(Exception):
+    def __init__(self, position: int):
+        self.position = position
+
+
+def period_codes(raw: RawTable, frame, column: str, freq: str):
+    """(codes, labels) of the period (``2024``, ``2024Q1``, ``2024-03``) of each row; bad dates exit 2."""
+    xlsx = raw.format == "xlsx"
+    try:
+        return _label_codes(frame[column], lambda cell: _period_of(cell, freq, xlsx))
+    except _BadCell as bad:
+        cell = frame[column].iloc[bad.position]
+        rows = frame[ROW].to_numpy()
+        key = _parse_date_cell(str(cell)) if isinstance(cell, str) else None
+        need = "a date with a month" if key is not None else "a date"
+        raise InputError(
+            f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
+            f"{str(cell)[:40]!r} is not {need} (for --freq {freq})"
+        ) from None
+
+
+def period_labels(raw: RawTable, frame, column: str, freq: str):
+    """Period labels (``2024``, ``2024Q1``, ``2024-03``) for a date column, None where blank; bad dates exit 2."""
+    import numpy as np
+
+    codes, labels = period_codes(raw, frame, column, freq)
+    table = np.asarray(labels + [None], dtype=object)
+    return table[codes]
+
+
+def group_codes(frame, column: str):
+    """(codes, labels) of a --by column: labels as text, integers without '.0', blanks code -1."""
+    return _label_codes(frame[column], _group_label)
 
 
 def _group_label(value) -> str | None:
@@ -410,7 +457,7 @@ def _group_label(value) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10] if hasattr(value, "hour") and value.hour == 0 and value.minute == 0 else value.isoformat()
     text = str(value)
-    return text
+    return text if text.strip() else None
 
 
 # ---------------------------------------------------------------- shaping
@@ -445,6 +492,45 @@ def _split(frame, column: str, sep: str, mode: str):
     frame["__share__"] = 1.0 / counts if mode == "equal" else np.ones(len(frame))
     frame = frame.explode(column, ignore_index=True)
     return frame, "__share__"
+
+
+# ---------------------------------------------------------------- aggregation
+
+
+def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
+    """One row per (group, company), in the order each company first appears in the input.
+
+    Hash aggregation in pyarrow, single-threaded so that float sums are summed in
+    the same order on every run (byte-identical output). No sort: consumers that
+    list companies order them by value (ties by name) themselves.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    mask = pa.array(usable)
+    columns = {}
+    for b, codes, labels in zip(by_cols, codes_list, labels_list):
+        dictionary = pa.array(labels + [""], type=pa.string())
+        columns[b] = pa.DictionaryArray.from_arrays(pa.array(np.where(codes < 0, len(labels), codes)), dictionary)
+    columns[ENTITY] = pa.array(names, type=pa.string(), from_pandas=True)
+    columns[VALUE] = pa.array(values, type=pa.float64())
+    if sizes is not None:
+        columns[SIZE] = pa.array(sizes, type=pa.float64())
+    table = pa.table(columns).filter(mask)
+    for b in by_cols:  # group on the labels' codes, sort on the labels
+        table = table.set_column(table.schema.get_field_index(b), b, table[b].cast(pa.string()))
+    keys = list(by_cols) + [ENTITY]
+    func = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count"}[agg]
+    measures = [VALUE] + ([SIZE] if sizes is not None else [])
+    grouped = table.group_by(keys, use_threads=False).aggregate([(m, func) for m in measures])
+    grouped = grouped.rename_columns([f"{m}_{func}" if f"{m}_{func}" in grouped.column_names else m
+                                      for m in grouped.column_names])
+    grouped = grouped.rename_columns([c[: -len(func) - 1] if c.endswith("_" + func) else c
+                                      for c in grouped.column_names])
+    out = grouped.select(keys + measures).to_pandas()
+    for m in measures:
+        out[m] = out[m].astype(np.float64)
+    return out
 
 
 # ---------------------------------------------------------------- main entry
@@ -534,13 +620,15 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         if share_col is not None:
             sizes = sizes * frame[share_col].to_numpy(dtype=np.float64)
 
-    group_values = []
+    group_codes_list = []
+    group_labels = []
     for b in by_cols:
         if spec.freq and b == by_cols[-1] and not spec.wide or (spec.freq and spec.wide and b == by_cols[0]):
-            labels = period_labels(raw, frame, b, spec.freq)
+            codes, labels = period_codes(raw, frame, b, spec.freq)
         else:
-            labels = np.asarray([_group_label(v) for v in frame[b].tolist()], dtype=object)
-        group_values.append(labels)
+            codes, labels = group_codes(frame, b)
+        group_codes_list.append(codes)
+        group_labels.append(labels)
 
     blank_np = blank.to_numpy(dtype=bool)
     if blank_np.any():
@@ -551,39 +639,29 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
             warnings.append(
                 f"dropped {len(bad)} row(s) with a blank {entity_label!r} (first: {raw.row_label(int(rows[bad[0]]))})"
             )
-    data = {ENTITY: names.to_numpy(dtype=object), VALUE: values}
-    if sizes is not None:
-        data[SIZE] = sizes
-    for b, labels in zip(by_cols, group_values):
-        data[b] = labels
-    df = pd.DataFrame(data)
-    df = df[~blank_np]
+    keep = ~blank_np
     if by_cols:
-        missing_group = df[by_cols].isna().any(axis=1).to_numpy()
+        missing_group = np.zeros(len(frame), dtype=bool)
+        for codes in group_codes_list:
+            missing_group |= codes < 0
+        missing_group &= keep
         if missing_group.any():
             warnings.append(f"dropped {int(missing_group.sum())} row(s) with a blank --by value")
-            df = df[~missing_group]
-    groups = sorted({tuple(k) for k in df[by_cols].itertuples(index=False, name=None)}) if by_cols else [()]
+            keep &= ~missing_group
+        combos = np.unique(np.stack([c[keep] for c in group_codes_list], axis=1), axis=0) if keep.any() else []
+        groups = [tuple(labels[int(k)] for labels, k in zip(group_labels, combo)) for combo in combos]
+    else:
+        groups = [()]
 
-    usable = ~np.isnan(df[VALUE].to_numpy())
+    usable = keep & ~np.isnan(values) if len(values) else keep
     if sizes is not None:
-        usable &= ~np.isnan(df[SIZE].to_numpy())
-    missing = int((~usable).sum())
+        usable &= ~np.isnan(sizes)
+    missing = int((keep & ~usable).sum())
     if missing:
         warnings.append(f"{missing} row(s) with a missing value were left out")
-    df = df[usable]
-    rows_used = len(df)
-
-    keys = by_cols + [ENTITY]
+    rows_used = int(usable.sum())
+    out = _aggregate(names, values, sizes, by_cols, group_codes_list, group_labels, usable, spec.agg)
     agg = spec.agg
-    if agg == "count":
-        counted = df.groupby(keys, sort=True, observed=True, dropna=False)[VALUE].count().rename(VALUE)
-        out = counted.astype(np.float64).reset_index()
-        if sizes is not None:
-            out[SIZE] = df.groupby(keys, sort=True, observed=True)[SIZE].count().to_numpy(dtype=np.float64)
-    else:
-        cols = [VALUE] + ([SIZE] if sizes is not None else [])
-        out = df.groupby(keys, sort=True, observed=True, dropna=False)[cols].agg(agg).reset_index()
     for col, option in ((VALUE, value_label), (SIZE, size_col)):
         if col in out.columns:
             over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))

@@ -241,32 +241,66 @@ def _delimiter_for(text: str, fmt: str, explicit: str | None) -> str:
     return ","
 
 
-def _parse_delimited(text: str, delimiter: str, what: str):
+_UTF8_NAMES = {None, "utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig", "u8"}
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    return encoding is None or encoding.lower().replace("_", "-") in _UTF8_NAMES
+
+
+def _header_text(buf, what: str) -> str:
+    """The first line of UTF-8 bytes, for sniffing the delimiter (undecodable bytes replaced)."""
+    head = bytes(buf[: 1 << 16])
+    end = head.find(b"\n")
+    return (head if end < 0 else head[:end]).decode("utf-8", errors="replace")
+
+
+def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str):
+    """Parse UTF-8 CSV/TSV bytes (``bytes`` or a memory map) with pyarrow, without copying them.
+
+    Only on failure is the text decoded in Python, to say which byte or row is at fault.
+    """
+    import re
+
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if "\x00" in text:
-        raise InputError(f"{what}: binary content (NUL byte at character {text.index(chr(0))}); not a text table")
-    if not text.strip():
+    start = 3 if bytes(buf[:3]) == b"\xef\xbb\xbf" else 0
+    nul = buf.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{what}: binary content (NUL byte at offset {nul}); not a text table")
+    if re.search(rb"\S", buf) is None:
         raise InputError(f"{what}: empty file (no header, no rows)")
-    data = text.encode("utf-8")
+    delimiter = _delimiter_for(_header_text(memoryview(buf)[start:], what), fmt, opts.delimiter)
+    view = pa.py_buffer(buf) if start == 0 else pa.py_buffer(buf)[start:]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(view),
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "pyarrow read a column as binary")
+        return table.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        text = _decode(bytes(buf), opts.encoding if not _is_utf8(opts.encoding) else None, what)
         ragged = _first_ragged_row(text, delimiter)
         if ragged:
             line, expected, got = ragged
             raise InputError(f"{what}: row {line} has {got} fields, the header has {expected}") from None
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what}: cannot parse as {'TSV' if delimiter == chr(9) else 'CSV'}: {msg}") from None
-    return table.to_pandas()
+    finally:
+        del view
+
+
+def _parse_delimited(text: str, delimiter: str, what: str):
+    """Parse CSV/TSV text (already decoded)."""
+    opts = ReadOptions(delimiter=delimiter if delimiter != "\t" else "tab")
+    return _parse_delimited_bytes(text.encode("utf-8"), "csv", opts, what)
 
 
 def _records_frame(records: Any, what: str):
@@ -360,6 +394,61 @@ def _parse_xlsx(data: bytes, sheet: str | None, what: str):
 # ---------------------------------------------------------------- entry point
 
 
+class _source_buffer:
+    """The input's bytes: a read-only memory map of a regular file (no copy), else ``bytes``."""
+
+    def __init__(self, path: str, what: str, limit: int):
+        self.path, self.what, self.limit = path, what, limit
+        self._mm = self._fh = None
+
+    def __enter__(self):
+        import mmap
+
+        if self.path != "-":
+            try:
+                st = os.stat(self.path)
+                regular = stat.S_ISREG(st.st_mode) and st.st_size > 0
+            except OSError:
+                regular = False
+            if regular:
+                try:
+                    self._fh = open(self.path, "rb")
+                    self._mm = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+                    return self._mm
+                except PermissionError:
+                    self.__exit__()
+                    raise InputError(f"{self.what}: permission denied") from None
+                except (OSError, ValueError):
+                    self.__exit__()  # some file systems cannot map: read it instead
+        return _read_source_bytes(self.path, self.what, self.limit)
+
+    def __exit__(self, *exc):
+        for thing in (self._mm, self._fh):
+            if thing is not None:
+                try:
+                    thing.close()
+                except BufferError:  # a view still points into the map; the GC closes it
+                    pass
+        self._mm = self._fh = None
+        return False
+
+
+def _parse(data, fmt: str, opts: ReadOptions, what: str):
+    """A DataFrame from the (decompressed) bytes of one input."""
+    if fmt == "parquet":
+        return _parse_parquet(data, what)
+    if fmt == "xlsx":
+        return _parse_xlsx(bytes(data), opts.sheet, what)
+    if fmt in ("csv", "tsv") and _is_utf8(opts.encoding) and bytes(data[:2]) not in (b"\xff\xfe", b"\xfe\xff"):
+        return _parse_delimited_bytes(data, fmt, opts, what)
+    text = _decode(bytes(data), opts.encoding, what)
+    if fmt == "json":
+        return _parse_json(text, what)
+    if fmt == "jsonl":
+        return _parse_jsonl(text, what)
+    return _parse_delimited_bytes(text.encode("utf-8"), fmt, opts, what)
+
+
 def dataset_path(name: str) -> tuple[str, str | None]:
     """Path and credit line of a bundled dataset (``dataset:NAME``)."""
     from aistruct import datasets
@@ -381,27 +470,15 @@ def load_table(source: Any, options: ReadOptions | None = None) -> RawTable:
         path, credit = dataset_path(source[len(DATASET_PREFIX) :])
     what = "<stdin>" if source == "-" else source
     fmt, compression = _format_for("" if source == "-" else path, opts.input_format)
-    data = _read_source_bytes(path, what, opts.max_bytes)
-    magic = next((c for m, c in _MAGIC.items() if data.startswith(m)), None)
-    if compression is None and magic is not None and fmt not in ("parquet", "xlsx"):
-        compression = magic
-    if compression is not None:
-        if not opts.decompress:
-            raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
-        data = _decompress(data, compression, opts.max_bytes, what)
-    if fmt == "parquet":
-        frame = _parse_parquet(data, what)
-    elif fmt == "xlsx":
-        frame = _parse_xlsx(data, opts.sheet, what)
-    else:
-        text = _decode(data, opts.encoding, what)
-        del data
-        if fmt == "json":
-            frame = _parse_json(text, what)
-        elif fmt == "jsonl":
-            frame = _parse_jsonl(text, what)
-        else:
-            frame = _parse_delimited(text, _delimiter_for(text, fmt, opts.delimiter), what)
+    with _source_buffer(path, what, opts.max_bytes) as data:
+        magic = next((c for m, c in _MAGIC.items() if bytes(data[:6]).startswith(m)), None)
+        if compression is None and magic is not None and fmt not in ("parquet", "xlsx"):
+            compression = magic
+        if compression is not None:
+            if not opts.decompress:
+                raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
+            data = _decompress(bytes(data), compression, opts.max_bytes, what)
+        frame = _parse(data, fmt, opts, what)
     if frame.shape[1] == 0:
         raise InputError(f"{what}: no columns")
     if len(frame) == 0:
