@@ -64,5 +64,17 @@ def resolve(name: str) -> tuple[str, str | None]:
 
 
 def row_count(resource: dict) -> int:
-    with open(data_dir() / resource["path"], "rb") as fh:
-        return max(sum(1 for _ in fh) - 1, 0)
+    """Records in the resource's CSV (a quoted field may hold a line break, so parse, don't count lines)."""
+    import csv
+
+    with open(data_dir() / resource["path"], encoding="utf-8", newline="") as fh:
+        return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+
+
+def licence_label(resource: dict) -> str:
+    """Short licence name for listings: the identifier (CC-BY-4.0), or the title of an 'other-*' licence."""
+    labels = []
+    for lic in resource.get("licenses", []):
+        name = lic.get("name") or ""
+        labels.append(lic.get("title") or name if not name or name.startswith("other-") else name)
+    return ", ".join(x for x in labels if x) or "–"

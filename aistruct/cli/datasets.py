@@ -19,10 +19,6 @@ datasets_app = typer.Typer(
 app.add_typer(datasets_app, name="datasets")
 
 
-def _licence(res: dict) -> str:
-    return ", ".join(lic.get("name") or lic.get("title") or "" for lic in res.get("licenses", [])) or "–"
-
-
 def list_doc() -> dict:
     from aistruct import datasets
 
@@ -32,25 +28,30 @@ def list_doc() -> dict:
             "name": res["name"],
             "title": res.get("title", ""),
             "rows": datasets.row_count(res),
-            "licence": _licence(res),
+            "licence": datasets.licence_label(res),
+            "credit": datasets.credit_of(res),
             "path": res["path"],
         })
-    return {"schema_version": 1, "command": "datasets", "datasets": items, "warnings": []}
+    from aistruct._version import __version__
+
+    return {"schema_version": 1, "command": "datasets", "aistruct_version": __version__, "datasets": items,
+            "warnings": []}
 
 
 def _list_table(doc: dict) -> list:
     t = Table(title="Bundled datasets (read with dataset:NAME)", title_justify="left", header_style="bold")
-    t.add_column("Name")
+    # Names are what users type after dataset:, so they are never wrapped or cut.
+    t.add_column("Name", no_wrap=True, min_width=max((len(d["name"]) for d in doc["datasets"]), default=4))
     t.add_column("Title")
     t.add_column("Rows", justify="right")
-    t.add_column("Licence")
+    t.add_column("Licence", no_wrap=True)
     for d in doc["datasets"]:
         t.add_row(cell(d["name"]), cell(d["title"]), f"{d['rows']:,}", cell(d["licence"]))
     return [t]
 
 
 def _list_rows(doc: dict):
-    cols = ["name", "title", "rows", "licence", "path"]
+    cols = ["name", "title", "rows", "licence", "credit", "path"]
     return cols, [[d[c] for c in cols] for d in doc["datasets"]]
 
 
@@ -66,11 +67,14 @@ def datasets_list(ctx: typer.Context, out=None) -> None:
 def show_doc(name: str) -> dict:
     from aistruct import datasets
 
+    from aistruct._version import __version__
+
     res = datasets.find(name)
     fields = (res.get("schema") or {}).get("fields", [])
     return {
         "schema_version": 1,
         "command": "datasets show",
+        "aistruct_version": __version__,
         "dataset": {
             "name": res["name"],
             "title": res.get("title", ""),
@@ -81,9 +85,15 @@ def show_doc(name: str) -> dict:
             "sources": res.get("sources", []),
             "licenses": res.get("licenses", []),
             "fields": [
-                {"name": f.get("name"), "type": f.get("type"), "description": f.get("description", "")}
+                {
+                    "name": f.get("name"),
+                    "type": f.get("type"),
+                    "description": f.get("description", ""),
+                    "constraints": f.get("constraints", {}),
+                }
                 for f in fields
             ],
+            "primary_key": (res.get("schema") or {}).get("primaryKey", []),
         },
         "warnings": [],
     }
@@ -102,7 +112,7 @@ def _show_table(doc: dict) -> list:
     for s in d["sources"]:
         head.add_row("Source", cell(f"{s.get('title', '')} {s.get('path', '')}".strip()))
     for lic in d["licenses"]:
-        head.add_row("Licence", cell(lic.get("title") or lic.get("name") or ""))
+        head.add_row("Licence", cell(" ".join(x for x in (lic.get("title") or lic.get("name"), lic.get("path")) if x)))
     fields = Table(title="Fields", title_justify="left", header_style="bold")
     fields.add_column("Field")
     fields.add_column("Type")
