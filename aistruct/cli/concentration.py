@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -14,9 +15,13 @@ from aistruct.cli.render import (
     emit,
     flatten,
     fmt_amount,
+    fmt_compact,
     fmt_number,
     fmt_pct,
     fmt_ratio,
+    shorten,
+    table_width,
+    terminal_width,
 )
 
 SCALARS = ("n", "total", "hhi", "hhi_normalized", "equivalent_firms", "cr", "gini", "gini_corrected", "theil",
@@ -77,36 +82,43 @@ def _top_table(r: dict) -> Table:
     return t
 
 
+BAND_CAPTION = "Band: the HHI read against --guidelines."
+
+
 def _groups_table(doc: dict) -> Table:
+    """One row per group; numbers never wrap: the company name is shortened to fit the terminal."""
     by = doc["input"]["by"]
-    ks = list(doc["results"][0]["cr"] or {}) if doc["results"] and doc["results"][0]["cr"] else []
-    ks = [k for k in ks if k in ("1", "4")] or ks[:2]
-    t = Table(title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"), title_justify="left",
-              header_style="bold")
-    for b in by:
-        t.add_column(cell(b))
-    t.add_column("n", justify="right")
-    t.add_column("Total", justify="right")
-    t.add_column("HHI", justify="right")
-    t.add_column("Band", no_wrap=True)
-    for k in ks:
-        t.add_column(f"CR{k}", justify="right")
-    t.add_column("Gini", justify="right")
-    t.add_column("Largest")
-    for r in doc["results"]:
-        largest = r["top"][0]["entity"] if r["top"] else "–"
-        cr = r["cr"] or {}
-        t.add_row(
-            *[cell(r["group"][b]) for b in by],
-            fmt_number(r["n"]),
-            fmt_amount(r["total"]),
-            fmt_number(r["hhi"]),
-            band_text(r["band"]) if r["status"] == "ok" else Text(r["status"], style="yellow"),
-            *[fmt_pct(cr.get(k)) for k in ks],
-            fmt_ratio(r["gini"]),
-            cell(largest),
-        )
-    return t
+    first_ok = next((r for r in doc["results"] if r["cr"]), None)
+    ks = list(first_ok["cr"])[:2] if first_ok else []  # the first two requested (CR1 and CR4 by default)
+
+    def build(largest_width):
+        t = Table(title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"),
+                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, caption=Text(BAND_CAPTION), caption_justify="left")
+        for b in by:
+            t.add_column(cell(b), no_wrap=True)
+        for name in ("n", "Total", "HHI"):
+            t.add_column(name, justify="right", no_wrap=True)
+        t.add_column("Band", no_wrap=True)
+        for k in ks:
+            t.add_column(f"CR{k}", justify="right", no_wrap=True)
+        t.add_column("Gini", justify="right", no_wrap=True)
+        t.add_column("Largest", no_wrap=True)
+        for r in doc["results"]:
+            cr = r["cr"] or {}
+            t.add_row(
+                *[cell(r["group"][b]) for b in by],
+                fmt_number(r["n"]),
+                fmt_compact(r["total"]),
+                fmt_number(r["hhi"]),
+                band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
+                *[fmt_pct(cr.get(k)) for k in ks],
+                fmt_ratio(r["gini"]),
+                shorten(cell(r["top"][0]["entity"] if r["top"] else "–"), largest_width),
+            )
+        return t
+
+    return build(max(8, terminal_width() - table_width(build(0)) - 3))
 
 
 def result_table(doc: dict) -> list:

@@ -67,6 +67,21 @@ def fmt_amount(x: Optional[float]) -> str:
     return fmt_number(x, 0)
 
 
+def fmt_compact(x: Optional[float]) -> str:
+    """Short amounts for narrow columns: 694M, 1.25B, 38.3T; 2.1e+25 beyond; '–' for null."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    if a < 1e4:
+        return fmt_amount(x)
+    if a >= 1e15:
+        return f"{x:.3g}"
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= limit:
+            return f"{x / limit:.3g}{suffix}"
+    return fmt_amount(x)  # pragma: no cover - unreachable
+
+
 def fmt_pct(x: Optional[float], digits: int = 1) -> str:
     if x is None or not math.isfinite(x):
         return "–"
@@ -79,8 +94,39 @@ def fmt_ratio(x: Optional[float], digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def band_text(band: Optional[str]) -> Text:
-    return Text(band or "–", style=BAND_STYLE.get(band or "", ""))
+BAND_SHORT = {"unconcentrated": "low", "moderately concentrated": "moderate", "highly concentrated": "high"}
+
+
+def band_text(band: Optional[str], short: bool = False) -> Text:
+    """The guideline band, coloured; ``short`` gives low / moderate / high for narrow tables."""
+    label = BAND_SHORT.get(band or "", band) if short else band
+    return Text(label or "–", style=BAND_STYLE.get(band or "", ""))
+
+
+def terminal_width() -> int:
+    """Width tables are laid out for: the terminal's, else $COLUMNS, else 80 (as Rich decides)."""
+    return Console().width
+
+
+def table_width(renderable) -> int:
+    """Natural width of a renderable, unconstrained."""
+    from rich.measure import Measurement
+
+    console = Console(width=100_000)
+    return Measurement.get(console, console.options, renderable).maximum
+
+
+def shorten(text: Text, width: int) -> Text:
+    """``text`` cut to ``width`` cells with an ellipsis (0 gives an empty cell)."""
+    from rich.cells import cell_len
+
+    if width <= 0:
+        return Text("")
+    if cell_len(text.plain) <= width:
+        return text
+    out = text.copy()
+    out.truncate(width, overflow="ellipsis")
+    return out
 
 
 # ---------------------------------------------------------------- flat rows
@@ -119,6 +165,8 @@ def to_csv(columns: list, rows: Iterable[list]) -> str:
 def _md_value(v: Any) -> str:
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ""
     text = terminal_text(v).replace("\\", "\\\\").replace("|", "\\|")
