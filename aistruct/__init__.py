@@ -37,6 +37,9 @@ _EXPORTS = {
     "MergerReport": "aistruct.merger",
     "Deal": "aistruct.merger",
     "guideline_verdict": "aistruct.merger",
+    "validate_files": "aistruct.validation",
+    "ValidateOptions": "aistruct.validation",
+    "load_schema": "aistruct.validation",
     # reading
     "ReadOptions": "aistruct.reader",
     "load_table": "aistruct.reader",

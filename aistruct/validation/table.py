@@ -1,0 +1,405 @@
+"""Reading a file for validation: bytes, text, cells, and the structural checks.
+
+The shared reader (:mod:`aistruct.reader`) stops at the first malformed row
+(exit 2). Validation must instead *report* a malformed file (exit 1, naming the
+rows), so this module reuses the reader's byte-level steps (reading with a size
+limit, decompression, decoding) but splits delimited text itself:
+
+* fast path: pyarrow parses the whole file with every cell as text;
+* slow path, only when pyarrow refuses the file (a row with the wrong number of
+  fields): Python's :mod:`csv` walks it record by record and lists every such row.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first
+record row 2, and a blank line is a row of its own. (A quoted cell spanning
+several lines is one row, so the row can differ from the file's line number.)
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from aistruct import reader as _reader
+from aistruct.errors import InputError
+from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
+
+TEXT_FORMATS = ("csv", "tsv", "json", "jsonl")
+
+
+@dataclass
+class Cells:
+    """A table as text cells: positional columns ``0..n-1``, ``""`` for an empty cell.
+
+    ``frame`` holds only the usable rows (not blank, right number of fields);
+    ``rows`` gives each one's spreadsheet row number; ``records`` counts every
+    data row of the file, blank and ragged ones included.
+    """
+
+    names: list
+    frame: Any
+    rows: Any
+    records: int
+    format: str
+
+
+@dataclass
+class Loaded:
+    source: str
+    format: str | None
+    cells: Cells | None
+    checks: list = field(default_factory=list)
+    credit: str | None = None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def group_ids(columns: list, dense: bool = False) -> Any:
+    """An int64 id per row for the combination of ``columns``: equal rows, equal ids.
+
+    Each column becomes integer codes below the row count (pyarrow dictionary
+    encoding for text); the codes are combined arithmetically, re-numbered only
+    when the key would overflow. Ids are ``0..groups-1`` only with ``dense``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    key, bound = None, 1
+    for col in columns:
+        values = col if hasattr(col, "dtype") else np.asarray(col, dtype=object)
+        low = high = 0
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values):
+            low, high = int(values.min()), int(values.max())
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and 0 < high - low + 1 <= 2 * len(values):
+            codes, card = values.astype(np.int64) - low, high - low + 1  # small range: no hashing needed
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            codes, card = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
+        if key is None:
+            key, bound = codes, card
+            continue
+        if bound * card >= 2**62:
+            key, uniq = pd.factorize(key)
+            key, bound = key.astype(np.int64), max(len(uniq), 1)
+        key = key * card + codes
+        bound *= card
+    if key is None:
+        return np.zeros(0, dtype=np.int64)
+    if dense:
+        key = pd.factorize(key)[0].astype(np.int64)
+    return key
+
+
+def first_index(ids) -> Any:
+    """For each row, the position of the first row with the same id."""
+    import numpy as np
+
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return first[inverse]
+
+
+def _line_of(text_or_bytes, offset: int) -> int:
+    newline = b"\n" if isinstance(text_or_bytes, bytes) else "\n"
+    return text_or_bytes[:offset].count(newline) + 1
+
+
+def _strip_source(message: str, what: str) -> str:
+    prefix = f"{what}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+# ---------------------------------------------------------------- bytes and text
+
+
+def read_bytes(source: str, read) -> tuple[bytes, str, str, str | None]:
+    """(bytes, format, shown name, credit) with the reader's rules; unusable input raises (exit 2)."""
+    credit = None
+    path = source
+    if source.startswith(_reader.DATASET_PREFIX):
+        path, credit = _reader.dataset_path(source[len(_reader.DATASET_PREFIX):])
+    what = "<stdin>" if source == "-" else source
+    fmt, compression = _reader._format_for("" if source == "-" else path, read.input_format)
+    data = _reader._read_source_bytes(path, what, read.max_bytes)
+    magic = next((c for m, c in _reader._MAGIC.items() if data.startswith(m)), None)
+    if compression is None and magic is not None and fmt not in ("parquet", "xlsx"):
+        compression = magic
+    if compression is not None:
+        if not read.decompress:
+            raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
+        data = _reader._decompress(data, compression, read.max_bytes, what)
+    return data, fmt, what, credit
+
+
+def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Check]:
+    """The text, or None and a failed ``encoding`` check naming the row of the first bad byte."""
+    try:
+        text = _reader._decode(data, encoding, what)
+    except InputError as exc:
+        try:
+            data.decode(encoding or "utf-8")
+            start = 0
+        except UnicodeDecodeError as err:
+            start = err.start
+        row = _line_of(data, start)
+        value = data[start:start + 8].hex(" ")
+        ex = Example(row, None, value, f"row {row}: {_strip_source(str(exc), what)}")
+        return None, Check("encoding", FAIL, 1, [ex])
+    if "\x00" in text:
+        at = text.index("\x00")
+        row = _line_of(text, at)
+        ex = Example(row, None, None, f"row {row}: NUL byte at character {at}; binary content, not a text table")
+        return None, Check("encoding", FAIL, text.count("\x00"), [ex])
+    return text, Check("encoding")
+
+
+# ---------------------------------------------------------------- header
+
+
+def header_checks(names: list, max_examples: int) -> tuple[list, bool]:
+    """``header``, ``names-non-empty``, ``names-unique``; the bool says whether to go on."""
+    from aistruct.numbers import BadNumber, parse_number
+
+    if not names or all(not str(n).strip() for n in names):
+        ex = Example(1, None, None, "row 1 is blank: the first row must hold the column names")
+        return [Check("header", FAIL, 1, [ex])], False
+
+    def is_number(name) -> bool:
+        try:
+            return parse_number(str(name)) is not None
+        except BadNumber:
+            return False
+
+    checks = []
+    if all(is_number(n) for n in names):
+        shown = ", ".join(str(n) for n in names[:5])
+        ex = Example(1, None, shown, "row 1 looks like data, not column names: every name is a number")
+        checks.append(Check("header", FAIL, 1, [ex]))
+    else:
+        checks.append(Check("header"))
+    blank = [Example(1, None, str(n), f"column {i + 1} has no name") for i, n in enumerate(names)
+             if not str(n).strip()]
+    checks.append(make_check("names-non-empty", len(blank), blank, max_examples=max_examples))
+    seen: dict = {}
+    dups = []
+    for i, n in enumerate(names):
+        key = str(n)
+        if key.strip() and key in seen:
+            dups.append(Example(1, key, key, f"column {i + 1} repeats the name of column {seen[key] + 1}"))
+        seen.setdefault(key, i)
+    checks.append(make_check("names-unique", len(dups), dups, max_examples=max_examples))
+    return checks, True
+
+
+# ---------------------------------------------------------------- delimited text
+
+
+def _arrow_cells(text: str, delimiter: str, n: int):
+    """The table parsed by pyarrow, every cell as text (header as row 0); None if pyarrow refuses it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(n)},
+                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
+    """Record by record: usable rows, their row numbers, blank rows, ragged rows (count + examples)."""
+    import csv
+    import sys
+
+    # Python's csv refuses fields over 128 KiB by default; a long cell is not a structural fault.
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, sys.maxsize)))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader, None)
+    good, good_rows, blank_rows = [], [], []
+    ragged, ragged_examples = 0, []
+    row = 1
+    try:
+        for row, rec in enumerate(reader, start=2):
+            if not rec or all(not f.strip() for f in rec):
+                blank_rows.append(row)
+            elif len(rec) != n:
+                ragged += 1
+                if len(ragged_examples) < max_examples:
+                    ragged_examples.append(Example(
+                        row, None, delimiter.join(rec),
+                        f"row {row} has {len(rec)} field{'s' if len(rec) != 1 else ''}, the header has {n}"))
+            else:
+                good.append(rec)
+                good_rows.append(row)
+    except csv.Error as exc:  # pragma: no cover - only an unlimited field size could trigger it
+        ragged += 1
+        ragged_examples.append(Example(row + 1, None, None, f"row {row + 1}: cannot split into fields ({exc})"))
+    return good, good_rows, blank_rows, ragged, ragged_examples, row - 1
+
+
+def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> tuple[Cells | None, list]:
+    """Cells and structural checks of CSV/TSV text."""
+    import csv
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    if not text.strip():
+        return None, [Check("header", FAIL, 1, [Example(1, None, None, "the file is empty: no header row")])]
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    checks, go_on = header_checks(first, max_examples)
+    if not go_on:
+        return None, checks
+    n = len(first)
+    table = _arrow_cells(text, delimiter, n)
+    if table is not None and table.num_columns == n:
+        body = table.slice(1)
+        records = body.num_rows
+        blank = np.ones(records, dtype=bool)
+        for col in body.columns:
+            blank &= pc.equal(pc.utf8_trim_whitespace(col), "").to_numpy(zero_copy_only=False)
+        rows = np.arange(2, records + 2, dtype=np.int64)
+        blank_rows = rows[blank]
+        keep = ~blank
+        if blank.any():
+            import pyarrow as pa
+
+            body = body.filter(pa.array(keep))
+        frame = pd.DataFrame({i: body.column(i).to_pandas() for i in range(n)})
+        rows = rows[keep]
+        checks.append(Check("field-count"))
+    else:
+        good, good_rows, blank_list, ragged, ragged_examples, records = _python_cells(
+            text, delimiter, n, max_examples)
+        frame = pd.DataFrame(good, columns=range(n), dtype="str") if good else \
+            pd.DataFrame({i: pd.Series([], dtype="str") for i in range(n)})
+        rows = np.asarray(good_rows, dtype=np.int64)
+        blank_rows = np.asarray(blank_list, dtype=np.int64)
+        checks.append(make_check("field-count", ragged, ragged_examples, max_examples=max_examples))
+    blank_ex = [Example(int(r), None, None, f"row {int(r)} is blank") for r in blank_rows[:max_examples]]
+    checks.append(make_check("no-blank-rows", len(blank_rows), blank_ex, max_examples=max_examples))
+    cells = Cells(names=[str(x) for x in first], frame=frame, rows=rows, records=int(records), format=fmt)
+    return cells, checks
+
+
+# ---------------------------------------------------------------- records formats
+
+
+def _column_text(series):
+    """A column of any dtype as text cells; missing as ''."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return series.map({True: "true", False: "false"}).fillna("").astype("str")
+    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_float_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = np.array([repr(v) for v in values.tolist()], dtype=object) if len(values) else np.array([], object)
+        whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 2**53)
+        out[whole] = values[whole].astype(np.int64).astype(str)
+        out[np.isnan(values)] = ""
+        return pd.Series(out, index=series.index, dtype="str")
+
+    def text(v) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+            return str(int(v))
+        if hasattr(v, "isoformat"):
+            iso = v.isoformat()
+            return iso[:10] if iso.endswith("T00:00:00") else iso
+        return str(v)
+
+    return series.map(text).astype("str")
+
+
+def records_cells(frame, fmt: str, max_examples: int) -> tuple[Cells | None, list]:
+    """Cells and structural checks of a table read from JSON, JSON lines, Parquet or xlsx."""
+    import numpy as np
+    import pandas as pd
+
+    names = ["" if c is None else str(c) for c in frame.columns]
+    checks, go_on = header_checks(names, max_examples)
+    if not go_on:
+        return None, checks
+    text = pd.DataFrame({i: _column_text(frame.iloc[:, i]) for i in range(len(names))})
+    records = len(text)
+    rows = np.arange(2, records + 2, dtype=np.int64)
+    blank = np.ones(records, dtype=bool)
+    for i in text.columns:
+        blank &= (text[i].str.strip() == "").to_numpy(dtype=bool)
+    blank_rows = rows[blank]
+    blank_ex = [Example(int(r), None, None, f"row {int(r)} is blank") for r in blank_rows[:max_examples]]
+    checks.append(make_check("no-blank-rows", len(blank_rows), blank_ex, max_examples=max_examples))
+    text = text[~blank].reset_index(drop=True)
+    return Cells(names=names, frame=text, rows=rows[~blank], records=records, format=fmt), checks
+
+
+# ---------------------------------------------------------------- row-level checks
+
+
+def row_checks(cells: Cells, max_examples: int) -> list:
+    """``no-duplicate-rows`` (warn) and ``has-rows`` (warn)."""
+    import numpy as np
+
+    frame = cells.frame
+    examples = []
+    count = 0
+    if len(frame):
+        ids = group_ids([frame[c] for c in frame.columns])
+        first = first_index(ids)
+        dup = np.flatnonzero(first != np.arange(len(ids)))
+        count = len(dup)
+        for i in dup[:max_examples]:
+            r, f = int(cells.rows[i]), int(cells.rows[first[i]])
+            examples.append(Example(r, None, None, f"row {r} repeats row {f} exactly"))
+    checks = [make_check("no-duplicate-rows", count, examples, severity=WARN, max_examples=max_examples)]
+    if cells.records == 0:
+        checks.append(Check("has-rows", WARN, 1, [Example(1, None, None, "the table has a header but no rows")]))
+    else:
+        checks.append(Check("has-rows"))
+    return checks
+
+
+def load(source: str, read, max_examples: int) -> Loaded:
+    """Read ``source`` and run the structural checks. Unusable input raises (exit 2)."""
+    data, fmt, what, credit = read_bytes(source, read)
+    checks: list = []
+    if fmt in ("parquet", "xlsx"):
+        try:
+            frame = _reader._parse_parquet(data, what) if fmt == "parquet" else \
+                _reader._parse_xlsx(data, read.sheet, what)
+        except InputError as exc:
+            return Loaded(what, fmt, None, [Check("format", FAIL, 1, [
+                Example(None, None, None, _strip_source(str(exc), what))])], credit)
+        cells, more = records_cells(frame, fmt, max_examples)
+        return Loaded(what, fmt, cells, more, credit)
+    text, enc = decode(data, read.encoding, what)
+    del data
+    checks.append(enc)
+    if text is None:
+        return Loaded(what, fmt, None, checks, credit)
+    if fmt in ("json", "jsonl"):
+        try:
+            frame = _reader._parse_json(text, what) if fmt == "json" else _reader._parse_jsonl(text, what)
+        except InputError as exc:
+            checks.append(Check("format", FAIL, 1, [Example(None, None, None, _strip_source(str(exc), what))]))
+            return Loaded(what, fmt, None, checks, credit)
+        checks.append(Check("format"))
+        cells, more = records_cells(frame, fmt, max_examples)
+    else:
+        delimiter = _reader._delimiter_for(text[: 1 << 16], fmt, getattr(read, "delimiter", None))
+        cells, more = delimited_cells(text, delimiter, fmt, max_examples)
+    return Loaded(what, fmt, cells, checks + more, credit)

@@ -1,0 +1,190 @@
+"""``aistruct validate`` through the real entry point: exit codes, the JSON report, GitHub annotations."""
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, ROOT, assert_schema, run_cli, write
+from test_validate import CASES
+
+from aistruct.cli.validate import escape_data, escape_property
+
+V = FIXTURES / "validate"
+
+
+def options_args(options: dict) -> list:
+    args = []
+    for key, val in options.items():
+        flag = "--" + key.replace("_", "-")
+        if val is True:
+            args.append(flag)
+        elif isinstance(val, tuple):
+            for v in val:
+                args += [flag, v]
+        else:
+            args += [flag, str(val)]
+    return args
+
+
+def no_seconds(doc: dict) -> dict:
+    doc["stats"]["seconds"] = 0
+    for f in doc["files"]:
+        f["stats"]["seconds"] = 0
+    return doc
+
+
+@pytest.mark.parametrize("fixture,options,check,status,count,row", CASES,
+                         ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
+def test_each_fixture_fails_its_check_and_names_the_row(fixture, options, check, status, count, row):
+    args = options_args(options)
+    strict = run_cli("validate", V / fixture, *args, "--strict", "--format", "json")
+    assert strict.code == 1, strict.err  # warn or fail: with --strict both exit 1
+    doc = strict.json()
+    assert_schema(doc, "validate")
+    bad = [c for c in doc["checks"] if c["status"] != "pass"]
+    assert [(c["name"], c["status"], c["count"]) for c in bad] == [(check, status, count)]
+    assert bad[0]["examples"][0]["row"] == row
+    plain = run_cli("validate", V / fixture, *args, "--format", "json")
+    assert plain.code == (1 if status == "fail" else 0)
+
+
+def test_clean_fixture_exits_0():
+    r = run_cli("validate", V / "clean.csv", "--entity", "company", "--value", "share", "--by", "year",
+                "--freq", "year", "--shares", "--outliers", "--unique", "--strict")
+    assert r.code == 0, r.err
+    assert "clean.csv: valid (4 rows, 3 columns, 17 checks, 0 failed, 0 warned" in r.out
+
+
+def test_clean_schema_fixture_exits_0():
+    assert run_cli("validate", V / "schema_clean.csv", "--schema", V / "schema.yaml").code == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["nope.csv"], "aistruct: error: nope.csv: no such file\n"),
+    ([V / "clean.csv", "--freq", "week", "--by", "year"], "--freq: unknown frequency 'week'"),
+    ([V / "clean.csv", "--max-missing", "2"], "--max-missing: expected a fraction from 0 to 1"),
+    ([V / "clean.csv", "--format", "xml"], "--format: unknown format 'xml'; use one of table, json, github"),
+    ([V / "clean.csv", "--no-such-option"], "No such option"),
+    ([V / "clean.csv", "--value", "usd"], "no column 'usd'"),
+    ([V / "clean.csv", "--schema", V / "schema_invalid_type.json"], "unknown type 'numbr'"),
+    ([V / "clean.csv", "--schema", V / "schema_invalid_bound.json"], "'one' is not an integer"),
+    ([V / "clean.csv", "--schema", V / "nope.json"], "no such file"),
+    ([V / "data.csv.gz"], None),
+])
+def test_unusable_input_and_bad_options_exit_2(tmp_path, args, message):
+    if args == [V / "data.csv.gz"]:
+        import gzip
+
+        args = [write(tmp_path, "data.csv.gz", gzip.compress(b"a,b\n1,2\n"))]
+        message = "pass --decompress to read it"
+    r = run_cli("validate", *args)
+    assert r.code == 2
+    assert r.out == ""
+    assert message in r.err and r.err.count("\n") == 1 and "Traceback" not in r.err
+
+
+def test_json_report_is_pinned():
+    r = run_cli("validate", V / "value_missing.csv", "--value", "usd", "--format", "json")
+    assert r.code == 1
+    path = str(V / "value_missing.csv")
+    passed = lambda name: {"file": path, "name": name, "status": "pass", "count": 0, "examples": []}
+    from aistruct import __version__
+
+    assert no_seconds(r.json()) == {
+        "schema_version": 1,
+        "command": "validate",
+        "aistruct_version": __version__,
+        "valid": False,
+        "stats": {"files": 1, "rows": 4, "columns": 2, "seconds": 0},
+        "checks": [
+            passed("encoding"), passed("header"), passed("names-non-empty"), passed("names-unique"),
+            passed("field-count"), passed("no-blank-rows"), passed("no-duplicate-rows"), passed("has-rows"),
+            passed("value-number"), passed("value-non-negative"),
+            {"file": path, "name": "value-missing", "status": "fail", "count": 1, "examples": [
+                {"row": 3, "column": "usd", "value": "",
+                 "message": "row 3: missing value (1 of 4 missing, 25.0%; none allowed)"}]},
+        ],
+        "files": [{"file": path, "format": "csv", "valid": False, "error": None,
+                   "stats": {"rows": 4, "columns": 2, "seconds": 0}}],
+        "warnings": [],
+    }
+
+
+def test_github_annotations_are_pinned(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # a file name with ',' and ':' (escaped in the property), a value with '%' (escaped in the message)
+    write(tmp_path, "q1,2024:funding.csv", "company,usd\nAcme,5%x\nBeta,-5\nBeta,-5\n,7\nGamma\n")
+    r = run_cli("validate", "q1,2024:funding.csv", "--entity", "company", "--value", "usd", "--format", "github")
+    assert r.code == 1
+    f = "file=q1%2C2024%3Afunding.csv"
+    assert r.out == (
+        f"::error {f},line=6::field-count: row 6 has 1 field, the header has 2\n"
+        f"::warning {f},line=4::no-duplicate-rows: row 4 repeats row 3 exactly\n"
+        f"::error {f},line=5::entity-non-empty (company): row 5: no name\n"
+        f"::warning {f},line=4::entity-unique (company): row 4: 'Beta' also at row 3\n"
+        f"::error {f},line=2::value-number (usd): row 2: '5%25x' is not a number\n"
+        f"::error {f},line=3::value-non-negative (usd): row 3: -5 is negative\n"
+        f"::error {f},line=4::value-non-negative (usd): row 4: -5 is negative\n"
+    )
+
+
+def test_github_without_examples_and_for_unreadable_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "neg.csv", "company,usd\nA,-1\n")
+    r = run_cli("validate", "neg.csv", "missing.csv", "--value", "usd", "--max-examples", "0", "-f", "github")
+    assert r.code == 2
+    assert r.out == ("::error file=missing.csv::no such file\n"
+                     "::error file=neg.csv::value-non-negative: 1 problems\n")
+    assert r.err == "aistruct: error: missing.csv: no such file\n"
+
+
+def test_escaping_rules():
+    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
+
+
+def test_several_files_worst_exit_code_wins():
+    assert run_cli("validate", V / "clean.csv", V / "duplicate_rows.csv").code == 0
+    assert run_cli("validate", V / "clean.csv", V / "ragged.csv").code == 1
+    r = run_cli("validate", V / "clean.csv", V / "ragged.csv", "nope.csv", "-f", "json")
+    assert r.code == 2
+    doc = r.json()
+    assert [f["valid"] for f in doc["files"]] == [True, False, None]
+    assert {c["file"] for c in doc["checks"]} == {str(V / "clean.csv"), str(V / "ragged.csv")}
+
+
+def test_cli_json_equals_the_library_report():
+    from aistruct.validation import ValidateOptions, validate_files
+
+    r = run_cli("validate", V / "shares_off.csv", "--entity", "company", "--value", "share", "--by", "year",
+                "--shares", "-f", "json")
+    lib = validate_files([V / "shares_off.csv"], ValidateOptions(entity="company", value="share", by=("year",),
+                                                                  shares=True)).to_dict()
+    assert no_seconds(r.json()) == no_seconds(lib)
+
+
+def test_table_shows_untrusted_cells_literally(tmp_path):
+    path = write(tmp_path, "m.csv", 'company,usd\nA,"[red]x[/red]\x1b[2J"\n')
+    r = run_cli("validate", path, "--value", "usd")
+    assert r.code == 1
+    assert "[red]x[/red]\\x1b[2J" in r.out and "\x1b" not in r.out
+    assert "INVALID" in r.out and "value-number" in r.out
+
+
+def test_bundled_dataset_uses_its_datapackage_schema():
+    r = run_cli("validate", "dataset:ai_app_mau_cn_2025-03", "-f", "json")
+    assert r.code == 0, r.out
+    names = [c["name"] for c in r.json()["checks"]]
+    assert "schema-primary-key" in names and "schema-type" in names
+
+
+def test_output_file_and_stdin(tmp_path):
+    out = tmp_path / "report.json"
+    r = run_cli("validate", "-", "--value", "usd", "-f", "json", "-o", out, stdin=b"company,usd\nA,1\n")
+    assert r.code == 0 and r.out == ""
+    assert '"file": "<stdin>"' in out.read_text()
+
+
+def test_pre_commit_hook_is_declared():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "aistruct-validate")
+    assert hook["entry"] == "aistruct validate" and hook["language"] == "python"
