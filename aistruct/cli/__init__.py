@@ -42,7 +42,7 @@ def _root(
 
 def _register() -> None:
     # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
-    from aistruct.cli import concentration, datasets, merge, validate  # noqa: F401
+    from aistruct.cli import concentration, datasets, merge, tiers, trend, validate  # noqa: F401
 
 
 _register()

@@ -197,3 +197,40 @@ def parse_int_list(text: str, option: str) -> list:
         out.append(int(part))
     return out
 
+
+# ---------------------------------------------------------------- tiering (tiers, trend)
+# --size/--bounds/--preset/--method, shared by `aistruct tiers` and `aistruct trend`.
+# The command receives ``tiering``: an :class:`aistruct.tiers.TierOptions`
+# (fields size, bounds, preset, method; ``.bounds_for(sizes)`` -> (low, high) | None;
+# ``.validate()`` raises UsageError for bad options). Set ``spec.size = tiering.size``
+# (or call ``prepare_markets(..., need_size=True)`` with it) before reading.
+
+TIERING_PANEL = "Tiers"
+
+
+def _tiering(kw: dict):
+    from aistruct.tiers import TierOptions
+
+    return TierOptions(size=kw["size"], bounds=kw["bounds"], preset=kw["preset"], method=kw["method"])
+
+
+TIERING = Group(
+    "tiering",
+    [
+        _opt("size", Optional[str], None, "--size",
+             help="Column that classifies companies, e.g. headcount (default: the value column).",
+             panel=TIERING_PANEL),
+        _opt("bounds", Optional[str], None, "--bounds",
+             help="Fixed tiers LOW,HIGH on the size column: small < LOW <= middle <= HIGH < giant "
+                  "(e.g. 50,500 or $10M,$1B or 1000万,10亿).",
+             panel=TIERING_PANEL),
+        _opt("preset", Optional[str], None, "--preset",
+             help="Named bounds: headcount (50,500).", panel=TIERING_PANEL),
+        _opt("method", Optional[str], None, "--method",
+             help="Data-driven tiers when no bounds are given: natural (Fisher-Jenks on log10 size, the "
+                  "default) or headtail (Jiang 2013).",
+             panel=TIERING_PANEL),
+    ],
+    _tiering,
+)
+# ---------------------------------------------------------------- end tiering

@@ -1,0 +1,784 @@
+"""``tiers``: small / middle / giant, and whether the middle is missing.
+
+The building blocks are plain functions usable on any array of sizes:
+
+* :func:`natural_breaks` -- the optimal (Fisher-Jenks) three-class partition
+  of log10 size, exact, in O(n log n);
+* :func:`headtail_breaks` -- Jiang's (2013) head/tail breaks, two levels;
+* :func:`tier_bounds` -- resolves ``method`` / ``bounds`` / ``preset`` to a
+  ``(low, high)`` pair;
+* :func:`assign_tiers` -- 0 small (size < low), 1 middle (low <= size <= high),
+  2 giant (size > high);
+* :func:`tier_shares`, :func:`tier_stats` and the missing-middle diagnostics
+  (:func:`middle_deficit`, :func:`bimodality_coefficient`, :func:`dip`,
+  :func:`esteban_ray`, :func:`wolfson`) and the :func:`shape` verdict.
+
+Every data-driven method returns bounds that are observed sizes (the smallest
+and the largest size of the middle class), so ``assign_tiers(sizes, *bounds)``
+reproduces the method's partition exactly. :func:`tiers_report` is what the CLI
+command runs; its ``to_dict()`` is the JSON document of
+``aistruct tiers --format json`` (schema ``aistruct/schemas/tiers.schema.json``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from aistruct import metrics
+from aistruct._version import __version__
+from aistruct.errors import UsageError
+
+SCHEMA_VERSION = 1
+TIER_KEYS = ("small", "middle", "giant")
+PRESETS = {"headcount": (50.0, 500.0)}
+METHODS = ("natural", "headtail")
+DEFAULT_METHOD = "natural"
+DEFAULT_ALPHA = 1.3
+ALPHA_MAX = 1.6
+
+# The shape rule's thresholds (README, "Shape rule").
+DEFICIT_THRESHOLD = 0.05  # the middle is "missing" when >= 5 points below the log-normal expectation
+BIMODALITY_THRESHOLD = 5.0 / 9.0  # bimodality coefficient of a uniform distribution (SAS Institute 1990)
+DIP_P_THRESHOLD = 0.05
+
+
+# ---------------------------------------------------------------- breaks
+
+
+def _positive_sorted(sizes) -> np.ndarray:
+    x = np.asarray(sizes, dtype=np.float64).ravel()
+    x = x[np.isfinite(x) & (x > 0)]
+    return np.sort(x)
+
+
+def _segment_first_argmin(cost: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and the position of its first occurrence in each segment ``cost[starts[t]:starts[t+1]]``."""
+    mins = np.minimum.reduceat(cost, starts)
+    counts = np.diff(np.append(starts, cost.size))
+    hit = np.flatnonzero(cost == np.repeat(mins, counts))
+    first = hit[np.searchsorted(hit, starts)]
+    return mins, first
+
+
+def _fisher_jenks3(x: np.ndarray, w: np.ndarray) -> tuple[int, int]:
+    """Optimal 3-class partition of sorted distinct values ``x`` with weights ``w``.
+
+    Returns ``(i, j)``: classes ``x[:i]``, ``x[i:j]``, ``x[j:]``. The within-class
+    sum of squares of points a..b-1 is Q - S^2 / W over prefix sums (values
+    centred on their mean first, for accuracy). D(j), the best two-class cost of
+    the first j points, is found for every j by divide and conquer over j, using
+    that the leftmost optimal split opt(j) is non-decreasing in j (the cost is a
+    Monge array: Wang & Song 2011, Ckmeans.1d.dp; Gronlund et al. 2017); each
+    level of the recursion is one vectorised pass, so the whole is O(m log m).
+    The third class then costs one O(m) scan.
+    """
+    m = x.size
+    xc = x - float(np.average(x, weights=w))
+    W = np.concatenate(([0.0], np.cumsum(w)))
+    S = np.concatenate(([0.0], np.cumsum(w * xc)))
+    Q = np.concatenate(([0.0], np.cumsum(w * xc * xc)))
+
+    def ssq(a, b):
+        ww = W[b] - W[a]
+        s = S[b] - S[a]
+        return np.maximum(Q[b] - Q[a] - s * s / ww, 0.0)
+
+    d1 = np.empty(m + 1)
+    d1[0] = 0.0
+    d1[1:] = ssq(0, np.arange(1, m + 1))  # best one-class cost of the first j points
+    d2 = np.full(m + 1, np.inf)
+    opt = np.zeros(m + 1, dtype=np.int64)
+    # tasks: solve j in [jlo, jhi] knowing opt(j) in [olo, ohi]
+    jlo = np.array([2], dtype=np.int64)
+    jhi = np.array([m], dtype=np.int64)
+    olo = np.array([1], dtype=np.int64)
+    ohi = np.array([m - 1], dtype=np.int64)
+    while jlo.size:
+        mid = (jlo + jhi) // 2
+        hi = np.minimum(ohi, mid - 1)
+        counts = hi - olo + 1
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        task = np.repeat(np.arange(mid.size), counts)
+        i = olo[task] + (np.arange(task.size) - starts[task])
+        # ssq(i, mid) with the task's end gathered once per task, then repeated
+        ww = np.repeat(W[mid], counts) - W[i]
+        ss = np.repeat(S[mid], counts) - S[i]
+        tail = np.repeat(Q[mid], counts) - Q[i] - ss * ss / ww
+        cost = d1[i] + np.maximum(tail, 0.0)
+        mins, first = _segment_first_argmin(cost, starts)
+        best = i[first]
+        d2[mid] = mins
+        opt[mid] = best
+        left = jlo <= mid - 1
+        right = mid + 1 <= jhi
+        jlo, jhi, olo, ohi = (
+            np.concatenate((jlo[left], mid[right] + 1)),
+            np.concatenate((mid[left] - 1, jhi[right])),
+            np.concatenate((olo[left], best[right])),
+            np.concatenate((best[left], ohi[right])),
+        )
+    j = np.arange(2, m)  # the giant class x[j:] is non-empty
+    total = d2[j] + ssq(j, m)
+    jb = int(j[int(np.argmin(total))])
+    return int(opt[jb]), jb
+
+
+def natural_breaks(sizes) -> tuple[float, float] | None:
+    """Fisher-Jenks natural breaks of log10(size) into three classes, as ``(low, high)``.
+
+    The optimal partition minimises the total within-class sum of squared
+    deviations of log10 size (Fisher 1958; Jenks 1967), over the positive sizes;
+    sizes of 0 (and negative or non-finite ones) go to small. The result is
+    exact: a dynamic programme in O(n log n) (see :func:`_fisher_jenks3`).
+
+    Ties: equal sizes always fall in the same class (an optimal 1-D k-means
+    partition never separates equal points, so the partition is computed over
+    the distinct sizes, weighted by how often each occurs). Hence ``None`` when
+    there are fewer than 3 distinct positive sizes. When two partitions have the
+    same cost, the one with the leftmost (smallest) cuts wins.
+
+    Returns ``(low, high)`` = (smallest, largest) size of the middle class, so
+    :func:`assign_tiers` reproduces the partition.
+    """
+    x = _positive_sorted(sizes)
+    if x.size == 0:
+        return None
+    u, counts = np.unique(x, return_counts=True)
+    if u.size < 3:
+        return None
+    i, j = _fisher_jenks3(np.log10(u), counts.astype(np.float64))
+    return float(u[i]), float(u[j - 1])
+
+
+def headtail_breaks(sizes) -> tuple[float, float] | None:
+    """Head/tail breaks (Jiang 2013), two levels, as ``(low, high)``.
+
+    Over the positive sizes: m1 = mean; the head is sizes > m1 (strictly);
+    m2 = mean of the head. Small: size <= m1 (and every size of 0); middle:
+    m1 < size <= m2; giant: size > m2. In the inclusive-middle convention of
+    :func:`assign_tiers` that is ``low`` = the smallest size > m1 and ``high`` =
+    the largest size <= m2 (both observed sizes). The middle is never empty; the
+    giant tier is empty when the head holds a single distinct size. ``None``
+    when there are fewer than 3 distinct positive sizes. Jiang's stopping rule
+    (head <= 40%) is not applied: exactly two cuts are made.
+    """
+    x = _positive_sorted(sizes)
+    if x.size == 0 or np.unique(x).size < 3:
+        return None
+    m1 = float(x.mean())
+    head = x[x > m1]
+    m2 = float(head.mean())
+    # mean of equal values can round a hair below them; the head's minimum bounds it
+    m2 = max(m2, float(head[0]))
+    return float(head[0]), float(head[head <= m2][-1])
+
+
+def assign_tiers(sizes, low: float, high: float) -> np.ndarray:
+    """Tier of each size: 0 small (< low), 1 middle (low <= size <= high), 2 giant (> high)."""
+    s = np.asarray(sizes, dtype=np.float64)
+    out = np.ones(s.shape, dtype=np.int8)
+    out[s < low] = 0
+    out[s > high] = 2
+    out[np.isnan(s)] = 0
+    return out
+
+
+def _parse_bound(text: str, decimal: str) -> float | None:
+    from aistruct.numbers import BadNumber, parse_number
+
+    try:
+        return parse_number(text.strip(), decimal=decimal)
+    except BadNumber:
+        return None
+
+
+def parse_bounds(text: str, decimal: str = ".") -> tuple[float, float]:
+    """``"50,500"``, ``"$10M,$1B"``, ``"1000万,10亿"`` -> (low, high).
+
+    The numbers take the reader's forms (:func:`aistruct.numbers.parse_number`),
+    which may contain commas themselves (``1,000``); the text is split at the
+    comma (or ``;``) that leaves a valid number on both sides. If several commas
+    do, those giving low < high are preferred; if still more than one, the text
+    is ambiguous (write ``1000,5000`` or use ``;``).
+    """
+    text = str(text).strip()
+    seps = [k for k, ch in enumerate(text) if ch == ";"] or [k for k, ch in enumerate(text) if ch == ","]
+    cands = []
+    for k in seps:
+        lo, hi = _parse_bound(text[:k], decimal), _parse_bound(text[k + 1:], decimal)
+        if lo is not None and hi is not None:
+            cands.append((lo, hi))
+    if len(cands) > 1:
+        cands = [c for c in cands if c[0] < c[1]] or cands[:1]
+    if not cands:
+        raise UsageError(f"--bounds: expected LOW,HIGH as two numbers (e.g. 50,500 or $10M,$1B), got {text!r}")
+    if len(cands) > 1:
+        raise UsageError(
+            f"--bounds: {text!r} is ambiguous ({', '.join(f'{a:g}..{b:g}' for a, b in cands)}); "
+            "write the numbers without thousands separators or separate them with ';'"
+        )
+    return _check_bounds(*cands[0])
+
+
+def _check_bounds(low: float, high: float) -> tuple[float, float]:
+    low, high = float(low), float(high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise UsageError(f"--bounds: LOW and HIGH must be finite numbers (got {low:g}, {high:g})")
+    if low < 0 or high < 0:
+        raise UsageError(f"--bounds: sizes are never negative; LOW and HIGH must be >= 0 (got {low:g}, {high:g})")
+    if low >= high:
+        raise UsageError(f"--bounds: LOW must be less than HIGH (got {low:g}, {high:g})")
+    return low, high
+
+
+def tier_bounds(
+    sizes,
+    *,
+    method: str | None = None,
+    bounds: Any = None,
+    preset: str | None = None,
+    decimal: str = ".",
+) -> tuple[float, float] | None:
+    """Resolve the tiering options to ``(low, high)``; ``None`` when a method cannot split.
+
+    At most one of ``bounds`` (a ``(low, high)`` pair or a ``"LOW,HIGH"`` text,
+    see :func:`parse_bounds`), ``preset`` (a key of :data:`PRESETS`) and
+    ``method`` (``natural`` or ``headtail``) may be given; with none, the method
+    is ``natural``. Fixed bounds and presets never return ``None``; the methods
+    return ``None`` with fewer than 3 distinct positive sizes. Raises
+    :class:`UsageError` for conflicting options, an unknown method or preset,
+    negative bounds or LOW >= HIGH.
+    """
+    given = [name for name, v in (("--bounds", bounds), ("--preset", preset), ("--method", method)) if v is not None]
+    if len(given) > 1:
+        raise UsageError(f"{' and '.join(given)} both choose the tiers; give only one")
+    if method is not None and method not in METHODS:
+        raise UsageError(f"--method: unknown method {method!r}; use one of {', '.join(METHODS)}")
+    if preset is not None:
+        if preset not in PRESETS:
+            raise UsageError(f"--preset: unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+        return PRESETS[preset]
+    if bounds is not None:
+        if isinstance(bounds, str):
+            return parse_bounds(bounds, decimal)
+        try:
+            low, high = bounds
+        except (TypeError, ValueError):
+            raise UsageError(f"--bounds: expected a (low, high) pair, got {bounds!r}") from None
+        return _check_bounds(low, high)
+    if (method or DEFAULT_METHOD) == "headtail":
+        return headtail_breaks(sizes)
+    return natural_breaks(sizes)
+
+
+def tier_method(method: str | None = None, bounds: Any = None, preset: str | None = None) -> str:
+    """The JSON ``method`` label: ``natural``, ``headtail``, ``bounds`` or ``preset:NAME``."""
+    if bounds is not None:
+        return "bounds"
+    if preset is not None:
+        return f"preset:{preset}"
+    return method or DEFAULT_METHOD
+
+
+@dataclass
+class TierOptions:
+    """The tiering options shared by ``tiers`` and ``trend`` (``--size/--bounds/--preset/--method``)."""
+
+    size: str | None = None
+    bounds: Any = None
+    preset: str | None = None
+    method: str | None = None
+    decimal: str = "."
+
+    def validate(self) -> None:
+        """Raise :class:`UsageError` for bad options before any data is read."""
+        tier_bounds([], method=self.method, bounds=self.bounds, preset=self.preset, decimal=self.decimal)
+
+    def bounds_for(self, sizes) -> tuple[float, float] | None:
+        return tier_bounds(sizes, method=self.method, bounds=self.bounds, preset=self.preset, decimal=self.decimal)
+
+    @property
+    def method_label(self) -> str:
+        return tier_method(self.method, self.bounds, self.preset)
+
+    @property
+    def data_driven(self) -> bool:
+        return self.bounds is None and self.preset is None
+
+
+# ---------------------------------------------------------------- per tier
+
+
+def _share(part: float, total: float) -> float | None:
+    if not total > 0:
+        return None
+    return float(min(max(part / total, 0.0), 1.0))
+
+
+def tier_shares(sizes, values, low: float, high: float) -> dict:
+    """``{"small": {"count", "count_share", "value", "value_share"}, "middle": ..., "giant": ...}``.
+
+    Shares are of all companies and of the value total; ``None`` when there are
+    no companies or the value total is 0.
+    """
+    t = assign_tiers(sizes, low, high)
+    v = np.asarray(values, dtype=np.float64)
+    n = t.size
+    counts = np.bincount(t, minlength=3)
+    sums = np.bincount(t, weights=v, minlength=3) if n else np.zeros(3)
+    # shares from values scaled by their maximum: a sum that overflows a float still has shares
+    vmax = float(v.max()) if n else 0.0
+    scaled = np.bincount(t, weights=v / vmax, minlength=3) if vmax > 0 else np.zeros(3)
+    total = float(scaled.sum())
+    return {
+        key: {
+            "count": int(counts[k]),
+            "count_share": _share(float(counts[k]), float(n)),
+            "value": float(sums[k]),
+            "value_share": _share(float(scaled[k]), total),
+        }
+        for k, key in enumerate(TIER_KEYS)
+    }
+
+
+def _largest(idx: np.ndarray, v: np.ndarray, names: np.ndarray, show: int) -> list[int]:
+    """Indices (from ``idx``) of the ``show`` largest values, largest first, ties by name (O(n) selection)."""
+    if show <= 0 or idx.size == 0:
+        return []
+    vv = v[idx]
+    if idx.size > show:
+        cutoff = np.partition(vv, idx.size - show)[idx.size - show]
+        idx = idx[vv >= cutoff]
+    return sorted(idx.tolist(), key=lambda i: (-v[i], str(names[i])))[:show]
+
+
+def tier_stats(entities, sizes, values, low: float, high: float, *, show: int = 3,
+               labels: Sequence[str] = TIER_KEYS) -> list[dict]:
+    """The JSON ``tiers`` list: small, middle, giant, each with counts, shares, size range, largest.
+
+    ``largest`` lists the tier's ``show`` largest companies by value (ties by
+    name), each with its size, value and value share of the whole market.
+    ``min_size``/``max_size`` are ``None`` for an empty tier.
+    """
+    s = np.asarray(sizes, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    names = np.asarray(entities, dtype=object)
+    t = assign_tiers(s, low, high)
+    shares = tier_shares(s, v, low, high)
+    vmax = float(v.max()) if v.size else 0.0
+    total = float((v / vmax).sum()) if vmax > 0 else 0.0
+    out = []
+    for k, key in enumerate(TIER_KEYS):
+        idx = np.flatnonzero(t == k)
+        doc = {"tier": key, "label": str(labels[k])}
+        doc.update(shares[key])
+        doc["min_size"] = float(s[idx].min()) if idx.size else None
+        doc["max_size"] = float(s[idx].max()) if idx.size else None
+        largest = [
+            {"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]),
+             "value_share": _share(float(v[i]) / vmax, total) if vmax > 0 else None}
+            for i in _largest(idx, v, names, show)
+        ]
+        doc["largest"] = largest
+        out.append(doc)
+    return out
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+def _phi(z: float) -> float:
+    if z == math.inf:
+        return 1.0
+    if z == -math.inf:
+        return 0.0
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def expected_middle_share(sizes, low_cut: float, high_cut: float) -> float | None:
+    """Share of companies a log-normal fitted to the positive sizes puts between the cuts.
+
+    The fit is mu = mean and sigma = standard deviation (ddof 0, the maximum
+    likelihood estimate) of log10 of the positive sizes; the share is
+    (Phi((log10 high_cut - mu)/sigma) - Phi((log10 low_cut - mu)/sigma)) times the
+    fraction of companies with a positive size (a size of 0 is never middle).
+    ``None`` with fewer than 2 distinct positive sizes (no spread to fit).
+    """
+    s = np.asarray(sizes, dtype=np.float64)
+    n = s.size
+    pos = s[s > 0]
+    if n == 0 or np.unique(pos).size < 2:
+        return None
+    lg = np.log10(pos)
+    mu, sd = float(lg.mean()), float(lg.std())
+    if not sd > 0:
+        return None
+    z_hi = (math.log10(high_cut) - mu) / sd if high_cut > 0 else -math.inf
+    z_lo = (math.log10(low_cut) - mu) / sd if low_cut > 0 else -math.inf
+    return max(_phi(z_hi) - _phi(z_lo), 0.0) * pos.size / n
+
+
+def middle_cuts(sizes, low: float, high: float, data_driven: bool) -> tuple[float, float]:
+    """Where the middle tier actually begins and ends, for :func:`expected_middle_share`.
+
+    Fixed bounds are the cuts. Data-driven bounds are observed sizes; the method
+    cut somewhere in the gaps beside them, so the cuts are the geometric
+    midpoints of those gaps (sqrt(largest small * low), sqrt(high * smallest
+    giant)); with no positive small size or no giant, the bound itself.
+    """
+    if not data_driven:
+        return low, high
+    s = np.asarray(sizes, dtype=np.float64)
+    below = s[(s > 0) & (s < low)]
+    above = s[s > high]
+    lo = math.sqrt(float(below.max()) * low) if below.size else low
+    hi = math.sqrt(high * float(above.min())) if above.size else high
+    return lo, hi
+
+
+def bimodality_coefficient(x) -> float | None:
+    """Sarle's bimodality coefficient BC = (g^2 + 1) / (k + 3(n-1)^2 / ((n-2)(n-3))).
+
+    g is the bias-corrected sample skewness G1 = g1 sqrt(n(n-1)) / (n-2) and k
+    the bias-corrected sample excess kurtosis G2 = ((n+1) g2 + 6)(n-1) / ((n-2)(n-3)),
+    with g1 = m3 / m2^1.5 and g2 = m4 / m2^2 - 3 from the central moments
+    (SAS Institute 1990; Pfister et al. 2013, Frontiers in Psychology 4:700).
+    BC > 5/9 (the value for a uniform distribution) suggests two humps; a
+    normal gives 1/3. ``None`` for n < 4 or no spread.
+    """
+    y = np.asarray(x, dtype=np.float64)
+    n = y.size
+    if n < 4:
+        return None
+    d = y - y.mean()
+    m2 = float(np.mean(d * d))
+    if not m2 > 0 or m2 < 1e-28 * max(float(np.mean(y * y)), 1e-300):
+        return None
+    m3 = float(np.mean(d ** 3))
+    m4 = float(np.mean(d ** 4))
+    g1 = m3 / m2 ** 1.5
+    g2 = m4 / m2 ** 2 - 3.0
+    G1 = g1 * math.sqrt(n * (n - 1)) / (n - 2)
+    G2 = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    return float((G1 * G1 + 1.0) / (G2 + 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+def dip(x) -> tuple[float, float] | tuple[None, None]:
+    """Hartigan's dip statistic and its p-value (Hartigan & Hartigan 1985), via ``diptest``.
+
+    The dip is the largest distance between the empirical CDF and the closest
+    unimodal CDF; it is at least 1/(2n) (R ``diptest`` convention, kept here)
+    and 1/4 for two equal point masses. The p-value interpolates the tabulated
+    null distribution (uniform, the least favourable unimodal case).
+    ``(None, None)`` for n < 4 or no spread.
+    """
+    import warnings
+
+    import diptest
+
+    y = np.asarray(x, dtype=np.float64)
+    if y.size < 4 or np.unique(y).size < 2:
+        return None, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d, p = diptest.diptest(np.sort(y), sort_x=False, allow_zero=False)
+    return float(d), float(min(max(p, 0.0), 1.0))
+
+
+def esteban_ray(counts, means, overall_mean: float, alpha: float = DEFAULT_ALPHA) -> float | None:
+    """Esteban-Ray polarisation P = sum_i sum_j pi_i^(1+alpha) pi_j |y_i - y_j| (K = 1).
+
+    pi are the groups' population shares, y_i their mean value divided by the
+    overall mean (Esteban & Ray 1994, Econometrica 62(4); alpha in (0, 1.6]).
+    Empty groups have pi = 0 and drop out. ``None`` when the overall mean is 0.
+    """
+    if not 0 < alpha <= ALPHA_MAX:
+        raise UsageError(f"--alpha must be in (0, {ALPHA_MAX}] (got {alpha:g})")
+    c = np.asarray(counts, dtype=np.float64)
+    if not c.sum() > 0 or not overall_mean > 0:
+        return None
+    keep = c > 0
+    pi = c[keep] / c.sum()
+    y = np.asarray(means, dtype=np.float64)[keep] / overall_mean
+    diff = np.abs(y[:, None] - y[None, :])
+    return float(np.sum(np.power(pi, 1.0 + alpha)[:, None] * pi[None, :] * diff))
+
+
+def wolfson(values) -> float | None:
+    """Wolfson bipolarisation W = 2 (2T - G) mean / median, T = 0.5 - L(0.5).
+
+    L is the Lorenz curve (linear between its points i/n), G the Gini of
+    :func:`aistruct.metrics.gini` (Wolfson 1994, American Economic Review
+    84(2); Wolfson 1997). PySAL ``inequality.wolfson`` returns (2T - G) mean /
+    median, half of this (e.g. 1/12 for 6,6,8,8,10,10,12,12, where W = 1/6).
+    ``None`` when the median or the total is 0.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return None
+    med = float(np.median(v))
+    if not med > 0 or not float(v.sum()) > 0:
+        return None
+    t = 0.5 - metrics.lorenz_at(v, 0.5)
+    return float(2.0 * (2.0 * t - metrics.gini(v)) * float(v.mean()) / med)
+
+
+def tier_diagnostics(sizes, values, low: float, high: float, *, alpha: float = DEFAULT_ALPHA,
+                     data_driven: bool = False) -> dict:
+    """The JSON ``diagnostics`` of one market (see the README for each formula)."""
+    s = np.asarray(sizes, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    shares = tier_shares(s, v, low, high)
+    mid = shares["middle"]
+    vmax = float(v.max()) if v.size else 0.0
+    if vmax > 0:  # every value diagnostic is scale-free; scaling keeps huge sums finite
+        v = v / vmax
+    expected = None
+    if s.size:
+        expected = expected_middle_share(s, *middle_cuts(s, low, high, data_driven))
+    observed = mid["count_share"]
+    logs = np.log10(s[(s > 0) & np.isfinite(s)])
+    d, p = dip(logs)
+    t = assign_tiers(s, low, high)
+    counts = np.bincount(t, minlength=3)
+    sums = np.bincount(t, weights=v, minlength=3) if v.size else np.zeros(3)
+    means = np.divide(sums, counts, out=np.zeros(3), where=counts > 0)
+    overall = float(v.mean()) if v.size else 0.0
+    return {
+        "middle_count_share": observed,
+        "middle_value_share": mid["value_share"],
+        "expected_middle_share": expected,
+        "middle_deficit": (expected - observed) if expected is not None and observed is not None else None,
+        "bimodality_coefficient": bimodality_coefficient(logs),
+        "dip": d,
+        "dip_p_value": p,
+        "esteban_ray": esteban_ray(counts, means, overall, alpha),
+        "alpha": float(alpha),
+        "wolfson": wolfson(v),
+    }
+
+
+def shape_checks(tiers: list[dict], diagnostics: dict) -> dict:
+    """The conditions of the shape rule, each True, False or None (undefined)."""
+    deficit = diagnostics.get("middle_deficit")
+    bc = diagnostics.get("bimodality_coefficient")
+    p = diagnostics.get("dip_p_value")
+    counts = [t["count"] for t in tiers]
+    bc_high = None if bc is None else bc > BIMODALITY_THRESHOLD
+    dip_sig = None if p is None else p < DIP_P_THRESHOLD
+    # both signs of a second hump are required: the bimodality coefficient alone is raised by
+    # skewness (Pfister et al. 2013), and the dip test alone has little power in small samples
+    if bc_high is False or dip_sig is False:
+        two_humps = False
+    elif bc_high is None or dip_sig is None:
+        two_humps = None
+    else:
+        two_humps = True
+    return {
+        "middle_missing": None if deficit is None else deficit >= DEFICIT_THRESHOLD,
+        "bimodality_high": bc_high,
+        "dip_significant": dip_sig,
+        "two_humps": two_humps,
+        "ends_present": counts[0] > 0 and counts[2] > 0,
+        "counts_narrow_upwards": counts[0] >= counts[1] >= counts[2],
+    }
+
+
+def shape(checks: dict) -> str:
+    """``dumbbell``, ``pyramid`` or ``mixed`` (the rule of the README's "Shape rule").
+
+    dumbbell: the middle is missing (deficit >= 0.05) AND two humps (bimodality
+    coefficient > 5/9 AND dip p < 0.05) AND small and giant tiers both occupied.
+    pyramid: the middle is not missing AND not two humps (bimodality coefficient
+    <= 5/9 OR dip p >= 0.05) AND counts small >= middle >= giant.
+    mixed: anything else, including an undefined diagnostic.
+    """
+    if checks["middle_missing"] and checks["two_humps"] and checks["ends_present"]:
+        return "dumbbell"
+    if checks["middle_missing"] is False and checks["two_humps"] is False and checks["counts_narrow_upwards"]:
+        return "pyramid"
+    return "mixed"
+
+
+# ---------------------------------------------------------------- report
+
+STATUS_OK = "ok"
+STATUS_TOO_FEW = "too few sizes"
+STATUS_EMPTY = "no companies"
+
+
+def parse_labels(text: str | Sequence[str] | None) -> tuple[str, str, str]:
+    """``"small teams,middle class,giants"`` -> three display names (JSON keys never change)."""
+    if text is None:
+        return TIER_KEYS
+    parts = [p.strip() for p in (text.split(",") if isinstance(text, str) else text)]
+    if len(parts) != 3 or not all(parts):
+        raise UsageError(f"--labels: expected three non-empty names separated by commas, got {text!r}")
+    return tuple(parts)  # type: ignore[return-value]
+
+
+def market_tiers(
+    entities: Sequence[str],
+    sizes,
+    values,
+    options: TierOptions | None = None,
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    show: int = 3,
+    labels: Sequence[str] = TIER_KEYS,
+    entities_list: bool = False,
+) -> dict:
+    """One market's JSON ``results`` entry (without ``group``)."""
+    options = options or TierOptions()
+    s = np.asarray(sizes, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    n = int(s.size)
+    doc: dict[str, Any] = {"method": options.method_label, "n": n,
+                           "n_positive": int(np.count_nonzero(s > 0))}
+    b = options.bounds_for(s) if n else (None if options.data_driven else options.bounds_for(s))
+    if b is None:
+        doc.update(bounds=None, tiers=None, diagnostics=None, shape=None, shape_checks=None,
+                   status=STATUS_EMPTY if n == 0 else STATUS_TOO_FEW)
+        if entities_list:
+            doc["entities"] = None
+        return doc
+    low, high = b
+    doc["bounds"] = [float(low), float(high)]
+    doc["tiers"] = tier_stats(entities, s, v, low, high, show=show, labels=labels)
+    if n == 0:
+        doc.update(diagnostics=None, shape=None, shape_checks=None, status=STATUS_EMPTY)
+    else:
+        diag = tier_diagnostics(s, v, low, high, alpha=alpha, data_driven=options.data_driven)
+        checks = shape_checks(doc["tiers"], diag)
+        doc.update(diagnostics=diag, shape=shape(checks), shape_checks=checks, status=STATUS_OK)
+    if entities_list:
+        doc["entities"] = entity_rows(entities, s, v, low, high)
+    return doc
+
+
+def entity_rows(entities, sizes, values, low: float, high: float) -> list[dict]:
+    """Every company with its tier, largest size first (ties by name)."""
+    s = np.asarray(sizes, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    names = np.asarray(entities, dtype=object).astype(str)
+    t = assign_tiers(s, low, high)
+    order = np.lexsort((names, -s))
+    keys = np.asarray(TIER_KEYS, dtype=object)
+    return [{"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]), "tier": str(keys[t[i]])}
+            for i in order.tolist()]
+
+
+@dataclass
+class TiersReport:
+    """The result of ``tiers``; ``to_dict()`` is the JSON contract (schema_version 1)."""
+
+    input: dict
+    results: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    labels: tuple = TIER_KEYS
+    command: str = "tiers"
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": self.command,
+            "aistruct_version": __version__,
+            "input": self.input,
+            "labels": dict(zip(TIER_KEYS, self.labels)),
+            "results": self.results,
+            "warnings": list(self.warnings),
+        }
+
+
+def _group_text(group: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def tiers_of_markets(
+    markets,
+    options: TierOptions | None = None,
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    show: int = 3,
+    labels: Any = None,
+    entities: bool = False,
+) -> TiersReport:
+    """Tiers of every group of prepared markets (``prepare_markets(..., need_size=True)``).
+
+    With fewer than 3 distinct positive sizes a data-driven method cannot split
+    a group: its tiers are null with a warning, or, when the method was asked
+    for explicitly (``options.method`` set), a :class:`UsageError` (exit 2).
+    """
+    from aistruct.prepare import ENTITY, SIZE, VALUE
+
+    options = options or TierOptions()
+    options.validate()
+    if not 0 < alpha <= ALPHA_MAX:
+        raise UsageError(f"--alpha must be in (0, {ALPHA_MAX}] (got {alpha:g})")
+    if show < 0:
+        raise UsageError("--show must be at least 0")
+    labels = parse_labels(labels)
+    warnings = list(markets.warnings)
+    results = []
+    for group, frame in markets.iter_groups():
+        sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else frame[VALUE].to_numpy(dtype=np.float64)
+        doc = {"group": group}
+        doc.update(market_tiers(frame[ENTITY].tolist(), sizes, frame[VALUE].to_numpy(dtype=np.float64), options,
+                                alpha=alpha, show=show, labels=labels, entities_list=entities))
+        if doc["status"] != STATUS_OK:
+            where = f"group {_group_text(group)}" if group else "the market"
+            if doc["status"] == STATUS_EMPTY:
+                msg = f"{where} has no companies; its tiers are null" if doc["tiers"] is None else \
+                    f"{where} has no companies; its diagnostics are null"
+            else:
+                msg = (f"{where} has fewer than 3 distinct positive sizes ({doc['n_positive']} positive of "
+                       f"{doc['n']}); {doc['method']} breaks cannot split it three ways")
+                if options.method is not None:
+                    raise UsageError(f"{msg} (--method {options.method} was asked for)")
+                msg += "; its tiers are null"
+            warnings.append(msg)
+        results.append(doc)
+    return TiersReport(input=markets.input_dict(), results=results, warnings=warnings, labels=labels)
+
+
+def tiers_report(
+    source: Any,
+    *,
+    spec=None,
+    read=None,
+    options: TierOptions | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    show: int = 3,
+    labels: Any = None,
+    entities: bool = False,
+    **spec_fields: Any,
+) -> TiersReport:
+    """Read ``source`` and classify each market's companies into small / middle / giant.
+
+    ``source`` is a path, ``-``, ``dataset:NAME`` or a DataFrame; column options
+    are a :class:`aistruct.prepare.MarketSpec` or its fields as keywords. The
+    size column is ``options.size`` (default the value column).
+
+    >>> from aistruct.tiers import TierOptions, tiers_report
+    >>> r = tiers_report("datasets/ai_app_mau_cn_2025-03.csv", options=TierOptions(bounds="1000,10000"))
+    >>> [t["count"] for t in r.results[0]["tiers"]]  # doctest: +SKIP
+    """
+    from dataclasses import replace
+
+    from aistruct.prepare import MarketSpec, prepare_markets
+    from aistruct.reader import load_table
+
+    options = options or TierOptions()
+    spec = spec or MarketSpec(**spec_fields)
+    if options.size is not None:
+        spec = replace(spec, size=options.size)
+    if options.decimal != spec.decimal:
+        options = replace(options, decimal=spec.decimal)
+    options.validate()
+    raw = load_table(source, read)
+    markets = prepare_markets(raw, spec, need_size=True)
+    return tiers_of_markets(markets, options, alpha=alpha, show=show, labels=labels, entities=entities)

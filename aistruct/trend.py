@@ -1,0 +1,634 @@
+"""``trend``: concentration and tier shares period by period, and whether they move.
+
+:func:`trend_report` is what ``aistruct trend`` runs; it returns a
+:class:`TrendReport` whose ``to_dict()`` is exactly the JSON document
+``aistruct trend --format json`` prints (schema
+``aistruct/schemas/trend.schema.json``).
+
+The per-period metrics come from :func:`aistruct.concentration.market_metrics`,
+the code ``concentration`` runs, so ``trend --period YEAR`` and
+``concentration --by YEAR`` agree to the last bit. Tier shares use
+:mod:`aistruct.tiers` with one pair of bounds for every period of a series.
+
+The change over time is read with two statistics that ask different things:
+
+* :func:`ols_slope`: the least-squares slope of the metric on the period
+  number (how much per period, on average);
+* :func:`mann_kendall`: the Mann-Kendall trend test (Mann 1945, Kendall 1975),
+  which asks only whether later periods tend to be higher (or lower) than
+  earlier ones, with no assumption on the shape or the noise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Sequence
+
+from aistruct import metrics
+from aistruct._version import __version__
+from aistruct.errors import UsageError
+from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, prepare_markets
+from aistruct.reader import ReadOptions, load_table
+
+SCHEMA_VERSION = 1
+#: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
+EXACT_MAX_N = 50
+#: Periods with fewer companies than this are "thin": shown, but left out of ``changes``.
+DEFAULT_MIN_N = 5
+#: Fewer usable periods than this cannot reach p < 0.05 even when perfectly monotone
+#: (smallest exact two-sided p-value: 2/4! = 0.083 for 4 periods, 2/5! = 0.017 for 5).
+MIN_TEST_PERIODS = 5
+SIGNIFICANT = 0.05
+SUGGESTIVE = 0.10
+TIER_KEYS = ("small", "middle", "giant")
+TIER_FIELDS = ("count_share", "value_share")
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class MannKendall:
+    """Result of :func:`mann_kendall`.
+
+    ``s``: the Mann-Kendall statistic; ``tau``: Kendall's tau-b of the series
+    against time (None when every value is tied); ``p_value``: two-sided;
+    ``method``: ``"exact"`` or ``"normal"``; ``var_s``: the tie-corrected
+    variance of S under no trend.
+    """
+
+    n: int
+    s: int
+    tau: float | None
+    p_value: float | None
+    var_s: float
+    method: str
+
+
+def _tie_sizes(x: Sequence[float]) -> list[int]:
+    counts: dict = {}
+    for v in x:
+        counts[v] = counts.get(v, 0) + 1
+    return [t for t in counts.values() if t > 1]
+
+
+def mk_statistic(x: Sequence[float]) -> int:
+    """S = sum over i < j of sign(x_j - x_i), in O(n log n) (merge-sort count of pairs)."""
+    import numpy as np
+
+    a = np.asarray(x, dtype=np.float64)
+    n = a.size
+    if n < 2:
+        return 0
+    # S = concordant - discordant = (pairs with a_i < a_j, i < j) - (pairs with a_i > a_j, i < j).
+    # Count with ranks: for each j, #earlier smaller - #earlier larger, via a Fenwick tree
+    # over dense ranks (n is a number of periods, small, but this keeps it O(n log n)).
+    _, ranks = np.unique(a, return_inverse=True)
+    size = int(ranks.max()) + 2
+    tree = [0] * size
+    s = 0
+    for j, r in enumerate(ranks.tolist(), start=0):
+        # earlier values with rank < r, and with rank <= r
+        less = _fenwick_sum(tree, r)
+        less_eq = _fenwick_sum(tree, r + 1)
+        greater = j - less_eq
+        s += less - greater
+        _fenwick_add(tree, r + 1)
+    return int(s)
+
+
+def _fenwick_sum(tree: list, i: int) -> int:
+    total = 0
+    while i > 0:
+        total += tree[i]
+        i -= i & -i
+    return total
+
+
+def _fenwick_add(tree: list, i: int) -> None:
+    while i < len(tree):
+        tree[i] += 1
+        i += i & -i
+
+
+def _q_factorial_mul(poly: list, j: int) -> list:
+    """poly * (1 + q + ... + q^(j-1)), with prefix sums (O(len))."""
+    out = [0] * (len(poly) + j - 1)
+    run = 0
+    for k in range(len(out)):
+        if k < len(poly):
+            run += poly[k]
+        if k - j >= 0:
+            run -= poly[k - j]
+        out[k] = run
+    return out
+
+
+def _q_factorial_div(poly: list, j: int) -> list:
+    """poly / (1 + q + ... + q^(j-1)) when the division is exact: times (1 - q), then / (1 - q^j)."""
+    diff = [poly[k] - (poly[k - 1] if k else 0) for k in range(len(poly))] + [-poly[-1]]
+    out = [0] * (len(poly) - j + 1)
+    for k in range(len(out)):
+        out[k] = diff[k] + (out[k - j] if k >= j else 0)
+    return out
+
+
+def inversion_counts(n: int, ties: Sequence[int] = ()) -> list[int]:
+    """Coefficients of the q-multinomial [n; t_1, ..., t_k]_q.
+
+    Entry m is the number of distinct arrangements of a multiset with tie
+    groups ``ties`` (singletons omitted) that have exactly m inversions
+    (MacMahon 1916). Under "no trend" every arrangement is equally likely, so
+    this is the exact null distribution of S = (n0 - n1) - 2 * inversions,
+    computed without enumerating permutations: O(n^3) integer operations.
+    """
+    poly = [1]
+    for j in range(2, n + 1):
+        poly = _q_factorial_mul(poly, j)
+    for t in ties:
+        for j in range(2, t + 1):
+            poly = _q_factorial_div(poly, j)
+    return poly
+
+
+def mann_kendall(
+    x: Sequence[float], *, exact_max: int = EXACT_MAX_N, continuity: bool = True
+) -> MannKendall:
+    """Mann-Kendall trend test of a series in time order.
+
+    S = sum_{i<j} sign(x_j - x_i). tau is Kendall's tau-b between the series and
+    time: tau = S / sqrt(n0 (n0 - n1)), n0 = n(n-1)/2, n1 = sum t(t-1)/2 over tie
+    groups of size t (time itself has no ties); without ties it equals tau-a.
+
+    p_value is two-sided, P(|S| >= |s|) under no trend:
+
+    * exact for n <= ``exact_max``: the permutation distribution of S given the
+      observed ties (every distinct arrangement equally likely), from
+      :func:`inversion_counts`;
+    * beyond that, the normal approximation with the tie-corrected variance
+      var(S) = [n(n-1)(2n+5) - sum t(t-1)(2t+5)] / 18 and a continuity
+      correction, z = (S - sign(S)) / sqrt(var(S)) (Kendall 1975; Hipel & McLeod 1994).
+
+    Fewer than 2 values: S = 0 and tau and p_value are None. Every value tied:
+    tau is None (0/0) and p_value is 1.
+    """
+    n = len(x)
+    ties = _tie_sizes(x)
+    n0 = n * (n - 1) // 2
+    n1 = sum(t * (t - 1) // 2 for t in ties)
+    var_s = (n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in ties)) / 18.0
+    if n < 2:
+        return MannKendall(n=n, s=0, tau=None, p_value=None, var_s=0.0, method="exact")
+    s = mk_statistic(x)
+    tau = s / math.sqrt(n0 * (n0 - n1)) if n0 > n1 else None
+    if n0 == n1:  # every value tied: S is 0 in every arrangement
+        return MannKendall(n=n, s=0, tau=None, p_value=1.0, var_s=0.0, method="exact")
+    if n <= exact_max:
+        counts = inversion_counts(n, ties)
+        m = n0 - n1  # pairs that can be ordered; S = m - 2 * inversions
+        hit = sum(c for inv, c in enumerate(counts) if abs(m - 2 * inv) >= abs(s))
+        p = float(Fraction(hit, sum(counts)))
+        return MannKendall(n=n, s=s, tau=tau, p_value=min(1.0, p), var_s=var_s, method="exact")
+    num = s - (1 if s > 0 else -1 if s < 0 else 0) if continuity else s
+    z = num / math.sqrt(var_s)
+    p = math.erfc(abs(z) / math.sqrt(2.0))
+    return MannKendall(n=n, s=s, tau=tau, p_value=min(1.0, p), var_s=var_s, method="normal")
+
+
+def ols_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
+    """Least-squares slope of y on x: sum (x - mean x)(y - mean y) / sum (x - mean x)^2.
+
+    None with fewer than 2 points (or all x equal).
+    """
+    n = len(x)
+    if n < 2 or len(y) != n:
+        return None
+    mx = math.fsum(x) / n
+    my = math.fsum(y) / n
+    sxx = math.fsum((a - mx) ** 2 for a in x)
+    if sxx == 0:
+        return None
+    return math.fsum((a - mx) * (b - my) for a, b in zip(x, y)) / sxx
+
+
+# ---------------------------------------------------------------- periods
+
+
+_YEAR = re.compile(r"^\d{4}$")
+_INT = re.compile(r"^[+-]?\d+$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def period_positions(labels: Sequence[str]) -> tuple[list[str], list[float], str]:
+    """Period labels in time order, their positions on the time axis, and the unit of one step.
+
+    Labels in the reader's forms get calendar positions, so a missing period
+    leaves a gap: ``2024`` -> 2024 (unit ``year``), ``2024Q1`` -> 4*2024 + 0
+    (``quarter``), ``2024-03`` -> 12*2024 + 2 (``month``); other whole numbers
+    count as themselves (``period``). Anything else (mixed forms, full dates,
+    names) keeps its sorted order with positions 0, 1, 2 ... (``step``).
+    """
+    labels = [str(x) for x in labels]
+    if labels and all(_YEAR.match(x) for x in labels):
+        pos, unit = [float(int(x)) for x in labels], "year"
+    elif labels and all(_INT.match(x) for x in labels):
+        pos, unit = [float(int(x)) for x in labels], "period"
+    elif labels and all(_QUARTER.match(x) for x in labels):
+        pos = [float(4 * int(m.group(1)) + int(m.group(2)) - 1) for m in map(_QUARTER.match, labels)]
+        unit = "quarter"
+    elif labels and all(_MONTH.match(x) and 1 <= int(x[5:]) <= 12 for x in labels):
+        pos = [float(12 * int(x[:4]) + int(x[5:]) - 1) for x in labels]
+        unit = "month"
+    else:
+        ordered = sorted(labels)
+        return ordered, [float(i) for i in range(len(ordered))], "step"
+    order = sorted(range(len(labels)), key=lambda i: (pos[i], labels[i]))
+    return [labels[i] for i in order], [pos[i] for i in order], unit
+
+
+# ---------------------------------------------------------------- metrics over time
+
+
+def metric_keys(top: Sequence[int]) -> list[str]:
+    """Names of the metrics followed over time, in report order (also the CSV column names)."""
+    keys = ["n", "total", "hhi"] + [f"cr_{int(k)}" for k in top] + ["gini"]
+    keys += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS]
+    return keys
+
+
+def metric_value(period: dict, key: str) -> float | None:
+    """The value of metric ``key`` (a name from :func:`metric_keys`) in one period object."""
+    if key.startswith("cr_"):
+        cr = period.get("cr") or {}
+        return cr.get(key[3:])
+    for t in TIER_KEYS:
+        if key.startswith(t + "_"):
+            tiers = period.get("tiers")
+            if not tiers:
+                return None
+            return tiers[t][key[len(t) + 1:]]
+    return period.get(key)
+
+
+def _round_sig(y: float, digits: int = 12) -> float:
+    return float(f"{y:.{digits}g}") if math.isfinite(y) else y
+
+
+def change_of(points: Sequence[tuple[str, float, float]]) -> dict:
+    """``changes`` entry of one metric from (period, position, value) points in time order."""
+    doc: dict[str, Any] = {
+        "first": None, "last": None, "change": None, "slope": None, "tau": None, "p_value": None,
+        "s": None, "method": None, "periods": len(points), "first_period": None, "last_period": None,
+        "rises": 0, "falls": 0,
+    }
+    if not points:
+        return doc
+    xs = [p[1] for p in points]
+    ys = [float(p[2]) for p in points]
+    doc.update(first=ys[0], last=ys[-1], first_period=points[0][0], last_period=points[-1][0])
+    if len(points) < 2:
+        return doc
+    # Compare at 12 significant digits: the same share computed in two periods can differ in the
+    # last bit (0.2 vs 0.20000000000000004), and that must count as a tie, not a move.
+    ranked = [_round_sig(y) for y in ys]
+    mk = mann_kendall(ranked)
+    doc.update(
+        change=ys[-1] - ys[0],
+        slope=ols_slope(xs, ys),
+        tau=mk.tau,
+        p_value=mk.p_value,
+        s=mk.s,
+        method=mk.method,
+        rises=sum(1 for a, b in zip(ranked, ranked[1:]) if b > a),
+        falls=sum(1 for a, b in zip(ranked, ranked[1:]) if b < a),
+    )
+    return doc
+
+
+def _label_of_method(method: str | None, bounds: Any, preset: str | None) -> str:
+    # The same labels as ``tiers``' JSON ``method``.
+    if bounds is not None:
+        return "bounds"
+    if preset is not None:
+        return f"preset:{preset}"
+    return method or "natural"
+
+
+def series_trend(
+    periods: Sequence[tuple[str, Any]],
+    *,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    min_n: int = DEFAULT_MIN_N,
+    method: str | None = None,
+    bounds: Any = None,
+    preset: str | None = None,
+    decimal: str = ".",
+) -> dict:
+    """One series: ``periods`` is [(label, companies frame with ENTITY, VALUE, SIZE)].
+
+    Returns the JSON series object without ``group``: ``periods``, ``bounds``,
+    ``method``, ``slope_unit``, ``changes``, ``thin_periods``, ``verdict``.
+    """
+    import numpy as np
+
+    from aistruct.concentration import market_metrics
+    from aistruct.tiers import tier_bounds, tier_shares
+
+    frames = dict(periods)
+    labels, positions, unit = period_positions(list(frames))
+    sizes_all = [frames[p][SIZE].to_numpy(dtype=np.float64) for p in labels if SIZE in frames[p]]
+    pooled = np.concatenate(sizes_all) if sizes_all else np.array([], dtype=np.float64)
+    tb = tier_bounds(pooled, method=method, bounds=bounds, preset=preset, decimal=decimal)
+    out_periods = []
+    for label in labels:
+        frame = frames[label]
+        values = frame[VALUE].to_numpy(dtype=np.float64)
+        m = market_metrics(frame[ENTITY].tolist(), values, top=top, show=0)
+        doc = {
+            "period": label,
+            "n": m["n"],
+            "total": m["total"],
+            "hhi": m["hhi"],
+            "cr": m["cr"],
+            "gini": m["gini"],
+            "status": m["status"],
+            "thin": m["n"] < min_n,
+            "tiers": None,
+        }
+        if tb is not None:
+            sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else values
+            doc["tiers"] = tier_shares(sizes, values, tb[0], tb[1])
+        out_periods.append(doc)
+    changes = {}
+    for key in metric_keys(top):
+        pts = [
+            (p["period"], x, v)
+            for p, x in zip(out_periods, positions)
+            if not p["thin"] and (v := metric_value(p, key)) is not None
+        ]
+        changes[key] = change_of(pts)
+    series = {
+        "periods": out_periods,
+        "bounds": [tb[0], tb[1]] if tb is not None else None,
+        "method": _label_of_method(method, bounds, preset),
+        "slope_unit": unit,
+        "thin_periods": [p["period"] for p in out_periods if p["thin"]],
+        "changes": changes,
+    }
+    series["verdict"] = verdict(series, min_n=min_n)
+    return series
+
+
+# ---------------------------------------------------------------- verdict
+
+
+def _fmt_p(p: float) -> str:
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.2g}" if p < 0.995 else "p = 1"
+
+
+def _fmt_value(key: str, v: float) -> str:
+    if key.endswith("_share") or key.startswith("cr_") or key == "gini":
+        return f"{100 * v:.1f}%" if key != "gini" else f"{v:.3f}"
+    if key == "total" and v != 0 and abs(v) < 100:
+        return f"{v:,.4g}"
+    if abs(v) >= 1e15:
+        return f"{v:.3g}"
+    return f"{v:,.0f}"
+
+
+METRIC_NAMES = {
+    "n": "the number of companies",
+    "total": "the total",
+    "hhi": "HHI",
+    "gini": "the Gini coefficient",
+    "small_count_share": "the small tier's share of companies",
+    "small_value_share": "the small tier's value share",
+    "middle_count_share": "the middle's share of companies",
+    "middle_value_share": "the middle's value share",
+    "giant_count_share": "the giants' share of companies",
+    "giant_value_share": "the giants' value share",
+}
+
+
+def metric_name(key: str) -> str:
+    if key.startswith("cr_"):
+        return f"CR{key[3:]}"
+    return METRIC_NAMES.get(key, key)
+
+
+def reading(key: str, ch: dict, *, test: bool = True) -> str:
+    """One clause on one metric's change, never stronger than its test.
+
+    With ``test=False`` (too few periods) only the movement is described.
+    """
+    name = metric_name(key)
+    cap = name[0].upper() + name[1:]
+    k = ch["periods"]
+    if k == 0:
+        return f"{cap}: no usable period"
+    first, last = _fmt_value(key, ch["first"]), _fmt_value(key, ch["last"])
+    if k == 1:
+        return f"{cap} was {first} in {ch['first_period']}"
+    span = f"{ch['first_period']}–{ch['last_period']}"
+    if ch["change"] > 0:
+        move = f"{cap} rose from {first} to {last} over {span}"
+    elif ch["change"] < 0:
+        move = f"{cap} fell from {first} to {last} over {span}"
+    else:
+        move = f"{cap} was {first} at both ends of {span}"
+    steps = k - 1
+    if steps >= 2:
+        parts = [f"up in {ch['rises']}"] if ch["rises"] else []
+        if ch["falls"]:
+            parts.append(f"down in {ch['falls']}")
+        move += f" ({' and '.join(parts) or 'unchanged in all'} of {steps} steps)"
+    if not test or k < MIN_TEST_PERIODS:
+        return move
+    p = ch["p_value"]
+    direction = "rising" if (ch["s"] or 0) > 0 else "falling"
+    if p is None or ch["s"] == 0:
+        return f"{move}: no trend either way (Mann–Kendall S = 0, {_fmt_p(1.0)})"
+    tendency = "later periods tend to be " + ("higher" if direction == "rising" else "lower")
+    if p < SIGNIFICANT:
+        return f"{move}: a {direction} trend, {tendency} (Mann–Kendall {_fmt_p(p)})"
+    if p < SUGGESTIVE:
+        return f"{move}: weak evidence of a {direction} trend (Mann–Kendall {_fmt_p(p)})"
+    return f"{move}: no clear trend, the moves are consistent with chance (Mann–Kendall {_fmt_p(p)})"
+
+
+VERDICT_METRICS = ("hhi", "middle_value_share", "middle_count_share")
+
+
+def verdict(series: dict, *, min_n: int = DEFAULT_MIN_N) -> str:
+    """Plain-language reading of a series: concentration (HHI) and the middle tier's shares.
+
+    Rules (README, "Verdict"): p < 0.05 "a rising/falling trend"; 0.05 <= p < 0.10
+    "weak evidence of a rising/falling trend"; otherwise "no clear trend". With
+    fewer than :data:`MIN_TEST_PERIODS` usable periods no test is read at all:
+    the verdict describes the movement and says the series is too short to tell.
+    """
+    keys = [k for k in VERDICT_METRICS if k == "hhi" or series["bounds"] is not None]
+    usable = series["changes"]["hhi"]["periods"]
+    thin = series["thin_periods"]
+    sentences = []
+    if usable == 0:
+        sentences.append("No usable period: nothing to compare")
+    else:
+        short = usable < MIN_TEST_PERIODS
+        sentences += [reading(k, series["changes"][k], test=not short) for k in keys]
+        if short:
+            sentences.append(
+                f"{usable} usable period{'s are' if usable != 1 else ' is'} too few to tell a trend from chance "
+                f"(a Mann–Kendall test needs at least {MIN_TEST_PERIODS} to reach p < {SIGNIFICANT})"
+            )
+    if thin:
+        sentences.append(f"Left out as thin (fewer than {min_n} companies): {', '.join(thin)}")
+    return ". ".join(sentences) + "."
+
+
+# ---------------------------------------------------------------- report
+
+
+@dataclass
+class TrendReport:
+    """The result of ``trend``; ``to_dict()`` is the JSON contract (schema_version 1)."""
+
+    input: dict
+    results: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    command: str = "trend"
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": self.command,
+            "aistruct_version": __version__,
+            "input": self.input,
+            "results": self.results,
+            "warnings": list(self.warnings),
+        }
+
+
+def _group_text(group: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def trend_of_markets(
+    markets: Markets,
+    *,
+    period: str | None = None,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    min_n: int = DEFAULT_MIN_N,
+    method: str | None = None,
+    bounds: Any = None,
+    preset: str | None = None,
+    decimal: str = ".",
+    freq: str | None = None,
+) -> TrendReport:
+    """Series of already prepared markets; ``period`` is the --by column holding the periods
+    (default: the last one), the other --by columns split the series."""
+    from aistruct.concentration import validate_top
+    from aistruct.tiers import tier_bounds
+
+    validate_top(top)
+    if int(min_n) < 1:
+        raise UsageError(f"--min-n must be at least 1 (got {min_n})")
+    tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
+    if not markets.by:
+        raise UsageError("trend needs a period column (--period)")
+    period = period or markets.by[-1]
+    series_by = [b for b in markets.by if b != period]
+    buckets: dict[tuple, list] = {}
+    for group, frame in markets.iter_groups():
+        key = tuple(group[b] for b in series_by)
+        buckets.setdefault(key, []).append((group[period], frame))
+    warnings = list(markets.warnings)
+    results = []
+    for key in sorted(buckets):
+        group = dict(zip(series_by, key))
+        s = series_trend(buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
+                         decimal=decimal)
+        where = f"series {_group_text(group)}: " if group else ""
+        if s["thin_periods"]:
+            thin = s["thin_periods"]
+            warnings.append(
+                f"{where}{len(thin)} period(s) with fewer than {min_n} companies ({', '.join(thin)}) "
+                "are shown but left out of the changes and the trend test"
+            )
+        empty = [p["period"] for p in s["periods"] if p["status"] != "ok" and not p["thin"]]
+        if empty:
+            warnings.append(f"{where}period(s) {', '.join(empty)} have a total of 0; their metrics are null")
+        if s["bounds"] is None:
+            warnings.append(
+                f"{where}fewer than 3 distinct positive sizes over all periods: no tiers "
+                f"(give --bounds or --preset)"
+            )
+        results.append({"group": group, **s})
+    inp = markets.input_dict()
+    inp["by"] = series_by
+    inp["period"] = period
+    inp["freq"] = freq
+    inp["min_n"] = int(min_n)
+    return TrendReport(input=inp, results=results, warnings=warnings)
+
+
+def trend_report(
+    source: Any,
+    *,
+    period: str,
+    freq: str | None = None,
+    spec: MarketSpec | None = None,
+    read: ReadOptions | None = None,
+    top: Sequence[int] = metrics.DEFAULT_TOP,
+    min_n: int = DEFAULT_MIN_N,
+    size: str | None = None,
+    method: str | None = None,
+    bounds: Any = None,
+    preset: str | None = None,
+    **spec_fields: Any,
+) -> TrendReport:
+    """Read ``source`` and follow concentration and tier shares period by period.
+
+    ``period`` names the time column; ``freq`` (year, quarter, month) groups a
+    date column into periods labelled 2024, 2024Q1, 2024-03. Other column
+    options are a :class:`MarketSpec` or its fields as keywords; ``spec.by``
+    splits the data into separate series.
+
+    >>> from aistruct.trend import trend_report
+    >>> report = trend_report("tests/fixtures/funding_by_year.csv", period="year", min_n=1)
+    >>> [p["period"] for p in report.results[0]["periods"]]
+    ['2023', '2024']
+    """
+    import dataclasses
+
+    spec = dataclasses.replace(spec) if spec is not None else MarketSpec(**spec_fields)
+    if freq is not None:
+        spec.freq = freq
+    if size is not None:
+        spec.size = size
+    # The period is one more grouping column: the last (where --freq applies), or the id of a wide table.
+    if spec.wide:
+        if spec.id and spec.id != period:
+            raise UsageError(
+                f"--wide: the period column is the id column; --id {spec.id!r} and --period {period!r} differ"
+            )
+        spec.id = period
+        series_by = tuple(b for b in spec.by if b != period)
+        spec.by = series_by
+    else:
+        if any(str(b).casefold() == str(period).casefold() for b in spec.by):
+            raise UsageError(f"--by {period!r} is the --period column; --by names the columns that split the series")
+        spec.by = tuple(spec.by) + (period,)
+    raw = load_table(source, read)
+    markets = prepare_markets(raw, spec, need_size=True)
+    period_col = markets.by[0] if spec.wide else markets.by[-1]
+    return trend_of_markets(
+        markets, period=period_col, top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
+        decimal=spec.decimal, freq=spec.freq,
+    )

@@ -1,0 +1,397 @@
+"""The trend core: Mann-Kendall, OLS slope, periods, per-period metrics and the verdict."""
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aistruct.errors import UsageError
+from aistruct.trend import (
+    change_of,
+    inversion_counts,
+    mann_kendall,
+    metric_keys,
+    mk_statistic,
+    ols_slope,
+    period_positions,
+    trend_report,
+)
+
+from conftest import FIXTURES
+
+TREND_CSV = FIXTURES / "trend_by_year.csv"
+
+
+def brute_s(x):
+    return sum(int(np.sign(x[j] - x[i])) for i in range(len(x)) for j in range(i + 1, len(x)))
+
+
+def brute_p(x):
+    """P(|S| >= |s|) over every distinct arrangement of x (all equally likely under no trend)."""
+    s = abs(brute_s(x))
+    arrangements = set(itertools.permutations(x))
+    return sum(abs(brute_s(a)) >= s for a in arrangements) / len(arrangements)
+
+
+class TestMannKendallHand:
+    def test_three_increasing(self):
+        # pairs (1,2) (1,3) (2,3) all +1 -> S = 3; tau = 3/3 = 1.
+        # 3! = 6 orders, S in {3, 1, 1, -1, -1, -3}: P(|S| >= 3) = 2/6.
+        r = mann_kendall([1.0, 2.0, 3.0])
+        assert (r.s, r.tau, r.method) == (3, 1.0, "exact")
+        assert r.p_value == pytest.approx(2 / 6, abs=1e-15)
+
+    def test_three_not_monotone(self):
+        # [1, 3, 2]: +1 +1 -1 -> S = 1, tau = 1/3; |S| >= 1 in all 6 orders -> p = 1.
+        r = mann_kendall([1, 3, 2])
+        assert r.s == 1
+        assert r.tau == pytest.approx(1 / 3, abs=1e-15)
+        assert r.p_value == 1.0
+
+    def test_three_decreasing(self):
+        r = mann_kendall([5, 4, 1])
+        assert r.s == -3 and r.tau == -1.0
+        assert r.p_value == pytest.approx(1 / 3, abs=1e-15)
+
+    def test_three_with_tie(self):
+        # [1, 1, 2]: 0 + 1 + 1 -> S = 2. n0 = 3, one tie of 2 -> n1 = 1; tau-b = 2 / sqrt(3 * 2) = 0.8165.
+        # Distinct arrangements 112 (S=2), 121 (S=0), 211 (S=-2): P(|S| >= 2) = 2/3.
+        r = mann_kendall([1, 1, 2])
+        assert r.s == 2
+        assert r.tau == pytest.approx(2 / math.sqrt(6), abs=1e-15)
+        assert r.p_value == pytest.approx(2 / 3, abs=1e-15)
+
+    def test_four_with_tie(self):
+        # [1, 2, 2, 3]: pairs +1 +1 +1 0 +1 +1 -> S = 5; tau-b = 5 / sqrt(6 * 5) = 0.91287.
+        # 4!/2! = 12 arrangements; inversions follow [4; 1,2,1]_q = (1+q+q^2)(1+q+q^2+q^3)
+        # = 1 + 2q + 3q^2 + 3q^3 + 2q^4 + q^5 and S = 5 - 2 inv, so |S| = 5 only at inv 0 and 5: p = 2/12.
+        r = mann_kendall([1, 2, 2, 3])
+        assert r.s == 5
+        assert r.tau == pytest.approx(5 / math.sqrt(30), abs=1e-15)
+        assert r.p_value == pytest.approx(1 / 6, abs=1e-15)
+        # var(S) = (4*3*13 - 2*1*9) / 18 = 138/18
+        assert r.var_s == pytest.approx(138 / 18, abs=1e-12)
+
+    def test_five_increasing(self):
+        # the smallest p-value 5 periods can give: 2 / 5! = 1/60
+        r = mann_kendall([1, 2, 3, 4, 5])
+        assert r.p_value == pytest.approx(2 / 120, abs=1e-15)
+
+    def test_four_increasing_cannot_reach_005(self):
+        # 2 / 4! = 0.0833: why the verdict needs at least 5 periods
+        assert mann_kendall([1, 2, 3, 4]).p_value == pytest.approx(2 / 24, abs=1e-15)
+
+    def test_normal_approximation_hand(self):
+        # [1, 2, 2, 3] forced onto the normal path: z = (5 - 1) / sqrt(138/18) = 1.444630,
+        # p = 2 (1 - Phi(1.444630)) = 0.148562
+        r = mann_kendall([1, 2, 2, 3], exact_max=0)
+        assert r.method == "normal"
+        assert r.p_value == pytest.approx(0.1485618, abs=1e-7)
+        # without the continuity correction z = 5 / 2.768875 = 1.805788, p = 0.070951
+        assert mann_kendall([1, 2, 2, 3], exact_max=0, continuity=False).p_value == pytest.approx(
+            0.0709515, abs=1e-7
+        )
+        # the same from the standard library's normal distribution
+        from statistics import NormalDist
+
+        z = 4 / math.sqrt(138 / 18)
+        assert r.p_value == pytest.approx(2 * (1 - NormalDist().cdf(z)), abs=1e-12)
+
+    def test_degenerate(self):
+        assert mann_kendall([]).p_value is None
+        one = mann_kendall([4.0])
+        assert (one.s, one.tau, one.p_value) == (0, None, None)
+        flat = mann_kendall([2, 2, 2, 2])  # S = 0 in every arrangement
+        assert (flat.s, flat.tau, flat.p_value) == (0, None, 1.0)
+        two = mann_kendall([1, 2])  # S = +-1 in both orders
+        assert (two.s, two.tau, two.p_value) == (1, 1.0, 1.0)
+
+
+class TestInversionCounts:
+    def test_mahonian_four(self):
+        # permutations of 4 by inversions: 1, 3, 5, 6, 5, 3, 1 (OEIS A008302, row 4)
+        assert inversion_counts(4) == [1, 3, 5, 6, 5, 3, 1]
+
+    def test_q_binomial(self):
+        # [4; 2]_q = 1 + q + 2q^2 + q^3 + q^4 (arrangements of 1122 by inversions)
+        assert inversion_counts(4, [2, 2]) == [1, 1, 2, 1, 1]
+
+    def test_sums_to_multinomial(self):
+        counts = inversion_counts(9, [3, 2, 2])
+        assert sum(counts) == math.factorial(9) // (6 * 2 * 2)
+        assert counts == counts[::-1]  # symmetric: the S distribution is symmetric about 0
+
+
+class TestMannKendallAgainstBruteForce:
+    def test_statistic(self):
+        rng = np.random.default_rng(7)
+        for _ in range(200):
+            x = rng.integers(0, 5, rng.integers(0, 12)).astype(float).tolist()
+            assert mk_statistic(x) == brute_s(x)
+
+    def test_exact_p_with_ties(self):
+        rng = np.random.default_rng(11)
+        for _ in range(60):
+            n = int(rng.integers(2, 8))
+            x = rng.integers(0, 4, n).astype(float).tolist()
+            assert mann_kendall(x).p_value == pytest.approx(brute_p(x), abs=1e-12), x
+
+    def test_exact_close_to_normal_at_the_switch(self):
+        rng = np.random.default_rng(3)
+        x = (np.arange(50) * 0.05 + rng.normal(size=50)).tolist()
+        exact = mann_kendall(x).p_value
+        normal = mann_kendall(x, exact_max=0).p_value
+        assert mann_kendall(x).method == "exact" and mann_kendall(x + [0.0]).method == "normal"
+        assert abs(exact - normal) < 0.005
+
+
+class TestAgainstScipy:
+    def test_tau_b_with_ties(self):
+        stats = pytest.importorskip("scipy.stats")
+        rng = np.random.default_rng(5)
+        for _ in range(50):
+            x = rng.integers(0, 6, int(rng.integers(3, 40))).astype(float)
+            if len(set(x)) == 1:
+                continue
+            assert mann_kendall(x.tolist()).tau == pytest.approx(stats.kendalltau(np.arange(x.size), x)[0], abs=1e-12)
+
+    def test_exact_p_without_ties(self):
+        stats = pytest.importorskip("scipy.stats")
+        rng = np.random.default_rng(9)
+        for n in range(3, 16):
+            x = rng.permutation(n).astype(float) + rng.normal(scale=0.01, size=n) * np.arange(n)
+            ref = stats.kendalltau(np.arange(n), x, method="exact").pvalue
+            assert mann_kendall(x.tolist()).p_value == pytest.approx(ref, rel=1e-9)
+
+    def test_normal_variance_with_ties(self):
+        # scipy's asymptotic test is ours without the continuity correction
+        stats = pytest.importorskip("scipy.stats")
+        rng = np.random.default_rng(13)
+        for _ in range(30):
+            x = rng.integers(0, 5, int(rng.integers(12, 80))).astype(float)
+            ref = stats.kendalltau(np.arange(x.size), x, method="asymptotic").pvalue
+            ours = mann_kendall(x.tolist(), exact_max=0, continuity=False).p_value
+            assert ours == pytest.approx(ref, rel=1e-9)
+
+
+class TestSlope:
+    def test_hand(self):
+        # x mean 1, y mean 2: sum dx dy = 1 + 0 + 0 = 1, sum dx^2 = 2 -> 0.5
+        assert ols_slope([0, 1, 2], [1, 3, 2]) == 0.5
+
+    def test_gap_counts(self):
+        # y = x - 2022 on 2023, 2024, 2026: slope 1 per year although a year is missing
+        assert ols_slope([2023, 2024, 2026], [1, 2, 4]) == pytest.approx(1.0, abs=1e-12)
+
+    def test_undefined(self):
+        assert ols_slope([2024], [1]) is None
+        assert ols_slope([], []) is None
+
+
+class TestPeriods:
+    def test_years_with_gap(self):
+        expected = (["2021", "2022", "2024"], [2021.0, 2022.0, 2024.0], "year")
+        assert period_positions(["2024", "2021", "2022"]) == expected
+
+    def test_quarters(self):
+        labels, pos, unit = period_positions(["2024Q1", "2023Q4", "2023Q2"])
+        assert labels == ["2023Q2", "2023Q4", "2024Q1"] and unit == "quarter"
+        assert np.diff(pos).tolist() == [2.0, 1.0]
+
+    def test_months(self):
+        labels, pos, unit = period_positions(["2024-01", "2023-12", "2023-10"])
+        assert labels == ["2023-10", "2023-12", "2024-01"] and unit == "month"
+        assert np.diff(pos).tolist() == [2.0, 1.0]
+
+    def test_whole_numbers_sort_numerically(self):
+        assert period_positions(["10", "2", "1"])[0] == ["1", "2", "10"]
+
+    def test_other_labels_keep_text_order(self):
+        assert period_positions(["b", "a", "2024"]) == (["2024", "a", "b"], [0.0, 1.0, 2.0], "step")
+
+
+class TestChange:
+    def test_fields(self):
+        # 2000, 2600, 3200 over 2022-2024: change 1200, slope 600 per year, S = 3, p = 1/3
+        ch = change_of([("2022", 2022.0, 2000.0), ("2023", 2023.0, 2600.0), ("2024", 2024.0, 3200.0)])
+        assert (ch["first"], ch["last"], ch["change"]) == (2000.0, 3200.0, 1200.0)
+        assert ch["slope"] == pytest.approx(600.0, abs=1e-9)
+        assert (ch["s"], ch["tau"], ch["rises"], ch["falls"], ch["periods"]) == (3, 1.0, 2, 0, 3)
+        assert ch["p_value"] == pytest.approx(1 / 3, abs=1e-15)
+
+    def test_one_point(self):
+        ch = change_of([("2024", 2024.0, 5.0)])
+        assert (ch["first"], ch["last"], ch["change"], ch["slope"], ch["p_value"]) == (5.0, 5.0, None, None, None)
+
+    def test_metric_keys(self):
+        assert metric_keys([1, 4]) == [
+            "n", "total", "hhi", "cr_1", "cr_4", "gini",
+            "small_count_share", "small_value_share", "middle_count_share", "middle_value_share",
+            "giant_count_share", "giant_value_share",
+        ]
+
+
+class TestTrendReport:
+    """tests/fixtures/trend_by_year.csv, by hand:
+
+    2021: A 10, B 10 (2 companies: thin with --min-n 5)
+    2022: A..E 20 each: HHI 5 * 20^2 = 2000, Gini 0
+    2023: A 40, B 20, C 20, D 10, E 10: HHI 1600 + 400 + 400 + 100 + 100 = 2600
+    2024: A 30 + 20 = 50, B 20, C D E 10: HHI 2500 + 400 + 300 = 3200
+    """
+
+    def report(self, **kw):
+        kw.setdefault("bounds", "15,30")
+        return trend_report(str(TREND_CSV), period="year", **kw)
+
+    def test_periods(self):
+        (s,) = self.report().results
+        assert [p["period"] for p in s["periods"]] == ["2021", "2022", "2023", "2024"]
+        assert [p["n"] for p in s["periods"]] == [2, 5, 5, 5]
+        assert [p["thin"] for p in s["periods"]] == [True, False, False, False]
+        hhi = [p["hhi"] for p in s["periods"]]
+        assert hhi == pytest.approx([5000.0, 2000.0, 2600.0, 3200.0], abs=1e-9)
+        assert s["periods"][3]["cr"]["1"] == pytest.approx(0.5, abs=1e-15)
+        assert s["periods"][1]["gini"] == pytest.approx(0.0, abs=1e-15)
+
+    def test_tiers_fixed_bounds(self):
+        # --bounds 15,30: small < 15, middle 15..30, giant > 30
+        # 2023: D E small (20 of 100), B C middle (40), A giant (40)
+        # 2024: C D E small (30), B middle (20), A giant (50)
+        (s,) = self.report().results
+        assert s["bounds"] == [15.0, 30.0] and s["method"] == "bounds"
+        t23, t24 = s["periods"][2]["tiers"], s["periods"][3]["tiers"]
+        assert [t23[k]["count"] for k in ("small", "middle", "giant")] == [2, 2, 1]
+        assert [t24[k]["count"] for k in ("small", "middle", "giant")] == [3, 1, 1]
+        assert [t24[k]["value_share"] for k in ("small", "middle", "giant")] == pytest.approx([0.3, 0.2, 0.5])
+        assert s["periods"][1]["tiers"]["middle"]["count_share"] == 1.0
+
+    def test_changes_leave_out_thin(self):
+        r = self.report()
+        (s,) = r.results
+        hhi = s["changes"]["hhi"]
+        assert (hhi["first_period"], hhi["last_period"], hhi["periods"]) == ("2022", "2024", 3)
+        assert (hhi["first"], hhi["last"]) == pytest.approx((2000.0, 3200.0))
+        assert hhi["change"] == pytest.approx(1200.0)
+        assert hhi["slope"] == pytest.approx(600.0)
+        assert (hhi["s"], hhi["tau"]) == (3, 1.0)
+        assert hhi["p_value"] == pytest.approx(1 / 3, abs=1e-15)
+        # middle value share 1.0, 0.4, 0.2: S = -3, tau -1
+        mid = s["changes"]["middle_value_share"]
+        assert (mid["s"], mid["tau"]) == (-3, -1.0)
+        # n is 5, 5, 5: all tied
+        assert (s["changes"]["n"]["tau"], s["changes"]["n"]["p_value"]) == (None, 1.0)
+        assert s["thin_periods"] == ["2021"]
+        assert any("fewer than 5 companies (2021)" in w and "left out" in w for w in r.warnings)
+
+    def test_min_n_one_keeps_all(self):
+        (s,) = self.report(min_n=1).results
+        assert s["thin_periods"] == [] and s["changes"]["hhi"]["first"] == pytest.approx(5000.0)
+
+    def test_short_series_verdict(self):
+        (s,) = self.report().results
+        v = s["verdict"]
+        assert "HHI rose from 2,000 to 3,200 over 2022–2024" in v
+        assert "The middle's value share fell from 100.0% to 20.0%" in v
+        assert "3 usable periods are too few to tell a trend from chance" in v
+        assert "Mann–Kendall p" not in v  # no test is read from 3 periods
+        assert "Left out as thin (fewer than 5 companies): 2021" in v
+
+    def test_natural_breaks_pooled(self):
+        from aistruct.tiers import natural_breaks
+
+        r = trend_report(str(TREND_CSV), period="year")
+        (s,) = r.results
+        # one pair of bounds from all company-period sizes pooled
+        pooled = [10, 10, 20, 20, 20, 20, 20, 40, 20, 20, 10, 10, 50, 20, 10, 10, 10]
+        assert s["bounds"] == list(natural_breaks(pooled)) and s["method"] == "natural"
+
+    def test_series_by(self):
+        df = pd.DataFrame(
+            {
+                "company": list("ABAB") * 2,
+                "country": ["X"] * 4 + ["Y"] * 4,
+                "year": [2020, 2020, 2021, 2021] * 2,
+                "v": [1, 1, 3, 1, 5, 5, 5, 5],
+            }
+        )
+        r = trend_report(df, period="year", by=["country"], min_n=1, bounds=(2, 4))
+        assert [s["group"] for s in r.results] == [{"country": "X"}, {"country": "Y"}]
+        assert r.input["by"] == ["country"] and r.input["period"] == "year"
+        # X 2021: A 3, B 1 -> HHI 5625 + 625 = 6250
+        assert r.results[0]["periods"][1]["hhi"] == pytest.approx(6250.0)
+
+    def test_significant_rising(self):
+        # six years, five companies; the leader's value rises every year -> S = 15, p = 2/720
+        rows = []
+        for i, year in enumerate(range(2019, 2025)):
+            rows += [("Lead", year, 10 + 10 * i)] + [(c, year, 10) for c in "BCDE"]
+        df = pd.DataFrame(rows, columns=["company", "year", "v"])
+        (s,) = trend_report(df, period="year", bounds=(5, 15)).results
+        hhi = s["changes"]["hhi"]
+        assert hhi["s"] == 15 and hhi["p_value"] == pytest.approx(2 / 720)
+        assert "a rising trend" in s["verdict"] and "p = 0.0028" in s["verdict"]
+        # the middle (5..15) holds B-E, and Lead in 2019 only: 50/50 = 100% in 2019, 40/100 = 40% in 2024,
+        # falling every year (40/60, 40/70 ...): S = -15
+        assert (
+            "The middle's value share fell from 100.0% to 40.0% over 2019–2024 (down in 5 of 5 steps)" in s["verdict"]
+        )
+        assert s["changes"]["middle_value_share"]["s"] == -15
+        # the middle's count share 1.0, 0.8, 0.8, 0.8, 0.8, 0.8: S = -5, the most extreme of the
+        # 6!/5! = 6 arrangements with five tied values -> p = 2/6, "no clear trend"
+        mid_n = s["changes"]["middle_count_share"]
+        assert mid_n["s"] == -5 and mid_n["p_value"] == pytest.approx(1 / 3)
+        assert "no clear trend" in s["verdict"].split(". ")[-1]
+
+    def test_no_clear_trend(self):
+        # HHI up and down: 6 periods, S small -> "no clear trend"
+        rows = []
+        for year, lead in zip(range(2019, 2025), [20, 40, 10, 30, 25, 15]):
+            rows += [("Lead", year, lead)] + [(c, year, 10) for c in "BCDE"]
+        df = pd.DataFrame(rows, columns=["company", "year", "v"])
+        (s,) = trend_report(df, period="year", bounds=(5, 15)).results
+        assert "HHI" in s["verdict"] and "no clear trend" in s["verdict"].split(". ")[0]
+
+    def test_quarters_from_dates(self):
+        df = pd.DataFrame(
+            {"company": ["A", "B", "A", "B"], "date": ["2024-01-15", "2024-02-01", "2024-04-30", "2023-12-31"],
+             "v": [1, 2, 3, 4]}
+        )
+        r = trend_report(df, period="date", freq="quarter", min_n=1, bounds=(1, 2))
+        assert [p["period"] for p in r.results[0]["periods"]] == ["2023Q4", "2024Q1", "2024Q2"]
+        assert r.results[0]["slope_unit"] == "quarter" and r.input["freq"] == "quarter"
+
+    def test_zero_total_period(self):
+        df = pd.DataFrame({"company": list("AB") * 3, "year": [2020, 2020, 2021, 2021, 2022, 2022],
+                           "v": [1, 3, 0, 0, 3, 1]})
+        r = trend_report(df, period="year", min_n=1, bounds=(1, 2))
+        (s,) = r.results
+        assert s["periods"][1]["status"] == "zero total" and s["periods"][1]["hhi"] is None
+        assert s["changes"]["hhi"]["periods"] == 2 and s["changes"]["n"]["periods"] == 3
+        assert any("2021 have a total of 0" in w for w in r.warnings)
+
+    def test_no_tiers_with_too_few_sizes(self):
+        df = pd.DataFrame({"company": list("AB") * 2, "year": [2020, 2020, 2021, 2021], "v": [1, 2, 2, 1]})
+        r = trend_report(df, period="year", min_n=1)
+        (s,) = r.results
+        assert s["bounds"] is None and all(p["tiers"] is None for p in s["periods"])
+        assert s["changes"]["middle_value_share"]["periods"] == 0
+        assert any("no tiers" in w for w in r.warnings)
+
+    def test_bad_options(self):
+        with pytest.raises(UsageError, match="--by"):
+            trend_report(str(TREND_CSV), period="year", by=["year"])
+        with pytest.raises(UsageError, match="--min-n"):
+            trend_report(str(TREND_CSV), period="year", min_n=0)
+        with pytest.raises(UsageError, match="--bounds"):
+            trend_report(str(TREND_CSV), period="year", bounds="30,15")
+        with pytest.raises(UsageError, match="--period|year"):
+            trend_report(str(TREND_CSV), period="yr")
+
+
+def test_last_bit_differences_are_ties():
+    # 0.1 + 0.2 = 0.30000000000000004: the same share computed two ways must tie, not rise
+    ch = change_of([("2022", 2022.0, 0.3), ("2023", 2023.0, 0.1 + 0.2), ("2024", 2024.0, 0.3)])
+    assert (ch["s"], ch["rises"], ch["falls"], ch["tau"], ch["p_value"]) == (0, 0, 0, None, 1.0)
