@@ -473,3 +473,38 @@ def test_input_file_never_modified(tmp_path):
     for fmt, by in product(("table", "json", "csv", "markdown"), ((), ("--by", "company"))):
         run_cli("concentration", f, "-f", fmt, *by)
     assert hashlib.sha256(f.read_bytes()).hexdigest() == digest and f.stat().st_mtime_ns == mtime
+
+
+# ---------------------------------------------------------------- every bundled dataset, against the definitions
+
+
+def _bundled():
+    resources = json.loads((DATASETS / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    out = []
+    for res in resources:
+        fields = res["schema"]["fields"]
+        numeric = [f["name"] for f in fields if f["type"] in ("number", "integer")]
+        entity = next(f["name"] for f in fields if f["type"] == "string")
+        out.append((res["name"], res["path"], entity, numeric[0]))
+    return out
+
+
+@pytest.mark.parametrize("name,path,entity,value", _bundled(), ids=lambda v: v if isinstance(v, str) else None)
+def test_each_bundled_dataset_matches_the_definitions(name, path, entity, value):
+    import csv
+
+    # Aggregate independently of aistruct: the standard csv module, plain floats, sum per company.
+    totals: dict = {}
+    with open(DATASETS / path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row[value].strip() and row[entity].strip():
+                totals[row[entity].strip()] = totals.get(row[entity].strip(), 0.0) + float(row[value])
+    r = run_cli("concentration", f"dataset:{name}", "--entity", entity, "--value", value, "-f", "json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert_schema(doc, "concentration")
+    assert doc["input"]["credit"]
+    res = doc["results"][0]
+    xs = list(totals.values())
+    assert res["n"] == len(xs)
+    assert_matches_definitions(res, xs)
