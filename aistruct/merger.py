@@ -45,12 +45,11 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from aistruct import metrics
-from aistruct._version import __version__
+from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
 from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, prepare_markets, resolve_column
 from aistruct.reader import ReadOptions, load_table
 
-SCHEMA_VERSION = 1
 GUIDELINES = ("us-2023", "us-2010", "eu")
 STATUS_OK = "ok"
 STATUS_ZERO = "zero total"
@@ -609,21 +608,9 @@ class MergerReport:
     command: str = "merge"
 
     def to_dict(self) -> dict:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "command": self.command,
-            "aistruct_version": __version__,
-            "input": self.input,
-            "mode": self.mode,
-            "guidelines": list(self.guidelines),
-            "scenarios": self.scenarios,
-            "results": self.results,
-            "warnings": list(self.warnings),
-        }
+        return envelope(self.command, self.input, self.results, self.warnings,
+                        mode=self.mode, guidelines=list(self.guidelines), scenarios=self.scenarios)
 
-
-def _group_text(group: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in group.items())
 
 
 def merger_of_markets(
@@ -662,7 +649,7 @@ def merger_of_markets(
     results: list[dict] = []
     for group, frame in markets.iter_groups():
         state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy())
-        where = f"group {_group_text(group)}" if group else "the market"
+        where = f"group {group_text(group)}" if group else "the market"
         if state.status != STATUS_OK:
             why = "has no values" if state.status == STATUS_EMPTY else "has a total of 0"
             warnings.append(f"{where} {why}; its merger figures are null")

@@ -29,10 +29,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from aistruct import metrics
-from aistruct._version import __version__
+from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 
-SCHEMA_VERSION = 1
 TIER_KEYS = ("small", "middle", "giant")
 PRESETS = {"headcount": (50.0, 500.0)}
 METHODS = ("natural", "headtail")
@@ -683,19 +682,9 @@ class TiersReport:
     command: str = "tiers"
 
     def to_dict(self) -> dict:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "command": self.command,
-            "aistruct_version": __version__,
-            "input": self.input,
-            "labels": dict(zip(TIER_KEYS, self.labels)),
-            "results": self.results,
-            "warnings": list(self.warnings),
-        }
+        return envelope(self.command, self.input, self.results, self.warnings,
+                        labels=dict(zip(TIER_KEYS, self.labels)))
 
-
-def _group_text(group: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in group.items())
 
 
 def tiers_of_markets(
@@ -730,7 +719,7 @@ def tiers_of_markets(
         doc.update(market_tiers(frame[ENTITY].tolist(), sizes, frame[VALUE].to_numpy(dtype=np.float64), options,
                                 alpha=alpha, show=show, labels=labels, entities_list=entities))
         if doc["status"] != STATUS_OK:
-            where = f"group {_group_text(group)}" if group else "the market"
+            where = f"group {group_text(group)}" if group else "the market"
             if doc["status"] == STATUS_EMPTY:
                 msg = f"{where} has no companies; its tiers are null" if doc["tiers"] is None else \
                     f"{where} has no companies; its diagnostics are null"

@@ -28,12 +28,11 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from aistruct import metrics
-from aistruct._version import __version__
+from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, prepare_markets
 from aistruct.reader import ReadOptions, load_table
 
-SCHEMA_VERSION = 1
 #: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
 EXACT_MAX_N = 50
 #: Periods with fewer companies than this are "thin": shown, but left out of ``changes``.
@@ -505,18 +504,8 @@ class TrendReport:
     command: str = "trend"
 
     def to_dict(self) -> dict:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "command": self.command,
-            "aistruct_version": __version__,
-            "input": self.input,
-            "results": self.results,
-            "warnings": list(self.warnings),
-        }
+        return envelope(self.command, self.input, self.results, self.warnings)
 
-
-def _group_text(group: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in group.items())
 
 
 def trend_of_markets(
@@ -554,7 +543,7 @@ def trend_of_markets(
         group = dict(zip(series_by, key))
         s = series_trend(buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
                          decimal=decimal)
-        where = f"series {_group_text(group)}: " if group else ""
+        where = f"series {group_text(group)}: " if group else ""
         if s["thin_periods"]:
             thin = s["thin_periods"]
             warnings.append(

@@ -1,0 +1,35 @@
+"""What every command's JSON document shares: the envelope and how groups are named.
+
+Each command's report object (``ConcentrationReport``, ``TiersReport`` ...) builds
+its ``to_dict()`` with :func:`envelope`, so the top-level keys, their order and
+``schema_version`` are the same everywhere by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aistruct._version import __version__
+
+#: Raised only on incompatible changes to any command's JSON; new fields may be added.
+SCHEMA_VERSION = 1
+
+
+def envelope(command: str, input: dict, results: list, warnings: list, **extra: Any) -> dict:
+    """``schema_version``, ``command``, ``aistruct_version``, ``input``, the command's ``extra``
+    keys in the order given, ``results`` and ``warnings``."""
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "aistruct_version": __version__,
+        "input": input,
+    }
+    doc.update(extra)
+    doc["results"] = results
+    doc["warnings"] = list(warnings)
+    return doc
+
+
+def group_text(group: dict) -> str:
+    """``year=2024, country=CN`` for warnings and messages."""
+    return ", ".join(f"{k}={v}" for k, v in group.items())
