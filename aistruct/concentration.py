@@ -14,8 +14,8 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct._version import __version__
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, prepare_markets
-from aistruct.reader import ReadOptions, load_table
+from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets, prepare_markets  # noqa: F401
+from aistruct.reader import ReadOptions, load_table  # noqa: F401
 
 SCHEMA_VERSION = 1
 STATUS_OK = "ok"
@@ -41,8 +41,8 @@ def market_metrics(
 
     x = np.asarray(values, dtype=np.float64)
     n = int(x.size)
-    with np.errstate(over="ignore"):
-        total = float(x.sum()) if n else 0.0
+    p = metrics.Prepared(x) if n else None  # checks and sorts once for every metric
+    total = p.total if n else 0.0  # added in ascending order: independent of the company order
     if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
         total = float("inf")
     doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}
@@ -53,23 +53,23 @@ def market_metrics(
         doc["status"] = STATUS_EMPTY if n == 0 else STATUS_ZERO
         doc["top"] = []
         return doc
-    h = metrics.hhi(x)
+    h = metrics.hhi(p)
     doc.update(
         hhi=h,
-        hhi_normalized=metrics.hhi_normalized(x),
-        equivalent_firms=metrics.equivalent_firms(x),
-        cr=metrics.concentration_ratios(x, top),
-        gini=metrics.gini(x),
-        gini_corrected=metrics.gini_corrected(x),
-        theil=metrics.theil(x),
-        entropy=metrics.entropy(x),
-        entropy_normalized=metrics.entropy_normalized(x),
-        atkinson={_eps_key(e): metrics.atkinson(x, e) for e in metrics.ATKINSON_EPSILONS},
-        palma=metrics.palma(x),
+        hhi_normalized=metrics.hhi_normalized(p),
+        equivalent_firms=metrics.equivalent_firms(p),
+        cr=metrics.concentration_ratios(p, top),
+        gini=metrics.gini(p),
+        gini_corrected=metrics.gini_corrected(p),
+        theil=metrics.theil(p),
+        entropy=metrics.entropy(p),
+        entropy_normalized=metrics.entropy_normalized(p),
+        atkinson={_eps_key(e): metrics.atkinson(p, e) for e in metrics.ATKINSON_EPSILONS},
+        palma=metrics.palma(p),
         band=metrics.band(h, guidelines),
         status=STATUS_OK,
     )
-    s = metrics.shares(x)
+    s = p.s
     # Largest first; ties by name so the output is deterministic.
     doc["top"] = top_companies(entities, x, s, show)
     return doc
@@ -128,14 +128,21 @@ def concentration_of_markets(
     top: Sequence[int] = metrics.DEFAULT_TOP,
     show: int = 10,
     guidelines: str = "us-2023",
+    progress=None,
 ) -> ConcentrationReport:
-    """Metrics for every group of already prepared markets."""
+    """Metrics for every group of already prepared markets.
+
+    ``progress`` (optional) is called as ``progress("compute", groups_done, groups)``.
+    """
     validate_top(top)
     if guidelines not in metrics.GUIDELINE_BANDS:
         raise UsageError(f"--guidelines: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
     warnings = list(markets.warnings)
-    for group, frame in markets.iter_groups():
+    n_groups = len(markets.groups)
+    for done, (group, frame) in enumerate(markets.iter_groups()):
+        if progress is not None:
+            progress("compute", done, n_groups)
         doc = {"group": group}
         doc.update(
             market_metrics(
@@ -170,6 +177,7 @@ def concentration_report(
     top: Sequence[int] = metrics.DEFAULT_TOP,
     show: int = 10,
     guidelines: str = "us-2023",
+    progress=None,
     **spec_fields: Any,
 ) -> ConcentrationReport:
     """Read ``source`` and compute the concentration of each market.
@@ -177,12 +185,15 @@ def concentration_report(
     ``source`` is a path, ``-``, ``dataset:NAME`` or a pandas DataFrame. Column
     options are a :class:`MarketSpec` or its fields as keywords
     (``entity=``, ``value=``, ``by=[...]``, ``agg=``, ``where=[...]`` ...).
+    ``read=ReadOptions(engine="duckdb")`` reads Parquet files, globs and folders
+    through DuckDB (see :mod:`aistruct.duckdb_engine`). ``progress``, when given,
+    is called as ``progress(stage, done, total)`` (stages ``read``, ``aggregate``,
+    ``compute``) for a progress bar.
 
     >>> from aistruct import concentration_report
     >>> report = concentration_report("datasets/ai_app_mau_cn_2025-03.csv", entity="app")
     >>> round(report.results[0]["hhi"])  # doctest: +SKIP
     """
     spec = spec or MarketSpec(**spec_fields)
-    raw = load_table(source, read)
-    markets = prepare_markets(raw, spec)
-    return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines)
+    markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
+    return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines, progress=progress)

@@ -6,6 +6,8 @@ Python ``float`` (or ``None`` where the quantity is undefined). Shares are
 fractions s_i = x_i / sum(x). Values are divided by their maximum before any
 square or power is taken, so inputs up to 1e308 never overflow; every metric
 here is scale invariant, so the division changes nothing but the rounding.
+Sums are taken over the values sorted in ascending order, so a market's figures
+do not depend on the order its companies come in (see :class:`Prepared`).
 
 Undefined cases: an empty array, or an array whose total is 0, has no shares;
 the functions raise ``ValueError`` there and callers (``concentration``) report a
@@ -33,6 +35,8 @@ GUIDELINE_BANDS = {
 
 
 def _as_array(values: Iterable[float]) -> np.ndarray:
+    if isinstance(values, Prepared):
+        return values.x
     x = np.asarray(values, dtype=np.float64).ravel()
     if x.size == 0:
         raise ValueError("no values")
@@ -43,19 +47,94 @@ def _as_array(values: Iterable[float]) -> np.ndarray:
     return x
 
 
+class Prepared:
+    """The validated values of one market and the arrays every metric derives from them.
+
+    Every scalar metric is computed from the values sorted in ascending order, so
+    a market's figures depend only on its values, never on the order the
+    companies come in (a file sorted differently, another aggregation engine, a
+    new pyarrow release: the same bits). Pass one ``Prepared(values)`` to several
+    metric functions instead of the raw values and the checks, the sort and the
+    shares are done once, not once per metric; the results are the same as with
+    the raw values. Treat the arrays as read-only.
+    """
+
+    def __init__(self, values: Iterable[float]):
+        self.x = _as_array(values)
+        self._top = self._y = self._s = self._xsorted = self._ysorted = self._ssorted = self._ysum = None
+        self.memo: dict = {}  # figures other figures reuse (herfindahl, gini, entropy)
+
+    @property
+    def top(self) -> float:
+        """The largest value; ValueError when it is 0 (a zero total: no shares)."""
+        if self._top is None:
+            top = self.x.max()
+            if top <= 0:
+                raise ValueError("total is zero")
+            self._top = top
+        return self._top
+
+    @property
+    def y(self) -> np.ndarray:
+        """Values divided by their maximum (0 <= y <= 1), in input order."""
+        if self._y is None:
+            self._y = self.x / self.top
+        return self._y
+
+    @property
+    def x_sorted(self) -> np.ndarray:
+        """The values in ascending order."""
+        if self._xsorted is None:
+            self._xsorted = np.sort(self.x)
+        return self._xsorted
+
+    @property
+    def y_sorted(self) -> np.ndarray:
+        """``np.sort(y)`` (dividing by a positive number keeps the order)."""
+        if self._ysorted is None:
+            self._ysorted = self.x_sorted / self.top
+        return self._ysorted
+
+    @property
+    def y_sum(self) -> float:
+        """Sum of y, added in ascending order."""
+        if self._ysum is None:
+            self._ysum = self.y_sorted.sum()
+        return self._ysum
+
+    @property
+    def s(self) -> np.ndarray:
+        """Shares y / sum(y), in input order."""
+        if self._s is None:
+            self._s = self.y / self.y_sum
+        return self._s
+
+    @property
+    def s_sorted(self) -> np.ndarray:
+        """Shares in ascending order (``np.sort(s)``, without a second sort)."""
+        if self._ssorted is None:
+            self._ssorted = self.y_sorted / self.y_sum
+        return self._ssorted
+
+    @property
+    def total(self) -> float:
+        """Sum of the values, added in ascending order (inf when it overflows)."""
+        with np.errstate(over="ignore"):
+            return float(self.x_sorted.sum()) if self.x.size else 0.0
+
+
+def _prepared(values: Iterable[float]) -> Prepared:
+    return values if isinstance(values, Prepared) else Prepared(values)
+
+
 def _scaled(values: Iterable[float]) -> np.ndarray:
     """Values divided by their maximum (so 0 <= y <= 1); raises on a zero total."""
-    x = _as_array(values)
-    top = x.max()
-    if top <= 0:
-        raise ValueError("total is zero")
-    return x / top
+    return _prepared(values).y
 
 
 def shares(values: Iterable[float]) -> np.ndarray:
     """Market shares s_i = x_i / sum(x) as fractions (overflow-safe)."""
-    y = _scaled(values)
-    return y / y.sum()
+    return _prepared(values).s
 
 
 def _round_unit(v: float) -> float:
@@ -69,8 +148,11 @@ def herfindahl(values: Iterable[float]) -> float:
     R ``ineq::conc(x, type="Herfindahl")`` gives 0.1840812 for
     x = 541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261.
     """
-    s = shares(values)
-    return _round_unit(float(np.dot(s, s)))
+    p = _prepared(values)
+    if "herfindahl" not in p.memo:
+        s = p.s_sorted
+        p.memo["herfindahl"] = _round_unit(float(np.dot(s, s)))
+    return p.memo["herfindahl"]
 
 
 def hhi(values: Iterable[float]) -> float:
@@ -83,8 +165,8 @@ def hhi(values: Iterable[float]) -> float:
 
 def hhi_normalized(values: Iterable[float]) -> float | None:
     """(H - 1/n) / (1 - 1/n), H on the 0-1 scale; ``None`` for a single company."""
-    x = _as_array(values)
-    n = x.size
+    x = _prepared(values)
+    n = x.x.size
     if n < 2:
         return None
     h = herfindahl(x)
@@ -99,20 +181,20 @@ def equivalent_firms(values: Iterable[float]) -> float:
 def concentration_ratio(values: Iterable[float], k: int) -> float:
     """CR_k: the combined share of the k largest companies, as a fraction.
 
-    k >= n gives exactly 1.0. Sorting is a partial selection (O(n)).
+    k >= n gives exactly 1.0. From the sorted shares (O(n log n)).
     """
     if k < 1:
         raise ValueError("k must be at least 1")
-    s = shares(values)
+    s = _prepared(values).s_sorted
     if k >= s.size:
         return 1.0
-    top = np.partition(s, s.size - k)[s.size - k :]
+    top = s[s.size - k :][::-1]
     return _round_unit(float(top.sum()))
 
 
 def concentration_ratios(values: Iterable[float], ks: Sequence[int] = DEFAULT_TOP) -> dict[str, float]:
     """``{str(k): CR_k}`` for every k, from one sort (O(n log n))."""
-    s = np.sort(shares(values))[::-1]
+    s = _prepared(values).s_sorted[::-1]
     cum = np.cumsum(s)
     out: dict[str, float] = {}
     for k in ks:
@@ -131,22 +213,26 @@ def gini(values: Iterable[float]) -> float:
     give exactly 0. Range 0 .. 1 - 1/n. R ``ineq::Gini`` gives 0.4620911 for
     the reference vector above (Gini 1912; ineq documentation).
     """
-    y = np.sort(_scaled(values))
+    p = _prepared(values)
+    if "gini" in p.memo:
+        return p.memo["gini"]
+    y = p.y_sorted
     n = y.size
     if n == 1:
         return 0.0
     i = np.arange(1, n + 1, dtype=np.float64)
     num = float(np.dot(2.0 * i - n - 1.0, y - y[0]))
-    g = num / (n * float(y.sum()))
-    return float(min(max(g, 0.0), 1.0 - 1.0 / n))
+    g = num / (n * float(p.y_sum))
+    p.memo["gini"] = float(min(max(g, 0.0), 1.0 - 1.0 / n))
+    return p.memo["gini"]
 
 
 def gini_corrected(values: Iterable[float]) -> float | None:
     """Small-sample Gini G * n / (n - 1) (range 0..1); ``None`` for a single company."""
-    x = _as_array(values)
-    if x.size < 2:
+    x = _prepared(values)
+    if x.x.size < 2:
         return None
-    return _round_unit(gini(x) * x.size / (x.size - 1))
+    return _round_unit(gini(x) * x.x.size / (x.x.size - 1))
 
 
 def theil(values: Iterable[float]) -> float:
@@ -154,7 +240,7 @@ def theil(values: Iterable[float]) -> float:
 
     Equal to ln n - entropy; 0 for equal values, ln n when one company holds everything.
     """
-    s = shares(values)
+    s = _prepared(values).s_sorted
     n = s.size
     pos = s[s > 0]
     t = float(np.sum(pos * np.log(n * pos)))
@@ -163,17 +249,20 @@ def theil(values: Iterable[float]) -> float:
 
 def entropy(values: Iterable[float]) -> float:
     """Shannon entropy -sum s_i ln s_i (natural log), with 0 ln 0 = 0."""
-    s = shares(values)
-    pos = s[s > 0]
-    return float(max(-np.sum(pos * np.log(pos)), 0.0)) + 0.0  # never -0.0
+    p = _prepared(values)
+    if "entropy" not in p.memo:
+        s = p.s_sorted
+        pos = s[s > 0]
+        p.memo["entropy"] = float(max(-np.sum(pos * np.log(pos)), 0.0)) + 0.0  # never -0.0
+    return p.memo["entropy"]
 
 
 def entropy_normalized(values: Iterable[float]) -> float | None:
     """Entropy / ln n on 0..1 (1 = equal shares); ``None`` for a single company."""
-    x = _as_array(values)
-    if x.size < 2:
+    x = _prepared(values)
+    if x.x.size < 2:
         return None
-    return _round_unit(entropy(x) / math.log(x.size))
+    return _round_unit(entropy(x) / math.log(x.x.size))
 
 
 def atkinson(values: Iterable[float], epsilon: float) -> float:
@@ -185,7 +274,7 @@ def atkinson(values: Iterable[float], epsilon: float) -> float:
     """
     if epsilon < 0:
         raise ValueError("epsilon must be non-negative")
-    s = shares(values)
+    s = _prepared(values).s_sorted
     n = s.size
     r = n * s  # x / mean
     if epsilon == 0:
@@ -207,7 +296,7 @@ def lorenz_at(values: Iterable[float], p: float) -> float:
 
 def lorenz_points(values: Iterable[float], ps: Sequence[float]) -> list[float]:
     """The Lorenz curve at several population fractions, from one sort."""
-    s = np.sort(shares(values))
+    s = _prepared(values).s_sorted
     n = s.size
     cum = np.concatenate(([0.0], np.cumsum(s)))
     out = []
@@ -238,7 +327,7 @@ def rosenbluth(values: Iterable[float]) -> float:
     Equivalent to 1 / (n (1 - G)). R ``ineq::conc(x, type="Rosenbluth")`` gives
     0.1859051 for the reference vector above.
     """
-    s = np.sort(shares(values))[::-1]
+    s = _prepared(values).s_sorted[::-1]
     i = np.arange(1, s.size + 1, dtype=np.float64)
     return float(1.0 / (2.0 * float(np.dot(i, s)) - 1.0))
 

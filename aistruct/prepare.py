@@ -63,6 +63,10 @@ class Markets:
     source: str
     credit: str | None
     warnings: list[str] = field(default_factory=list)
+    # (companies frame, group code per row, labels per --by column), set by prepare_markets
+    # so iter_groups can split without hashing the label strings again; used only while
+    # ``companies`` is still that very frame.
+    group_index: Any = field(default=None, repr=False, compare=False)
 
     def input_dict(self) -> dict:
         doc = {
@@ -81,6 +85,10 @@ class Markets:
 
     def iter_groups(self):
         """(group dict, companies frame) for every group, in sorted order."""
+        gi = self.group_index
+        if self.by and gi is not None and gi[0] is self.companies and len(gi[1]) == len(self.companies):
+            yield from self._iter_indexed()
+            return
         if self.by:
             parts = {k if isinstance(k, tuple) else (k,): g for k, g in self.companies.groupby(self.by, sort=False)}
         else:
@@ -90,6 +98,26 @@ class Markets:
             if frame is None:
                 frame = self.companies.iloc[0:0]
             yield dict(zip(self.by, key)), frame
+
+    def _iter_indexed(self):
+        """iter_groups from the group codes: one O(n) radix sort of the codes, then slices.
+
+        The same frames as ``groupby(sort=False)``: each group's rows in their order in
+        ``companies``, with their index labels.
+        """
+        import numpy as np
+
+        frame, codes, labels_list = self.group_index
+        order = np.argsort(codes, kind="stable")
+        ordered = frame.take(order)
+        sizes = [max(len(labels), 1) for labels in labels_list]
+        starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=int(np.prod(sizes))))))
+        index = [{lab: i for i, lab in enumerate(labels)} for labels in labels_list]
+        for key in self.groups:
+            code = 0
+            for pos, lab, size in zip(index, key, sizes):
+                code = code * size + pos[lab]
+            yield dict(zip(self.by, key)), ordered.iloc[int(starts[code]) : int(starts[code + 1])]
 
 
 # ---------------------------------------------------------------- columns
@@ -497,28 +525,60 @@ def _split(frame, column: str, sep: str, mode: str):
 # ---------------------------------------------------------------- aggregation
 
 
-def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
-    """One row per (group, company), in the order each company first appears in the input.
+def _present_combos(codes_list, sizes, keep):
+    """The distinct (code, code, ...) tuples of the kept rows, in lexicographic order.
 
-    Hash aggregation in pyarrow, single-threaded so that float sums are summed in
-    the same order on every run (byte-identical output). No sort: consumers that
-    list companies order them by value (ties by name) themselves.
+    The codes of each --by column index its sorted labels, so this order is the
+    sorted order of the label tuples. One mixed-radix integer key per row, then a
+    bincount (O(n)) when the key space is small, else a 1-D unique (O(n log n));
+    a 2-D ``np.unique(axis=0)`` sorts rows as structured records and costs ten
+    times more on millions of rows.
+    """
+    import numpy as np
+
+    if not keep.any():
+        return []
+    space = 1
+    for k in sizes:
+        space *= max(int(k), 1)
+    if space >= 2**62:  # too many combinations for one integer key
+        return np.unique(np.stack([c[keep] for c in codes_list], axis=1), axis=0).tolist()
+    key = np.zeros(int(keep.sum()), dtype=np.int64)
+    for codes, k in zip(codes_list, sizes):
+        key *= max(int(k), 1)
+        key += codes[keep]
+    if space <= max(4 * key.size, 1 << 16):
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+    else:
+        present = np.unique(key)
+    return np.stack(np.unravel_index(present, [max(int(k), 1) for k in sizes]), axis=1).tolist()
+
+
+
+def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
+    """One row per (group, company), in no particular order.
+
+    Hash aggregation in pyarrow, single-threaded so that each company's values are
+    added in the order of the rows, on every run and in every engine (the DuckDB
+    engine adds them in the same order: byte-identical totals). The order of the
+    output rows is the hash table's: consumers that list companies order them by
+    value (ties by name) themselves, and the metrics add sorted values
+    (:class:`aistruct.metrics.Prepared`), so the order never shows in a figure.
     """
     import numpy as np
     import pyarrow as pa
 
     mask = pa.array(usable)
     columns = {}
-    for b, codes, labels in zip(by_cols, codes_list, labels_list):
-        dictionary = pa.array(labels + [""], type=pa.string())
-        columns[b] = pa.DictionaryArray.from_arrays(pa.array(np.where(codes < 0, len(labels), codes)), dictionary)
+    for b, codes in zip(by_cols, codes_list):
+        # Group on the labels' integer codes (one code per label among the kept rows);
+        # the labels replace them after the aggregation.
+        columns[b] = pa.array(codes.astype(np.int32) if len(codes) < 2**31 else codes)
     columns[ENTITY] = pa.array(names, type=pa.string(), from_pandas=True)
     columns[VALUE] = pa.array(values, type=pa.float64())
     if sizes is not None:
         columns[SIZE] = pa.array(sizes, type=pa.float64())
     table = pa.table(columns).filter(mask)
-    for b in by_cols:  # group on the labels' codes, sort on the labels
-        table = table.set_column(table.schema.get_field_index(b), b, table[b].cast(pa.string()))
     keys = list(by_cols) + [ENTITY]
     func = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count"}[agg]
     measures = [VALUE] + ([SIZE] if sizes is not None else [])
@@ -527,10 +587,23 @@ def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, a
                                       for m in grouped.column_names])
     grouped = grouped.rename_columns([c[: -len(func) - 1] if c.endswith("_" + func) else c
                                       for c in grouped.column_names])
-    out = grouped.select(keys + measures).to_pandas()
+    grouped = grouped.select(keys + measures)
+    space = 1
+    for labels in labels_list:
+        space *= max(len(labels), 1)
+    group_code = None
+    if by_cols and space < 2**15:  # small codes: numpy's stable sort of int16 is a radix sort
+        group_code = np.zeros(grouped.num_rows, dtype=np.int16)
+        for b, labels in zip(by_cols, labels_list):
+            group_code *= max(len(labels), 1)
+            group_code += grouped[b].to_numpy().astype(np.int16)
+    for b, labels in zip(by_cols, labels_list):
+        label_of = pa.array(labels, type=pa.string())
+        grouped = grouped.set_column(grouped.schema.get_field_index(b), b, label_of.take(grouped[b]))
+    out = grouped.to_pandas()
     for m in measures:
         out[m] = out[m].astype(np.float64)
-    return out
+    return out, group_code
 
 
 # ---------------------------------------------------------------- main entry
@@ -648,7 +721,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         if missing_group.any():
             warnings.append(f"dropped {int(missing_group.sum())} row(s) with a blank --by value")
             keep &= ~missing_group
-        combos = np.unique(np.stack([c[keep] for c in group_codes_list], axis=1), axis=0) if keep.any() else []
+        combos = _present_combos(group_codes_list, [len(labels) for labels in group_labels], keep)
         groups = [tuple(labels[int(k)] for labels, k in zip(group_labels, combo)) for combo in combos]
     else:
         groups = [()]
@@ -660,7 +733,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
     if missing:
         warnings.append(f"{missing} row(s) with a missing value were left out")
     rows_used = int(usable.sum())
-    out = _aggregate(names, values, sizes, by_cols, group_codes_list, group_labels, usable, spec.agg)
+    out, group_code = _aggregate(names, values, sizes, by_cols, group_codes_list, group_labels, usable, spec.agg)
     agg = spec.agg
     for col, option in ((VALUE, value_label), (SIZE, size_col)):
         if col in out.columns:
@@ -685,4 +758,37 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         source=raw.source,
         credit=raw.credit,
         warnings=warnings,
+        group_index=None if group_code is None else (out, group_code, group_labels),
     )
+
+
+ENGINES = ("default", "duckdb")
+
+
+def load_markets(source: Any, read=None, spec: MarketSpec | None = None, *, need_size: bool = False,
+                 progress=None) -> Markets:
+    """Read ``source`` and prepare its markets with the engine ``read.engine`` names.
+
+    ``default``: :func:`aistruct.reader.load_table` then :func:`prepare_markets`.
+    ``duckdb``: :func:`aistruct.duckdb_engine.prepare_markets_duckdb` (Parquet files,
+    globs and folders larger than memory; identical results).
+    ``progress`` (optional) is called as ``progress(stage, done, total)`` with the
+    stages ``read`` (bytes) and ``aggregate`` (no counts), for a progress bar.
+    """
+    from aistruct.reader import ReadOptions, load_table
+
+    read = read or ReadOptions()
+    spec = spec or MarketSpec()
+    engine = (read.engine or "default").lower()
+    if engine not in ENGINES:
+        raise UsageError(f"--engine: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "duckdb":
+        from aistruct.duckdb_engine import prepare_markets_duckdb
+
+        if progress is not None:
+            progress("aggregate", None, None)
+        return prepare_markets_duckdb(source, read, spec, need_size=need_size)
+    raw = load_table(source, read, progress=progress)
+    if progress is not None:
+        progress("aggregate", None, None)
+    return prepare_markets(raw, spec, need_size=need_size)

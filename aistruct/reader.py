@@ -52,6 +52,7 @@ class ReadOptions:
     decompress: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     delimiter: str | None = None  # csv only; default: ',' or ';' when the header has ';' and no ','
+    engine: str = "default"  # "duckdb": see aistruct.prepare.load_markets (load_table refuses it)
 
 
 @dataclass
@@ -119,6 +120,7 @@ def _decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
     import gzip
     import lzma
     import zipfile
+    import zlib
 
     try:
         if compression == "gzip":
@@ -135,7 +137,8 @@ def _decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
                 return _read_limited(fh, limit, what)
     except InputError:
         raise
-    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, ValueError) as exc:
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, ValueError, zlib.error, RuntimeError,
+            NotImplementedError) as exc:  # zlib.error: damaged deflate data; the others: encrypted/odd zips
         raise InputError(f"{what}: cannot decompress ({compression}): {exc}") from None
 
 
@@ -172,7 +175,17 @@ def _suggest_encoding(data: bytes) -> str:
             return best.encoding.replace("_", "-")
     except Exception:  # pragma: no cover - detector optional and best-effort
         pass
-    return "gb18030"
+    # Without a detector: GB18030 when the bytes are valid GB18030 (Chinese exports), else
+    # Windows-1252 (Western European exports: é is 0xe9, € is 0x80), else Latin-1.
+    sample = bytes(data[: 1 << 16])
+    for candidate in ("gb18030", "cp1252"):
+        try:
+            sample.decode(candidate)
+            return candidate
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 4 and len(sample) < len(data):  # cut mid-character
+                return candidate
+    return "latin-1"
 
 
 def _decode(data: bytes, encoding: str | None, what: str) -> str:
@@ -255,7 +268,30 @@ def _header_text(buf, what: str) -> str:
     return (head if end < 0 else head[:end]).decode("utf-8", errors="replace")
 
 
-def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str):
+class _CountingReader(io.RawIOBase):
+    """A read-only file over a buffer that reports how many bytes were read (for a progress bar)."""
+
+    def __init__(self, view, progress):
+        self._view = memoryview(view).cast("B")
+        self._pos = 0
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = min(len(b), len(self._view) - self._pos)
+        b[:n] = self._view[self._pos : self._pos + n]
+        self._pos += n
+        self._progress("read", self._pos, len(self._view))
+        return n
+
+    def close(self) -> None:
+        self._view.release()
+        super().close()
+
+
+def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str, progress=None, block_size: int = 1 << 24):
     """Parse UTF-8 CSV/TSV bytes (``bytes`` or a memory map) with pyarrow, without copying them.
 
     Only on failure is the text decoded in Python, to say which byte or row is at fault.
@@ -274,9 +310,11 @@ def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str):
     delimiter = _delimiter_for(_header_text(memoryview(buf)[start:], what), fmt, opts.delimiter)
     view = pa.py_buffer(buf) if start == 0 else pa.py_buffer(buf)[start:]
     try:
+        stream = pa.BufferReader(view) if progress is None else pa.PythonFile(
+            io.BufferedReader(_CountingReader(view, progress), buffer_size=1 << 20), mode="r")
         table = pacsv.read_csv(
-            pa.BufferReader(view),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            stream,
+            read_options=pacsv.ReadOptions(block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
@@ -286,6 +324,9 @@ def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str):
             raise UnicodeDecodeError("utf-8", b"", 0, 1, "pyarrow read a column as binary")
         return table.to_pandas()
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        if "straddl" in str(exc) and block_size < len(view) < (1 << 31) - 1:
+            # one field is longer than a block (16 MiB): read again in a single block
+            return _parse_delimited_bytes(buf, fmt, opts, what, None, block_size=len(view) + 1)
         text = _decode(bytes(buf), opts.encoding if not _is_utf8(opts.encoding) else None, what)
         ragged = _first_ragged_row(text, delimiter)
         if ragged:
@@ -301,6 +342,20 @@ def _parse_delimited(text: str, delimiter: str, what: str):
     """Parse CSV/TSV text (already decoded)."""
     opts = ReadOptions(delimiter=delimiter if delimiter != "\t" else "tab")
     return _parse_delimited_bytes(text.encode("utf-8"), "csv", opts, what)
+
+
+def _no_lone_surrogates(doc: Any, text: str, what: str) -> None:
+    """JSON may escape lone surrogates (\\ud800); they are not text and nothing downstream can encode them."""
+    import json
+    import re
+
+    if re.search(r"\\u[dD][89a-fA-F]", text) is None:  # fast path: no surrogate escape at all
+        return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+        raise InputError(f"{what}: a string holds a lone surrogate {bad!r}; not valid Unicode text") from None
 
 
 def _records_frame(records: Any, what: str):
@@ -328,6 +383,7 @@ def _parse_json(text: str, what: str):
         raise InputError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise InputError(f"{what}: JSON nested too deeply") from None
+    _no_lone_surrogates(doc, text, what)
     return _records_frame(doc, what)
 
 
@@ -347,6 +403,7 @@ def _parse_jsonl(text: str, what: str):
         records.append(rec)
     if not records:
         raise InputError(f"{what}: empty file (no records)")
+    _no_lone_surrogates(records, text, what)
     return _records_frame(records, what)
 
 
@@ -433,14 +490,14 @@ class _source_buffer:
         return False
 
 
-def _parse(data, fmt: str, opts: ReadOptions, what: str):
+def _parse(data, fmt: str, opts: ReadOptions, what: str, progress=None):
     """A DataFrame from the (decompressed) bytes of one input."""
     if fmt == "parquet":
         return _parse_parquet(data, what)
     if fmt == "xlsx":
         return _parse_xlsx(bytes(data), opts.sheet, what)
     if fmt in ("csv", "tsv") and _is_utf8(opts.encoding) and bytes(data[:2]) not in (b"\xff\xfe", b"\xfe\xff"):
-        return _parse_delimited_bytes(data, fmt, opts, what)
+        return _parse_delimited_bytes(data, fmt, opts, what, progress)
     text = _decode(bytes(data), opts.encoding, what)
     if fmt == "json":
         return _parse_json(text, what)
@@ -456,11 +513,20 @@ def dataset_path(name: str) -> tuple[str, str | None]:
     return datasets.resolve(name)
 
 
-def load_table(source: Any, options: ReadOptions | None = None) -> RawTable:
-    """Read ``source`` (path, ``-``, ``dataset:NAME`` or a DataFrame) into a :class:`RawTable`."""
+def load_table(source: Any, options: ReadOptions | None = None, *, progress=None) -> RawTable:
+    """Read ``source`` (path, ``-``, ``dataset:NAME`` or a DataFrame) into a :class:`RawTable`.
+
+    ``progress``, when given, is called as ``progress("read", bytes_done, bytes_total)``
+    while a CSV/TSV file is parsed (for a progress bar; the result is the same).
+    """
     import pandas as pd
 
     opts = options or ReadOptions()
+    if (opts.engine or "default") != "default":
+        raise UsageError(
+            f"--engine {opts.engine}: not available for this command (it needs the rows in memory); "
+            "use the default engine"
+        )
     if isinstance(source, pd.DataFrame):
         return RawTable(frame=source.copy(), source="<DataFrame>", format="dataframe", header_rows=0)
     source = os.fspath(source)
@@ -478,7 +544,11 @@ def load_table(source: Any, options: ReadOptions | None = None) -> RawTable:
             if not opts.decompress:
                 raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
             data = _decompress(bytes(data), compression, opts.max_bytes, what)
-        frame = _parse(data, fmt, opts, what)
+        if progress is not None:
+            progress("read", 0, len(data))
+        frame = _parse(data, fmt, opts, what, progress)
+        if progress is not None:
+            progress("read", len(data), len(data))
     if frame.shape[1] == 0:
         raise InputError(f"{what}: no columns")
     if len(frame) == 0:

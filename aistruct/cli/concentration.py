@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli import app
-from aistruct.cli.options import MARKET, OUTPUT, READ, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -136,7 +136,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("concentration")
-@shared(READ, MARKET, OUTPUT)
+@shared(READ, ENGINE, MARKET, OUTPUT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
@@ -145,13 +145,18 @@ def concentration_command(
         str, typer.Option("--guidelines", help="Bands of the HHI reading: us-2023, us-2010 or eu.")
     ] = "us-2023",
     read=None,
+    engine=None,
     spec=None,
     out=None,
 ) -> None:
     """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
+    from aistruct.cli.progress import progress_reporter
     from aistruct.concentration import concentration_report
 
-    report = concentration_report(
-        file, spec=spec, read=read, top=parse_int_list(top, "--top"), show=show, guidelines=guidelines
-    )
+    read.engine = engine
+    with progress_reporter(out.format, out.output) as progress:  # stderr, terminals only, never JSON
+        report = concentration_report(
+            file, spec=spec, read=read, top=parse_int_list(top, "--top"), show=show, guidelines=guidelines,
+            progress=progress,
+        )
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])

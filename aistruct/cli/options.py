@@ -78,6 +78,20 @@ READ = Group(
 )
 
 
+# --engine: a separate group, for the commands that read through aistruct.prepare.load_markets
+# (the command sets ``read.engine = engine`` and calls load_markets instead of load_table +
+# prepare_markets). Commands without it never see the option.
+ENGINE = Group(
+    "engine",
+    [
+        _opt("engine", str, "default", "--engine",
+             help="default, or duckdb: Parquet files, globs (\"rounds/*.parquet\") and folders larger than "
+                  "memory, read and aggregated by DuckDB (pip install 'aistruct[duckdb]').", panel=READ_PANEL),
+    ],
+    lambda kw: kw["engine"],
+)
+
+
 def _market(kw: dict):
     from aistruct.prepare import MarketSpec
 
