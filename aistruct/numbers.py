@@ -25,7 +25,10 @@ written                     value                note
 Missing (NaN): an empty cell, ``NA``, ``N/A``, ``n/a``, ``NaN``, ``null``,
 ``None``, ``-``, ``–``, ``—``, ``#N/A``, ``..``. Everything else that does not
 match (``0x1F``, ``1_000``, ``inf``, ``ten``) is a *bad* cell; so is a number
-too large for a float (``1e309``). ``-0`` reads as 0. Nothing is ever evaluated.
+too large for a float (``1e309``). ``-0`` reads as 0. A cell longer than 1,000
+characters is bad without being searched (no number is written that long; it
+keeps a hostile 50 MB cell from costing seconds of regex work). Nothing is ever
+evaluated.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ _CJK_RE = re.compile(r"(?P<suf>[十百千万萬亿億]+)$")
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f']")
 _PLAIN = re.compile(r"^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$|^\.\d+(?:[eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+MAX_CHARS = 1000  # longer cells are bad outright: 1e308 in full with separators is ~410 characters
 
 
 class BadNumber(ValueError):
@@ -93,6 +97,8 @@ def _parse(text: Any, decimal: str) -> tuple[float | None, str | None]:
         return (0.0 if v == 0 else v), None
     raw = str(text)
     t = raw.strip()
+    if len(t) > MAX_CHARS:
+        raise BadNumber(raw)
     if t.casefold() in MISSING_TOKENS:
         return None, None
     sign = 1.0

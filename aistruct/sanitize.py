@@ -23,9 +23,11 @@ import re
 from typing import Any
 
 # C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks;
-# line/paragraph separators and the BOM / zero-width no-break space.
+# line/paragraph separators and the BOM / zero-width no-break space; lone
+# surrogates (undecodable bytes of a command-line argument), which no UTF-8
+# stream can carry.
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]"
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,7 +71,7 @@ def json_safe(obj: Any) -> Any:
     return str(obj)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 def dumps_json(doc: Any, indent: int | None = 2) -> str:

@@ -168,12 +168,14 @@ def headtail_breaks(sizes) -> tuple[float, float] | None:
     x = _positive_sorted(sizes)
     if x.size == 0 or np.unique(x).size < 3:
         return None
-    m1 = float(x.mean())
-    head = x[x > m1]
-    m2 = float(head.mean())
+    with np.errstate(over="ignore"):
+        y = x if np.isfinite(x.sum()) else x / x[-1]  # near 1e308 the sums overflow: compare scaled
+    m1 = float(y.mean())
+    in_head = y > m1
+    head, hy = x[in_head], y[in_head]
     # mean of equal values can round a hair below them; the head's minimum bounds it
-    m2 = max(m2, float(head[0]))
-    return float(head[0]), float(head[head <= m2][-1])
+    m2 = max(float(hy.mean()), float(hy[0]))
+    return float(head[0]), float(head[hy <= m2][-1])
 
 
 def assign_tiers(sizes, low: float, high: float) -> np.ndarray:

@@ -200,17 +200,26 @@ def mann_kendall(
 def ols_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
     """Least-squares slope of y on x: sum (x - mean x)(y - mean y) / sum (x - mean x)^2.
 
-    None with fewer than 2 points (or all x equal).
+    None with fewer than 2 points (or all x equal), or when the slope itself exceeds
+    the float range. y is divided by its largest magnitude first, so values near
+    1e308 do not overflow the sums.
     """
     n = len(x)
     if n < 2 or len(y) != n:
         return None
     mx = math.fsum(x) / n
-    my = math.fsum(y) / n
     sxx = math.fsum((a - mx) ** 2 for a in x)
     if sxx == 0:
         return None
-    return math.fsum((a - mx) * (b - my) for a, b in zip(x, y)) / sxx
+    scale = max(abs(b) for b in y)
+    if scale == 0:
+        return 0.0
+    if not math.isfinite(scale):
+        return None
+    ys = [b / scale for b in y]
+    my = math.fsum(ys) / n
+    slope = math.fsum((a - mx) * (b - my) for a, b in zip(x, ys)) / sxx * scale
+    return slope if math.isfinite(slope) else None
 
 
 # ---------------------------------------------------------------- periods

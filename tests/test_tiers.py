@@ -415,3 +415,11 @@ def test_log_normal_market_has_no_missing_middle_with_natural_breaks():
     assert doc["diagnostics"]["bimodality_coefficient"] < BIMODALITY_THRESHOLD
     assert doc["diagnostics"]["dip_p_value"] > 0.05
     assert doc["shape"] != "dumbbell"
+
+
+def test_headtail_breaks_near_the_float_limit():
+    from aistruct.tiers import headtail_breaks
+
+    # positive sizes 1, 2, 1e308, 1e308: the plain mean overflows; scaled by the largest it is
+    # (tiny + tiny + 1 + 1)/4 = 0.5, the head is both 1e308 and its mean is 1e308 itself.
+    assert headtail_breaks([1e308, 1e308, 1, 2]) == (1e308, 1e308)

@@ -395,3 +395,15 @@ def test_last_bit_differences_are_ties():
     # 0.1 + 0.2 = 0.30000000000000004: the same share computed two ways must tie, not rise
     ch = change_of([("2022", 2022.0, 0.3), ("2023", 2023.0, 0.1 + 0.2), ("2024", 2024.0, 0.3)])
     assert (ch["s"], ch["rises"], ch["falls"], ch["tau"], ch["p_value"]) == (0, 0, 0, None, 1.0)
+
+
+def test_ols_slope_near_the_float_limit():
+    from aistruct.trend import ols_slope
+
+    # constant series of 1e308: slope 0, no overflow in the sums
+    assert ols_slope([2019, 2020, 2021], [1e308, 1e308, 1e308]) == 0.0
+    # x 0,1,2; y 0, 1e308, 1.5e308: scaled y 0, 2/3, 1 (mean 5/9); sum (x-1)(y-5/9) = 5/9 + 4/9 = 1;
+    # sxx = 2 -> slope 1/2 of the scale 1.5e308 = 7.5e307
+    assert ols_slope([0, 1, 2], [0.0, 1e308, 1.5e308]) == pytest.approx(7.5e307, rel=1e-12)
+    # a slope beyond the float range is undefined (null), not an error
+    assert ols_slope([0, 1], [-1.5e308, 1.5e308]) is None

@@ -5,6 +5,7 @@ libraries (numpy, pandas, pyarrow) are imported by the core modules, which the
 commands import inside their bodies, so ``aistruct --help`` stays light.
 """
 
+import errno
 import os
 import sys
 from typing import Optional
@@ -99,6 +100,16 @@ def main(argv: Optional[list] = None) -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         code = 130
+    except SystemExit as exc:
+        # Typer turns a broken pipe while Rich prints (``aistruct ... | head``) into exit 1,
+        # which here means "a check failed": treat it as the BrokenPipeError below.
+        context = exc.__context__
+        if not (exc.code == 1 and isinstance(context, OSError) and context.errno == errno.EPIPE):
+            raise
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            os._exit(0)
     except BrokenPipeError:
         try:
             sys.stdout = None  # type: ignore[assignment]

@@ -41,9 +41,31 @@ def note(message: str) -> None:
     stderr_console().print(Text(terminal_text(message), style="dim"), soft_wrap=True)
 
 
+MAX_CELL_CHARS = 10_000  # no terminal shows more; Rich would spend seconds measuring a 50 MB cell
+
+
 def cell(value: Any, style: str = "") -> Text:
-    """Untrusted text as a Rich cell: escapes shown, markup never parsed."""
-    return Text(terminal_text("" if value is None else value), style=style)
+    """Untrusted text as a Rich cell: escapes shown, markup never parsed, cut at 10,000 characters."""
+    text = terminal_text("" if value is None else value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return Text(text, style=style)
+
+
+def terminal_safe(obj: Any) -> Any:
+    """A copy of a document with every string (keys too) through terminal_text.
+
+    The table and extra views get this copy, so a title or label built from a
+    column name or a company name cannot carry an escape sequence even where a
+    command forgets :func:`cell`. terminal_text is idempotent on its own output.
+    """
+    if isinstance(obj, str):
+        return terminal_text(obj)
+    if isinstance(obj, dict):
+        return {terminal_safe(k): terminal_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [terminal_safe(v) for v in obj]
+    return obj
 
 
 # ---------------------------------------------------------------- numbers
@@ -218,7 +240,14 @@ def check_output_path(output: Optional[str], inputs: Iterable[str]) -> None:
         return
     if output == "-":
         return
+    from aistruct.reader import DATASET_PREFIX, dataset_path
+
     for src in inputs:
+        if src and src.startswith(DATASET_PREFIX):  # a bundled dataset is an input file too
+            try:
+                src = dataset_path(src[len(DATASET_PREFIX):])[0]
+            except Exception:  # unknown name: reading it fails with its own message
+                continue
         if src and src != "-" and os.path.exists(src) and os.path.exists(output) and _same_file(src, output):
             raise UsageError(f"--output {output}: refusing to overwrite the input file")
     if os.path.isdir(output):
@@ -263,13 +292,14 @@ def emit(
         columns, body = rows(doc)
         text = to_csv(columns, body) if fmt == "csv" else to_markdown(columns, body)
     elif fmt in extra:
-        text = extra[fmt](doc)
+        text = extra[fmt](terminal_safe(doc))
     else:
+        view = terminal_safe(doc)
         if to_file:
-            text = render_table(table(doc))
+            text = render_table(table(view))
         else:
             console = Console(highlight=False)
-            for r in table(doc):
+            for r in table(view):
                 console.print(r)
             return
     if to_file:

@@ -24,10 +24,10 @@ def shown(value: Any) -> str | None:
     """An offending value as it may be shown: terminal-safe, at most 200 characters."""
     if value is None:
         return None
-    text = str(value)
+    text = terminal_text(value)  # escape first: escapes lengthen the text
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "…"
-    return terminal_text(text)
+    return text
 
 
 @dataclass

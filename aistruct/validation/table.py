@@ -249,6 +249,7 @@ def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
 def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> tuple[Cells | None, list]:
     """Cells and structural checks of CSV/TSV text."""
     import csv
+    import sys
 
     import numpy as np
     import pandas as pd
@@ -256,6 +257,8 @@ def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> t
 
     if not text.strip():
         return None, [Check("header", FAIL, 1, [Example(1, None, None, "the file is empty: no header row")])]
+    # Python's csv refuses fields over 128 KiB by default, the header's too.
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, sys.maxsize)))
     first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     checks, go_on = header_checks(first, max_examples)
     if not go_on:
