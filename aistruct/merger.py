@@ -47,7 +47,7 @@ from typing import Any, Iterable, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, prepare_markets, resolve_column
+from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets, resolve_column
 from aistruct.reader import ReadOptions, load_table
 
 GUIDELINES = ("us-2023", "us-2010", "eu")
@@ -696,6 +696,7 @@ def merger_report(
     spec: MarketSpec | None = None,
     read: ReadOptions | None = None,
     scenario_read: ReadOptions | None = None,
+    progress=None,
     **spec_fields: Any,
 ) -> MergerReport:
     """Read ``source`` and evaluate a deal (``acquirer`` + ``targets``) or ``scenarios``.
@@ -724,6 +725,5 @@ def merger_report(
         deals = [Deal(acquirer=acquirer, targets=tuple(targets))]
         label = None
     spec = spec or MarketSpec(**spec_fields)
-    raw = load_table(source, read)
-    markets = prepare_markets(raw, spec)
+    markets = load_markets(source, read, spec, progress=progress)
     return merger_of_markets(markets, deals, sequential=sequential, guidelines=gl, scenarios=label)

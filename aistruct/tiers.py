@@ -320,14 +320,22 @@ def _share(part: float, total: float) -> float | None:
     return float(min(max(part / total, 0.0), 1.0))
 
 
+def canonical(sizes: np.ndarray, values: np.ndarray, *others):
+    """The arrays reordered by (size, value): sums then come out the same to the last bit
+    whatever order the companies arrived in (file order, hash order, engine)."""
+    order = np.lexsort((values, sizes))
+    return (sizes[order], values[order], *[o.iloc[order] if hasattr(o, "iloc") else np.asarray(o, dtype=object)[order]
+                                           for o in others])
+
+
 def tier_shares(sizes, values, low: float, high: float) -> dict:
     """``{"small": {"count", "count_share", "value", "value_share"}, "middle": ..., "giant": ...}``.
 
     Shares are of all companies and of the value total; ``None`` when there are
     no companies or the value total is 0.
     """
-    t = assign_tiers(sizes, low, high)
-    v = np.asarray(values, dtype=np.float64)
+    sz, v = canonical(np.asarray(sizes, dtype=np.float64), np.asarray(values, dtype=np.float64))
+    t = assign_tiers(sz, low, high)
     n = t.size
     counts = np.bincount(t, minlength=3)
     sums = np.bincount(t, weights=v, minlength=3) if n else np.zeros(3)
@@ -635,8 +643,7 @@ def market_tiers(
 ) -> dict:
     """One market's JSON ``results`` entry (without ``group``)."""
     options = options or TierOptions()
-    s = np.asarray(sizes, dtype=np.float64)
-    v = np.asarray(values, dtype=np.float64)
+    s, v, entities = canonical(np.asarray(sizes, dtype=np.float64), np.asarray(values, dtype=np.float64), entities)
     n = int(s.size)
     doc: dict[str, Any] = {"method": options.method_label, "n": n,
                            "n_positive": int(np.count_nonzero(s > 0))}
@@ -746,6 +753,7 @@ def tiers_report(
     show: int = 3,
     labels: Any = None,
     entities: bool = False,
+    progress=None,
     **spec_fields: Any,
 ) -> TiersReport:
     """Read ``source`` and classify each market's companies into small / middle / giant.
@@ -760,8 +768,7 @@ def tiers_report(
     """
     from dataclasses import replace
 
-    from aistruct.prepare import MarketSpec, prepare_markets
-    from aistruct.reader import load_table
+    from aistruct.prepare import MarketSpec, load_markets
 
     options = options or TierOptions()
     spec = spec or MarketSpec(**spec_fields)
@@ -770,6 +777,5 @@ def tiers_report(
     if options.decimal != spec.decimal:
         options = replace(options, decimal=spec.decimal)
     options.validate()
-    raw = load_table(source, read)
-    markets = prepare_markets(raw, spec, need_size=True)
+    markets = load_markets(source, read, spec, need_size=True, progress=progress)
     return tiers_of_markets(markets, options, alpha=alpha, show=show, labels=labels, entities=entities)

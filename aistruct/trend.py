@@ -30,8 +30,8 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, prepare_markets
-from aistruct.reader import ReadOptions, load_table
+from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, load_markets
+from aistruct.reader import ReadOptions
 
 #: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
 EXACT_MAX_N = 50
@@ -589,6 +589,7 @@ def trend_report(
     method: str | None = None,
     bounds: Any = None,
     preset: str | None = None,
+    progress=None,
     **spec_fields: Any,
 ) -> TrendReport:
     """Read ``source`` and follow concentration and tier shares period by period.
@@ -623,8 +624,7 @@ def trend_report(
         if any(str(b).casefold() == str(period).casefold() for b in spec.by):
             raise UsageError(f"--by {period!r} is the --period column; --by names the columns that split the series")
         spec.by = tuple(spec.by) + (period,)
-    raw = load_table(source, read)
-    markets = prepare_markets(raw, spec, need_size=True)
+    markets = load_markets(source, read, spec, need_size=True, progress=progress)
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(
         markets, period=period_col, top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,

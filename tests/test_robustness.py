@@ -263,3 +263,48 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, fmt):
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0, err
     assert err == b""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["concentration", "--by", "year"],
+        ["tiers", "--method", "natural", "--entities"],
+        ["tiers", "--bounds", "100,10000"],
+        ["trend", "--period", "year", "--min-n", "2"],
+        ["merge", "--acquirer", "C07", "--target", "C11", "--by", "year"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_row_order_changes_no_figure(tmp_path, args):
+    """The same rows in another order give the same document: numbers to 1e-12 relative (float sums
+    within one company follow the rows' order in their last bits), everything else exactly."""
+    rng = np.random.default_rng(11)
+    rows = [(f"C{int(c):02d}", int(y), float(np.round(rng.lognormal(6, 2), 3)))
+            for c, y in zip(rng.integers(0, 40, 400), rng.integers(2020, 2024, 400))]
+    docs = []
+    for order in (rows, rows[::-1], [rows[i] for i in rng.permutation(len(rows))]):
+        path = write(tmp_path, f"r{len(docs)}.csv",
+                     "company,year,funding\n" + "".join(f"{c},{y},{v}\n" for c, y, v in order))
+        r = run_cli(args[0], path, "--entity", "company", "--value", "funding", "-f", "json", *args[1:])
+        assert r.code == 0, r.err
+        doc = r.json()
+        doc["input"].pop("source")
+        docs.append(doc)
+
+    def same(a, b, where="$"):
+        if isinstance(a, float) or isinstance(b, float):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-300), where
+        elif isinstance(a, dict):
+            assert a.keys() == b.keys(), where
+            for k in a:
+                same(a[k], b[k], f"{where}.{k}")
+        elif isinstance(a, list):
+            assert len(a) == len(b), where
+            for i, (x, y) in enumerate(zip(a, b)):
+                same(x, y, f"{where}[{i}]")
+        else:
+            assert a == b, where
+
+    same(docs[0], docs[1])
+    same(docs[0], docs[2])

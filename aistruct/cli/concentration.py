@@ -150,11 +150,10 @@ def concentration_command(
     out=None,
 ) -> None:
     """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
-    from aistruct.cli.progress import progress_reporter
+    from aistruct.cli.progress import core_run
     from aistruct.concentration import concentration_report
 
-    read.engine = engine
-    with progress_reporter(out.format, out.output) as progress:  # stderr, terminals only, never JSON
+    with core_run(out, read, engine) as progress:  # stderr, terminals only, never JSON
         report = concentration_report(
             file, spec=spec, read=read, top=parse_int_list(top, "--top"), show=show, guidelines=guidelines,
             progress=progress,

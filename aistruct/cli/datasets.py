@@ -1,6 +1,6 @@
 """``aistruct datasets``: list and describe the bundled tables."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table

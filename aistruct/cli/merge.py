@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli import app
-from aistruct.cli.options import MARKET, OUTPUT, READ, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, shared
 from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
 
 FINDING_STYLE = {
@@ -181,7 +181,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("merge")
-@shared(READ, MARKET, OUTPUT)
+@shared(READ, ENGINE, MARKET, OUTPUT)
 def merge_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     acquirer: Annotated[
@@ -202,17 +202,20 @@ def merge_command(
         str, typer.Option("--guidelines", help="us-2023, us-2010, eu, or all (comma-separated list allowed).")
     ] = "all",
     read=None,
+    engine=None,
     spec=None,
     out=None,
 ) -> None:
     """What does an acquisition do to concentration? Pre/post HHI, ΔHHI, CR4 and the guideline readings."""
+    from aistruct.cli.progress import core_run
     from aistruct.merger import merger_report
     from aistruct.reader import ReadOptions
 
     scenario_read = ReadOptions(decompress=read.decompress, max_bytes=read.max_bytes)
-    report = merger_report(
-        file, acquirer=acquirer, targets=tuple(target or ()), scenarios=scenarios, sequential=sequential,
-        guidelines=guidelines, spec=spec, read=read, scenario_read=scenario_read,
-    )
+    with core_run(out, read, engine) as progress:
+        report = merger_report(
+            file, acquirer=acquirer, targets=tuple(target or ()), scenarios=scenarios, sequential=sequential,
+            guidelines=guidelines, spec=spec, read=read, scenario_read=scenario_read, progress=progress,
+        )
     inputs = [file] + ([scenarios] if scenarios else [])
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)

@@ -93,3 +93,15 @@ def progress_reporter(fmt: Optional[str], output: Optional[str]):
         yield reporter
     finally:
         reporter.close()
+
+
+@contextmanager
+def core_run(out, read, engine: Optional[str] = None):
+    """What every analysis command does around its core call: set the engine, maybe show progress.
+
+    ``with core_run(out, read, engine) as progress: report = x_report(..., progress=progress)``
+    """
+    if read is not None and engine is not None:
+        read.engine = engine
+    with progress_reporter(out.format, out.output) as progress:
+        yield progress

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli import app
-from aistruct.cli.options import MARKET, OUTPUT, READ, TIERING, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 
 TIER_ORDER = ("small", "middle", "giant")
@@ -253,7 +253,7 @@ def result_table(doc: dict, explain: bool = False) -> list:
 
 
 @app.command("tiers")
-@shared(READ, MARKET, TIERING, OUTPUT)
+@shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
 def tiers_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     labels: Annotated[
@@ -269,14 +269,17 @@ def tiers_command(
     explain: Annotated[bool, typer.Option("--explain", help="Print the shape rule and which of its conditions "
                                                             "hold.")] = False,
     read=None,
+    engine=None,
     spec=None,
     tiering=None,
     out=None,
 ) -> None:
     """Small / middle / giant: is the industry a dumbbell? Tier shares and missing-middle diagnostics."""
+    from aistruct.cli.progress import core_run
     from aistruct.tiers import tiers_report
 
-    report = tiers_report(file, spec=spec, read=read, options=tiering, alpha=alpha, show=show, labels=labels,
-                          entities=entities)
+    with core_run(out, read, engine) as progress:
+        report = tiers_report(file, spec=spec, read=read, options=tiering, alpha=alpha, show=show, labels=labels,
+                              entities=entities, progress=progress)
     emit(report.to_dict(), out.format, out.output, table=lambda d: result_table(d, explain), rows=result_rows,
          inputs=[file])

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli import app
-from aistruct.cli.options import MARKET, OUTPUT, READ, TIERING, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -255,7 +255,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("trend")
-@shared(READ, MARKET, TIERING, OUTPUT)
+@shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -267,23 +267,27 @@ def trend_command(
         typer.Option("--min-n", min=1, help="Periods with fewer companies are thin: shown, left out of the changes."),
     ] = 5,
     read=None,
+    engine=None,
     spec=None,
     tiering=None,
     out=None,
 ) -> None:
     """Is the middle disappearing? Concentration and tier shares per period, with a trend test."""
+    from aistruct.cli.progress import core_run
     from aistruct.trend import trend_report
 
-    report = trend_report(
-        file,
-        period=period,
-        spec=spec,
-        read=read,
-        top=parse_int_list(top, "--top"),
-        min_n=min_n,
-        size=tiering.size,
-        method=tiering.method,
-        bounds=tiering.bounds,
-        preset=tiering.preset,
-    )
+    with core_run(out, read, engine) as progress:
+        report = trend_report(
+            file,
+            period=period,
+            spec=spec,
+            read=read,
+            top=parse_int_list(top, "--top"),
+            min_n=min_n,
+            size=tiering.size,
+            method=tiering.method,
+            bounds=tiering.bounds,
+            preset=tiering.preset,
+            progress=progress,
+        )
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
