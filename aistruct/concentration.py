@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
-from aistruct._version import __version__
+from aistruct.report import SCHEMA_VERSION, envelope, group_text  # noqa: F401 (SCHEMA_VERSION: public name)
 from aistruct.errors import UsageError
 from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets, prepare_markets  # noqa: F401
 from aistruct.reader import ReadOptions, load_table  # noqa: F401
 
-SCHEMA_VERSION = 1
 STATUS_OK = "ok"
 STATUS_ZERO = "zero total"
 STATUS_EMPTY = "no values"
@@ -112,14 +111,7 @@ class ConcentrationReport:
     command: str = "concentration"
 
     def to_dict(self) -> dict:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "command": self.command,
-            "aistruct_version": __version__,
-            "input": self.input,
-            "results": self.results,
-            "warnings": list(self.warnings),
-        }
+        return envelope(self.command, self.input, self.results, self.warnings)
 
 
 def concentration_of_markets(
@@ -150,15 +142,12 @@ def concentration_of_markets(
             )
         )
         if doc["status"] != STATUS_OK:
-            where = f"group {_group_text(group)}" if group else "the market"
+            where = f"group {group_text(group)}" if group else "the market"
             why = "has no values" if doc["status"] == STATUS_EMPTY else "has a total of 0"
             warnings.append(f"{where} {why}; its metrics are null")
         results.append(doc)
     return ConcentrationReport(input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines)
 
-
-def _group_text(group: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in group.items())
 
 
 def validate_top(top: Sequence[int]) -> None:

@@ -33,7 +33,7 @@ from aistruct.prepare import (
     VALUE,
     Markets,
     MarketSpec,
-    _group_label,
+    cell_label,
     _label_codes,
     _present_combos,
     parse_where,
@@ -306,7 +306,6 @@ def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, w
 def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False) -> Markets:
     """Like ``prepare_markets(load_table(source, read), spec)``, with DuckDB doing the reading and aggregating."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
     from aistruct.prepare import AGGREGATIONS
@@ -383,7 +382,7 @@ def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, 
     n_usable = table["n_usable"].to_numpy().astype(np.int64)
     codes_list, labels_list = [], []
     for i in range(len(by_cols)):
-        codes, labels = _label_codes(table[f"g{i}"].to_pandas(), _group_label)
+        codes, labels = _label_codes(table[f"g{i}"].to_pandas(), cell_label)
         codes_list.append(codes)
         labels_list.append(labels)
     keep = np.ones(table.num_rows, dtype=bool)

@@ -47,7 +47,7 @@ from typing import Any, Iterable, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets, resolve_column
+from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, cell_label, load_markets, resolve_column
 from aistruct.reader import ReadOptions, load_table
 
 GUIDELINES = ("us-2023", "us-2010", "eu")
@@ -311,11 +311,22 @@ class NameIndex:
     """Company names of a table, for exact-then-case-insensitive lookup."""
 
     def __init__(self, names: Iterable[str]):
-        self.names = sorted({str(n) for n in names})
-        self._exact = set(self.names)
-        self._folded: dict[str, list[str]] = {}
-        for n in self.names:
-            self._folded.setdefault(_fold(n), []).append(n)
+        self._exact = {str(n) for n in names}
+        self._folded_index: dict[str, list[str]] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._exact)
+
+    @property
+    def _folded(self) -> dict[str, list[str]]:
+        # Built only when an exact match fails: folding a million names costs a second.
+        if self._folded_index is None:
+            folded: dict[str, list[str]] = {}
+            for n in sorted(self._exact):
+                folded.setdefault(_fold(n), []).append(n)
+            self._folded_index = folded
+        return self._folded_index
 
     def resolve(self, name: str, option: str, where: str = "") -> str:
         """The company ``name`` means: exact match, then case-insensitive; exit 2 otherwise."""
@@ -369,15 +380,8 @@ def resolve_deal(deal: Deal, index: NameIndex) -> Deal:
 
 
 def _cell_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return str(int(value))
-    text = str(value).strip()
-    return text or None
+    text = cell_label(value)
+    return text.strip() if text is not None else None
 
 
 def read_scenarios(source: Any, read: ReadOptions | None = None) -> list[Deal]:

@@ -468,11 +468,12 @@ def period_labels(raw: RawTable, frame, column: str, freq: str):
 
 def group_codes(frame, column: str):
     """(codes, labels) of a --by column: labels as text, integers without '.0', blanks code -1."""
-    return _label_codes(frame[column], _group_label)
+    return _label_codes(frame[column], cell_label)
 
 
-def _group_label(value) -> str | None:
-    """Text label of a --by cell: integers without '.0', missing as None."""
+def cell_label(value) -> str | None:
+    """Text of a label cell (a --by value, a company in a deal list): integers without '.0',
+    dates as ISO text, a missing or blank cell as None."""
     import math
 
     if value is None:
@@ -612,7 +613,6 @@ def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, a
 def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False) -> Markets:
     """Interpret ``raw`` per ``spec`` and aggregate to one row per (group, company)."""
     import numpy as np
-    import pandas as pd
 
     if spec.agg not in AGGREGATIONS:
         raise UsageError(f"--agg: unknown aggregation {spec.agg!r}; use one of {', '.join(AGGREGATIONS)}")

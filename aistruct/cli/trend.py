@@ -151,7 +151,6 @@ def _period_notes(doc: dict, s: dict) -> str:
 def _period_table(doc: dict, s: dict) -> Table:
     from rich import box
 
-    inp = doc["input"]
     ks = list(next((p["cr"] for p in s["periods"] if p["cr"]), {}) or {})
     ks = [k for k in ks if k in ("1", "4")] or ks[:2]
     tiers = s["bounds"] is not None

@@ -424,7 +424,6 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
             zero_copy_only=False) if missing_values else np.zeros(len(raw), dtype=bool)
         present = ~missing
         idx = np.flatnonzero(present)
-        typed_all = np.empty(len(raw), dtype=object)
         valid = np.zeros(len(raw), dtype=bool)
         if len(idx):
             typed, bad = cast(f, raw.iloc[idx].reset_index(drop=True))
