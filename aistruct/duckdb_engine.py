@@ -34,6 +34,7 @@ from aistruct.prepare import (
     Markets,
     MarketSpec,
     cell_label,
+    finish_companies,
     _label_codes,
     _present_combos,
     parse_where,
@@ -410,17 +411,7 @@ def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, 
     if size:
         columns[SIZE] = table["s"].take(pa.array(take)).cast(pa.float64())
     out = pa.table(columns).to_pandas()
-    for col, option in ((VALUE, value_col), (SIZE, size_col)):
-        if col in out.columns:
-            over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))
-            if len(over):
-                company = out[ENTITY].iloc[int(over[0])]
-                raise InputError(
-                    f"{what}: column {option!r}: the {spec.agg} for {str(company)[:80]!r} overflows a 64-bit float "
-                    "(more than about 1.8e308); rescale the column"
-                )
-    if need_size and SIZE not in out.columns:
-        out[SIZE] = out[VALUE]
+    finish_companies(out, what, spec.agg, value_col, size_col, need_size)
     return Markets(
         companies=out,
         groups=groups,

@@ -609,6 +609,24 @@ def _aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, a
     return out, group_code
 
 
+def finish_companies(out, what: str, agg: str, value_label: str, size_label: str | None, need_size: bool) -> None:
+    """Checks and completes an engine's per-company table in place: a company total
+    beyond the float range exits 2 naming the company; ``SIZE`` defaults to ``VALUE``."""
+    import numpy as np
+
+    for col, option in ((VALUE, value_label), (SIZE, size_label)):
+        if col in out.columns:
+            over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))
+            if len(over):
+                name = out[ENTITY].iloc[int(over[0])]
+                raise InputError(
+                    f"{what}: column {option!r}: the {agg} for {str(name)[:80]!r} overflows a 64-bit float "
+                    "(more than about 1.8e308); rescale the column"
+                )
+    if need_size and SIZE not in out.columns:
+        out[SIZE] = out[VALUE]
+
+
 def _aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
     """Sum, mean and count per (group, company) with numpy's bincount over integer keys.
 
@@ -796,18 +814,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         warnings.append(f"{missing} row(s) with a missing value were left out")
     rows_used = int(usable.sum())
     out, group_code = _aggregate(names, values, sizes, by_cols, group_codes_list, group_labels, usable, spec.agg)
-    agg = spec.agg
-    for col, option in ((VALUE, value_label), (SIZE, size_col)):
-        if col in out.columns:
-            over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))
-            if len(over):
-                name = out[ENTITY].iloc[int(over[0])]
-                raise InputError(
-                    f"{raw.source}: column {option!r}: the {agg} for {str(name)[:80]!r} overflows a 64-bit float "
-                    "(more than about 1.8e308); rescale the column"
-                )
-    if need_size and SIZE not in out.columns:
-        out[SIZE] = out[VALUE]
+    finish_companies(out, raw.source, spec.agg, value_label, size_col, need_size)
     return Markets(
         companies=out,
         groups=groups,
