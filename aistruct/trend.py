@@ -624,7 +624,12 @@ def trend_report(
         if any(str(b).casefold() == str(period).casefold() for b in spec.by):
             raise UsageError(f"--by {period!r} is the --period column; --by names the columns that split the series")
         spec.by = tuple(spec.by) + (period,)
-    markets = load_markets(source, read, spec, need_size=True, progress=progress)
+    try:
+        markets = load_markets(source, read, spec, need_size=True, progress=progress)
+    except UsageError as exc:  # the period travels as a --by column: name the option the user gave
+        if f"--by: no column {period!r}" in exc.message or f"--id {period!r}" in exc.message:
+            raise UsageError(exc.message.replace("--by:", "--period:").replace("--id", "--period")) from None
+        raise
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(
         markets, period=period_col, top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,

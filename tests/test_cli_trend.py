@@ -245,3 +245,9 @@ def test_control_characters_in_labels_are_escaped(tmp_path):
     r = run_cli("trend", path, "--period", "p", "--min-n", "1")
     assert r.code == 0, r.err
     assert "\x1b" not in r.out and "Verdict:" in r.out
+
+
+def test_unknown_period_column_names_the_period_option():
+    r = run_cli("trend", DATASETS / "ai_app_mau_cn_2025-03.csv", "--period", "nope")
+    assert r.code == 2
+    assert "--period: no column 'nope'" in r.err and "'month'" in r.err
