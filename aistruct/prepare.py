@@ -168,8 +168,12 @@ def _looks_numeric(series, decimal: str) -> bool:
 
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return False
-    sample = series.dropna()
-    sample = sample[sample.astype(str).str.strip() != ""].head(1000)
+    sample = None
+    for window in (10_000, None):  # the first rows usually suffice; scan everything only if they are blank
+        part = (series.iloc[:window] if window else series).dropna()
+        sample = part[part.astype(str).str.strip() != ""].head(1000)
+        if not sample.empty or window is None or len(series) <= window:
+            break
     if sample.empty:
         return False
     parsed = parse_series(sample.astype(str), decimal=decimal)
