@@ -356,3 +356,25 @@ def test_library_reads_a_dataframe():
     assert doc["results"][0]["hhi"] == pytest.approx(625 + 5625, rel=1e-12)  # shares .25 .75
     assert doc["input"]["source"] == "<DataFrame>"
     assert list(frame["funding"]) == [1.0, 3.0]  # the caller's frame is not modified
+
+
+def test_xlsx_dates_and_excel_serial_numbers_group_by_month(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["company", "closed", "serial", "funding"])
+    # 2024-01-01 is Excel serial 45292; 45352 is 2024-03-01 (31 + 29 days later), 45366 is 2024-03-15.
+    ws.append(["A", datetime.datetime(2024, 1, 5), 45292, 10])
+    ws.append(["B", datetime.datetime(2024, 3, 1), 45352, 30])
+    ws.append(["C", datetime.datetime(2024, 3, 15), 45366, 10])
+    path = tmp_path / "dates.xlsx"
+    wb.save(path)
+    by_date, _ = concentration_json(path, "--value", "funding", "--by", "closed", "--freq", "month")
+    by_serial, _ = concentration_json(path, "--value", "funding", "--by", "serial", "--freq", "month")
+    assert [r["group"]["closed"] for r in by_date] == ["2024-01", "2024-03"]
+    assert [r["group"]["serial"] for r in by_serial] == ["2024-01", "2024-03"]
+    # March: B 30, C 10 -> shares .75 .25 -> HHI 5625 + 625 = 6250
+    assert by_date[1]["hhi"] == pytest.approx(6250.0, rel=1e-12) and by_serial[1]["hhi"] == by_date[1]["hhi"]
