@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
-from aistruct.report import SCHEMA_VERSION, envelope, group_text  # noqa: F401 (SCHEMA_VERSION: public name)
+from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets, prepare_markets  # noqa: F401
-from aistruct.reader import ReadOptions, load_table  # noqa: F401
+from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets
+from aistruct.reader import ReadOptions
 
 STATUS_OK = "ok"
 STATUS_ZERO = "zero total"
@@ -74,26 +74,32 @@ def market_metrics(
     return doc
 
 
-def top_companies(names, x, s, show: int) -> list[dict]:
-    """The ``show`` largest companies, largest first, ties by name.
+def largest_indices(x, names, show: int, among=None) -> list[int]:
+    """Positions of the ``show`` largest values of ``x`` (restricted to the positions ``among``),
+    largest first, ties by name.
 
     O(n) selection; only the candidates' names are looked at, so ``names`` may be
     any indexable sequence (a list, a numpy array, a pandas Series).
     """
     import numpy as np
 
-    n = x.size
-    if show <= 0 or n == 0:
+    idx = np.arange(x.size) if among is None else np.asarray(among)
+    if show <= 0 or idx.size == 0:
         return []
-    if n > show:
-        cutoff = np.partition(x, n - show)[n - show]
-        cand = np.flatnonzero(x >= cutoff)
-    else:
-        cand = np.arange(n)
+    vv = x[idx]
+    if idx.size > show:
+        cutoff = np.partition(vv, idx.size - show)[idx.size - show]
+        idx = idx[vv >= cutoff]
     pick = names.iloc if hasattr(names, "iloc") else names
-    cand_names = [str(pick[int(i)]) for i in cand]
-    order = sorted(range(len(cand)), key=lambda j: (-x[cand[j]], cand_names[j]))[:show]
-    return [{"entity": cand_names[j], "value": float(x[cand[j]]), "share": float(s[cand[j]])} for j in order]
+    keyed = [(-float(x[i]), str(pick[int(i)]), int(i)) for i in idx]
+    return [i for _, _, i in sorted(keyed)[:show]]
+
+
+def top_companies(names, x, s, show: int) -> list[dict]:
+    """The ``show`` largest companies as JSON ``top`` entries: entity, value, share."""
+    pick = names.iloc if hasattr(names, "iloc") else names
+    return [{"entity": str(pick[i]), "value": float(x[i]), "share": float(s[i])}
+            for i in largest_indices(x, names, show)]
 
 
 def _eps_key(e: float) -> str:

@@ -16,7 +16,7 @@ engine, applied to each distinct group value.
 Sources: a ``.parquet`` file, a glob (``rounds/*.parquet``) or a folder, read
 recursively with hive partitioning (``year=2024/part-0.parquet`` gives a
 ``year`` column). What the engine cannot do the way the default engine does is
-refused with exit 2 (see :data:`REFUSED_READ` and :func:`_refuse_spec`).
+refused with exit 2 (see :func:`_refuse_read` and :func:`_refuse_spec`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,7 @@ from aistruct.prepare import (
 )
 from aistruct.reader import DEFAULT_MAX_BYTES, ReadOptions
 
-#: Reader options the DuckDB engine refuses (exit 2): it reads Parquet only.
-REFUSED_READ = ("--encoding", "--sheet", "--decompress", "--delimiter", "--max-bytes")
+#: DuckDB types counted as numeric columns.
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
             "UHUGEINT", "FLOAT", "DOUBLE", "REAL")
 #: Every character Python's ``str.strip()`` removes (``str.isspace``), as DuckDB ``trim``

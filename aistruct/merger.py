@@ -54,7 +54,6 @@ GUIDELINES = ("us-2023", "us-2010", "eu")
 STATUS_OK = "ok"
 STATUS_ZERO = "zero total"
 STATUS_EMPTY = "no values"
-MODES = ("single", "scenarios", "sequential")
 
 #: Thresholds, on the 0-10,000 HHI scale and in percent for shares.
 US2023_HIGH = 1800.0

@@ -127,11 +127,6 @@ def _prepared(values: Iterable[float]) -> Prepared:
     return values if isinstance(values, Prepared) else Prepared(values)
 
 
-def _scaled(values: Iterable[float]) -> np.ndarray:
-    """Values divided by their maximum (so 0 <= y <= 1); raises on a zero total."""
-    return _prepared(values).y
-
-
 def shares(values: Iterable[float]) -> np.ndarray:
     """Market shares s_i = x_i / sum(x) as fractions (overflow-safe)."""
     return _prepared(values).s

@@ -461,15 +461,6 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
         ) from None
 
 
-def period_labels(raw: RawTable, frame, column: str, freq: str):
-    """Period labels (``2024``, ``2024Q1``, ``2024-03``) for a date column, None where blank; bad dates exit 2."""
-    import numpy as np
-
-    codes, labels = period_codes(raw, frame, column, freq)
-    table = np.asarray(labels + [None], dtype=object)
-    return table[codes]
-
-
 def group_codes(frame, column: str):
     """(codes, labels) of a --by column: labels as text, integers without '.0', blanks code -1."""
     return _label_codes(frame[column], cell_label)

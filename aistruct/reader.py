@@ -94,7 +94,7 @@ def _format_for(name: str, explicit: str | None) -> tuple[str, str | None]:
         if fmt not in FORMATS:
             raise UsageError(f"--input-format: unknown format {explicit!r}; use one of {', '.join(FORMATS)}")
         return fmt, compression
-    root, ext = os.path.splitext(lower)
+    ext = os.path.splitext(lower)[1]
     return _EXTENSIONS.get(ext, "csv"), compression
 
 
@@ -336,12 +336,6 @@ def _parse_delimited_bytes(buf, fmt: str, opts: "ReadOptions", what: str, progre
         raise InputError(f"{what}: cannot parse as {'TSV' if delimiter == chr(9) else 'CSV'}: {msg}") from None
     finally:
         del view
-
-
-def _parse_delimited(text: str, delimiter: str, what: str):
-    """Parse CSV/TSV text (already decoded)."""
-    opts = ReadOptions(delimiter=delimiter if delimiter != "\t" else "tab")
-    return _parse_delimited_bytes(text.encode("utf-8"), "csv", opts, what)
 
 
 def _no_lone_surrogates(doc: Any, text: str, what: str) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from aistruct import metrics
+from aistruct.concentration import largest_indices
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 
@@ -354,17 +355,6 @@ def tier_shares(sizes, values, low: float, high: float) -> dict:
     }
 
 
-def _largest(idx: np.ndarray, v: np.ndarray, names: np.ndarray, show: int) -> list[int]:
-    """Indices (from ``idx``) of the ``show`` largest values, largest first, ties by name (O(n) selection)."""
-    if show <= 0 or idx.size == 0:
-        return []
-    vv = v[idx]
-    if idx.size > show:
-        cutoff = np.partition(vv, idx.size - show)[idx.size - show]
-        idx = idx[vv >= cutoff]
-    return sorted(idx.tolist(), key=lambda i: (-v[i], str(names[i])))[:show]
-
-
 def tier_stats(entities, sizes, values, low: float, high: float, *, show: int = 3,
                labels: Sequence[str] = TIER_KEYS) -> list[dict]:
     """The JSON ``tiers`` list: small, middle, giant, each with counts, shares, size range, largest.
@@ -390,7 +380,7 @@ def tier_stats(entities, sizes, values, low: float, high: float, *, show: int = 
         largest = [
             {"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]),
              "value_share": _share(float(v[i]) / vmax, total) if vmax > 0 else None}
-            for i in _largest(idx, v, names, show)
+            for i in largest_indices(v, names, show, among=idx)
         ]
         doc["largest"] = largest
         out.append(doc)

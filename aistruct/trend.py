@@ -317,15 +317,6 @@ def change_of(points: Sequence[tuple[str, float, float]]) -> dict:
     return doc
 
 
-def _label_of_method(method: str | None, bounds: Any, preset: str | None) -> str:
-    # The same labels as ``tiers``' JSON ``method``.
-    if bounds is not None:
-        return "bounds"
-    if preset is not None:
-        return f"preset:{preset}"
-    return method or "natural"
-
-
 def series_trend(
     periods: Sequence[tuple[str, Any]],
     *,
@@ -344,7 +335,7 @@ def series_trend(
     import numpy as np
 
     from aistruct.concentration import market_metrics
-    from aistruct.tiers import tier_bounds, tier_shares
+    from aistruct.tiers import tier_bounds, tier_method, tier_shares
 
     frames = dict(periods)
     labels, positions, unit = period_positions(list(frames))
@@ -382,7 +373,7 @@ def series_trend(
     series = {
         "periods": out_periods,
         "bounds": [tb[0], tb[1]] if tb is not None else None,
-        "method": _label_of_method(method, bounds, preset),
+        "method": tier_method(method, bounds, preset),
         "slope_unit": unit,
         "thin_periods": [p["period"] for p in out_periods if p["thin"]],
         "changes": changes,

@@ -3,7 +3,6 @@
 import hashlib
 import json
 import math
-import os
 import subprocess
 import sys
 from itertools import product

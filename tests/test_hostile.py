@@ -16,8 +16,6 @@ import json
 import re
 import sys
 
-import pytest
-
 from conftest import FIXTURES, run_cli
 
 HOSTILE = FIXTURES / "hostile"

@@ -1,7 +1,6 @@
 """The shared reader: every format and encoding gives the same result; filters, shapes, errors."""
 
 import gzip
-import io
 import os
 import zipfile
 
@@ -18,10 +17,6 @@ def concentration_json(*args, stdin=None):
     assert r.code == 0, r.err
     doc = r.json()
     return doc["results"], doc
-
-
-def strip_source(results):
-    return results
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from aistruct import reader as _reader
 from aistruct.errors import InputError
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
-TEXT_FORMATS = ("csv", "tsv", "json", "jsonl")
 
 
 @dataclass
