@@ -321,7 +321,7 @@ def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, 
     q = _Query(duckdb, args, what)
     src = q.src
     cols = list(q.types)
-    by_cols = [resolve_column(b, cols, what, "--by") for b in spec.by]
+    by_cols = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
     if len(set(by_cols)) != len(by_cols):
         raise UsageError("--by names the same column twice")
     size_col = resolve_column(spec.size, cols, what, "--size") if spec.size else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from aistruct.errors import InputError, UsageError
 from aistruct.reader import RawTable
@@ -46,6 +46,11 @@ class MarketSpec:
     split_entities: str | None = None
     split_mode: str = "first"
     size: str | None = None  # tiers: the column that classifies (default: value)
+    #: the option a --by or --id column came from, when a command adds one (trend's --period)
+    option_of: Mapping[str, str] = field(default_factory=dict)
+
+    def option_for(self, column: str, default: str) -> str:
+        return self.option_of.get(column, default)
 
 
 @dataclass
@@ -490,7 +495,7 @@ def cell_label(value) -> str | None:
 def _melt_wide(raw: RawTable, frame, spec: MarketSpec):
     """Wide market-share tables: each non-id column is a company, each row a group."""
     cols = [c for c in frame.columns if c != ROW]
-    id_col = resolve_column(spec.id, cols, raw.source, "--id") if spec.id else cols[0]
+    id_col = resolve_column(spec.id, cols, raw.source, spec.option_for(spec.id, "--id")) if spec.id else cols[0]
     excluded = set()
     for name in spec.exclude:
         excluded.add(resolve_column(name, cols, raw.source, "--exclude"))
@@ -716,11 +721,11 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
             raise UsageError("--wide reads every non-id column as a company; do not combine it with --entity/--value")
         frame, id_col = _melt_wide(raw, frame, spec)
         entity_col, value_col = "company", "value"
-        by_cols = [id_col] + [resolve_column(b, frame.columns, what, "--by") for b in spec.by if b != id_col]
+        by_cols = [id_col] + [resolve_column(b, frame.columns, what, spec.option_for(b, "--by")) for b in spec.by if b != id_col]
         entity_label, value_label = "company", "value"
     else:
         cols = [c for c in frame.columns if c != ROW]
-        by_cols = [resolve_column(b, cols, what, "--by") for b in spec.by]
+        by_cols = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
         if len(set(by_cols)) != len(by_cols):
             raise UsageError("--by names the same column twice")
         taken = set(by_cols) | {ROW}

@@ -615,12 +615,8 @@ def trend_report(
         if any(str(b).casefold() == str(period).casefold() for b in spec.by):
             raise UsageError(f"--by {period!r} is the --period column; --by names the columns that split the series")
         spec.by = tuple(spec.by) + (period,)
-    try:
-        markets = load_markets(source, read, spec, need_size=True, progress=progress)
-    except UsageError as exc:  # the period travels as a --by column: name the option the user gave
-        if f"--by: no column {period!r}" in exc.message or f"--id {period!r}" in exc.message:
-            raise UsageError(exc.message.replace("--by:", "--period:").replace("--id", "--period")) from None
-        raise
+    spec.option_of = {**spec.option_of, period: "--period"}  # the period travels as a --by (or --id) column
+    markets = load_markets(source, read, spec, need_size=True, progress=progress)
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(
         markets, period=period_col, top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
