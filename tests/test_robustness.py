@@ -21,7 +21,7 @@ import pytest
 from conftest import DATASETS, ROOT, assert_schema, run_cli, write
 
 from aistruct import metrics
-from aistruct.cli import render
+from aistruct.cli import outfile
 
 
 def rel(a, b, tol=1e-12):
@@ -234,7 +234,7 @@ def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatc
     target = tmp_path / "result.json"
     target.write_text("OLD RESULT\n", encoding="utf-8")
     real_fdopen = os.fdopen
-    monkeypatch.setattr(render.os, "fdopen", lambda *a, **k: _FailingFile(real_fdopen(*a, **k), exc))
+    monkeypatch.setattr(outfile.os, "fdopen", lambda *a, **k: _FailingFile(real_fdopen(*a, **k), exc))
     r = run_cli(*commands[0], "--format", "json", "--output", target)
     assert r.code == code
     assert r.err == (f"aistruct: error: --output {target}: {message}\n" if message else "")

@@ -10,14 +10,13 @@ for the terminal, formula defusing for CSV, strict JSON.
 import csv
 import io
 import math
-import os
 import sys
-import tempfile
 from typing import Any, Callable, Iterable, Optional
 
 from rich.console import Console
 from rich.text import Text
 
+from aistruct.cli.outfile import check_output_target, write_output
 from aistruct.errors import UsageError
 from aistruct.sanitize import dumps_json, spreadsheet_text, terminal_text
 
@@ -206,54 +205,6 @@ def to_markdown(columns: list, rows: Iterable[list]) -> str:
 # ---------------------------------------------------------------- output
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write through a temporary file in the same folder and rename: old or new, never half."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".aistruct-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
-        raise
-
-
-def check_output_path(output: Optional[str], inputs: Iterable[str]) -> None:
-    """``--output`` may never name an input file."""
-    if not output:
-        return
-    if output == "-":
-        return
-    from aistruct.reader import DATASET_PREFIX, dataset_path
-
-    for src in inputs:
-        if src and src.startswith(DATASET_PREFIX):  # a bundled dataset is an input file too
-            try:
-                src = dataset_path(src[len(DATASET_PREFIX):])[0]
-            except Exception:  # unknown name: reading it fails with its own message
-                continue
-        if src and src != "-" and os.path.exists(src) and os.path.exists(output) and _same_file(src, output):
-            raise UsageError(f"--output {output}: refusing to overwrite the input file")
-    if os.path.isdir(output):
-        raise UsageError(f"--output {output}: is a directory")
-
-
 def render_table(renderables: list, width: Optional[int] = None) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
@@ -279,7 +230,7 @@ def emit(
     allowed = tuple(formats) + tuple(k for k in extra if k not in formats)
     if fmt not in allowed:
         raise UsageError(f"--format: unknown format {fmt!r}; use one of {', '.join(allowed)}")
-    check_output_path(output, inputs)
+    check_output_target(output, inputs)
     to_file = bool(output) and output != "-"
     for w in doc.get("warnings", []):
         warn(w)
@@ -303,7 +254,7 @@ def emit(
                 console.print(r)
             return
     if to_file:
-        write_atomic(output, text)
+        write_output(output, text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

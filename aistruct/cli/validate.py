@@ -175,7 +175,7 @@ def validate_command(
             raise typer.Exit(2)
     doc = report.to_dict()
     emit(doc, out.format, out.output, table=report_table, extra={"github": github_annotations},
-         inputs=[f for f in files if f != "-"], formats=("table", "json"))
+         inputs=[*files, *([schema] if schema else [])], formats=("table", "json"))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
