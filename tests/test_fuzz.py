@@ -21,7 +21,7 @@ Each generated input is written to a temporary file and run through
 
 Budget: ``AISTRUCT_FUZZ_EXAMPLES`` examples per test (default 20, about 20
 seconds on 2 cores); the seed is fixed (``derandomize``), so CI runs the same
-cases every time. The long run (see README, "Security notes")::
+cases every time. The long run (see docs/security.md, "What the tests prove")::
 
     AISTRUCT_FUZZ_EXAMPLES=2000 pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 """

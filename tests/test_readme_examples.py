@@ -1,9 +1,10 @@
-"""Every README example is rerun, and its printed numbers must match the current code.
+"""Every README and docs/ example is rerun, and its printed numbers must match the current code.
 
-How to add an example to README.md (any section): put a marker line directly
-above a fenced code block whose first line is the command, prompt included, and
-whose other lines are the output exactly as a terminal 80 columns wide shows it
-(standard error first, as it appears: credit lines and warnings):
+How to add an example to README.md or a page of docs/ (any section): put a
+marker line directly above a fenced code block whose first line is the command,
+prompt included, and whose other lines are the output exactly as a terminal 80
+columns wide shows it (standard error first, as it appears: credit lines and
+warnings):
 
     <!-- example: NAME -->
     ```console
@@ -13,8 +14,8 @@ whose other lines are the output exactly as a terminal 80 columns wide shows it
     ...
     ```
 
-NAME must be unique. The test runs the command in-process from the repository
-root (``COLUMNS=80``) and compares:
+NAME must be unique across README.md and docs/. The test runs the command
+in-process from the repository root (``COLUMNS=80``) and compares:
 
 - for JSON output (the expected text parses as JSON): the whole document, floats
   to 1e-9 relative, ignoring ``aistruct_version``;
@@ -38,12 +39,13 @@ import pytest
 from conftest import ROOT, run_cli
 
 README = ROOT / "README.md"
+PAGES = [README] + sorted((ROOT / "docs").glob("*.md"))
 MARKER = re.compile(r"^<!-- example: (?P<name>[A-Za-z0-9_.-]+)(?P<opts>[^>]*?)\s*-->\s*$")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def parse_examples(text: str) -> list[dict]:
-    """Each marked example: name, options, command argv and expected output."""
+def parse_examples(text: str, source: str = "README.md") -> list[dict]:
+    """Each marked example: name, options, command argv, expected output and where it is."""
     lines = text.splitlines()
     examples = []
     i = 0
@@ -55,7 +57,7 @@ def parse_examples(text: str) -> list[dict]:
         while i < len(lines) and not lines[i].strip():
             i += 1
         if i >= len(lines) or not lines[i].startswith("```"):
-            raise AssertionError(f"README example {m.group('name')!r}: no code block after the marker")
+            raise AssertionError(f"{source} example {m.group('name')!r}: no code block after the marker")
         start = i + 1
         end = start
         while end < len(lines) and not lines[end].startswith("```"):
@@ -63,7 +65,7 @@ def parse_examples(text: str) -> list[dict]:
         body = lines[start:end]
         i = end + 1
         if not body or not body[0].startswith("$ aistruct "):
-            raise AssertionError(f"README example {m.group('name')!r}: first line must be '$ aistruct ...'")
+            raise AssertionError(f"{source} example {m.group('name')!r}: first line must be '$ aistruct ...'")
         opts = dict(o.split("=", 1) for o in m.group("opts").split() if "=" in o)
         examples.append({
             "name": m.group("name"),
@@ -71,11 +73,13 @@ def parse_examples(text: str) -> list[dict]:
             "argv": shlex.split(body[0][len("$ aistruct "):]),
             "expected": "\n".join(body[1:]),
             "line": start,
+            "source": source,
         })
     return examples
 
 
-EXAMPLES = parse_examples(README.read_text(encoding="utf-8"))
+EXAMPLES = [e for page in PAGES
+            for e in parse_examples(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))]
 
 
 def _json_equal(a, b, path="$"):
@@ -104,9 +108,10 @@ def _as_json(text: str):
 
 def test_readme_has_examples_with_unique_names():
     names = [e["name"] for e in EXAMPLES]
-    assert len(names) == len(set(names)), f"duplicate README example names: {names}"
-    # The bundled-datasets section's own examples must stay in the README.
-    assert {"datasets-list", "datasets-concentration-mau", "datasets-concentration-funding"} <= set(names)
+    assert len(names) == len(set(names)), f"duplicate README/docs example names: {names}"
+    # The bundled-datasets section's own examples must stay in it (now docs/datasets.md).
+    in_datasets = {e["name"] for e in EXAMPLES if e["source"] == "docs/datasets.md"}
+    assert {"datasets-list", "datasets-concentration-mau", "datasets-concentration-funding"} <= in_datasets
 
 
 def test_parser_reads_marker_command_and_output():
@@ -126,7 +131,7 @@ def test_number_comparison_catches_a_changed_number():
 def test_readme_example_matches_current_output(example, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = run_cli(*example["argv"], env={"COLUMNS": "80"})
-    where = f"README.md line {example['line']} ({example['name']})"
+    where = f"{example['source']} line {example['line']} ({example['name']})"
     assert result.code == example["exit"], f"{where}: exit {result.code}\n{result.err}"
     expected_doc = _as_json(example["expected"])
     if expected_doc is not None:
