@@ -1,4 +1,4 @@
-from aistruct.cli import main
+from aistruct.entry import main
 
 if __name__ == "__main__":
     main()

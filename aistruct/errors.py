@@ -32,3 +32,12 @@ class UsageError(AistructError):
 
 class InputError(AistructError):
     """The input cannot be used (missing file, undecodable bytes, negative values ...)."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT), raised by the console script's signal handler.
+
+    A ``BaseException`` that is not ``KeyboardInterrupt``, so no library on the
+    way (Typer turns ``KeyboardInterrupt`` into a silent exit 130) can swallow
+    it; ``finally`` blocks still run, so no temporary file is left behind.
+    """

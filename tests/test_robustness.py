@@ -227,7 +227,7 @@ class _FailingFile:
 
 @pytest.mark.parametrize("exc, code, message", [
     (OSError(errno.ENOSPC, "No space left on device"), 2, "cannot write (No space left on device)"),
-    (KeyboardInterrupt(), 130, None),  # Ctrl-C: exit 130 as shells expect; Typer prints nothing
+    (KeyboardInterrupt(), 130, None),  # Ctrl-C: exit 130 as shells expect, and one line saying so
 ])
 def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatch, exc, code, message):
     commands, _ = _commands(tmp_path)
@@ -237,7 +237,7 @@ def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatc
     monkeypatch.setattr(outfile.os, "fdopen", lambda *a, **k: _FailingFile(real_fdopen(*a, **k), exc))
     r = run_cli(*commands[0], "--format", "json", "--output", target)
     assert r.code == code
-    assert r.err == (f"aistruct: error: --output {target}: {message}\n" if message else "")
+    assert r.err == (f"aistruct: error: --output {target}: {message}\n" if message else "aistruct: interrupted\n")
     assert target.read_text(encoding="utf-8") == "OLD RESULT\n"  # the old file, whole
     assert [f for f in os.listdir(tmp_path) if f.startswith(".aistruct-")] == []  # no half-written temp file
 

@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 
 from aistruct._version import __version__
-from aistruct.errors import EXIT_UNUSABLE, AistructError
+from aistruct.errors import EXIT_UNUSABLE, AistructError, Interrupted
 
 app = typer.Typer(
     name="aistruct",
@@ -52,12 +52,34 @@ _register()
 def _error(message: str) -> None:
     from aistruct.sanitize import terminal_text
 
+    if sys.stderr is None:  # closed (2>&-): the exit code still tells
+        return
     sys.stderr.write(f"aistruct: error: {terminal_text(message)}\n")
     sys.stderr.flush()
 
 
+def _tolerant_streams() -> None:
+    """A terminal that is not UTF-8 (``LC_ALL=POSIX``, Latin-1) shows what it cannot as escapes, never a crash.
+
+    Tables go through the stream's own encoding with ``backslashreplace``; the file
+    formats (JSON, CSV, Markdown) are always written as UTF-8 bytes (see
+    :func:`aistruct.cli.outfile.write_stdout`).
+    """
+    from aistruct.cli.outfile import is_utf8
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not is_utf8(stream) and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, OSError, ValueError):  # pragma: no cover - exotic streams
+                pass
+
+
 def main(argv: Optional[list] = None) -> None:
-    """Console-script entry point: exit 0 ok, 1 a check failed, 2 unusable input or usage."""
+    """Run the CLI: exit 0 ok, 1 a check failed, 2 unusable input or usage, 130 interrupted."""
+    from aistruct.entry import interrupted
+
+    _tolerant_streams()
     try:  # Typer >= 0.26 vendors click as typer._click; older Typer uses click itself
         from typer._click import exceptions as click_exceptions
     except ImportError:  # pragma: no cover - depends on the installed Typer
@@ -76,11 +98,13 @@ def main(argv: Optional[list] = None) -> None:
                 # the core reports what matters in each document's ``warnings``.
                 warnings.simplefilter("ignore")
             code = app(args=args, prog_name="aistruct", standalone_mode=False)
+        if code == 130:  # Typer's silent exit for a KeyboardInterrupt
+            code = interrupted()
     except exits as exc:
-        code = exc.exit_code
+        # Typer turns Ctrl-C into a silent Exit(130): say what happened
+        code = interrupted() if isinstance(exc.__cause__, KeyboardInterrupt) else exc.exit_code
     except aborts:
-        _error("interrupted")
-        code = 130
+        code = interrupted()
     except click_exceptions.ClickException as exc:  # usage errors: one line, exit 2
         if debug:
             import traceback
@@ -97,9 +121,8 @@ def main(argv: Optional[list] = None) -> None:
             traceback.print_exc()
         _error(str(exc))
         code = exc.exit_code
-    except KeyboardInterrupt:
-        _error("interrupted")
-        code = 130
+    except (KeyboardInterrupt, Interrupted):
+        code = interrupted()
     except SystemExit as exc:
         # Typer turns a broken pipe while Rich prints (``aistruct ... | head``) into exit 1,
         # which here means "a check failed": treat it as the BrokenPipeError below.

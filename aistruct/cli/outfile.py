@@ -99,6 +99,32 @@ def _fd_stat(fd: int) -> Optional[os.stat_result]:
         return None
 
 
+def is_utf8(stream) -> bool:
+    """Whether a text stream encodes UTF-8 (any spelling of the name)."""
+    name = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return name in ("utf8", "utf8sig", "cp65001")
+
+
+def require_stdout() -> None:
+    """Refuse, in one line, to write a result nobody can receive."""
+    if sys.stdout is None:
+        raise UsageError("standard output is closed; give --output FILE to write the result")
+
+
+def write_stdout(text: str) -> None:
+    """The file formats on standard output: always UTF-8, whatever the locale says."""
+    require_stdout()
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and not is_utf8(stream):
+        stream.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+    else:
+        stream.write(text)
+        stream.flush()
+
+
 def write_output(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` by the rules in this module's docstring."""
     path = str(path)

@@ -10,13 +10,12 @@ for the terminal, formula defusing for CSV, strict JSON.
 import csv
 import io
 import math
-import sys
 from typing import Any, Callable, Iterable, Optional
 
 from rich.console import Console
 from rich.text import Text
 
-from aistruct.cli.outfile import check_output_target, write_output
+from aistruct.cli.outfile import check_output_target, require_stdout, write_output, write_stdout
 from aistruct.errors import UsageError
 from aistruct.sanitize import dumps_json, spreadsheet_text, terminal_text
 
@@ -124,9 +123,20 @@ def band_text(band: Optional[str], short: bool = False) -> Text:
     return Text(label or "–", style=BAND_STYLE.get(band or "", ""))
 
 
+MIN_WIDTH = 60  # COLUMNS=0 (or 3) must not lay a table out into nothing
+
+
+def terminal_console() -> Console:
+    """The console results are printed on: Rich's width (terminal, else $COLUMNS, else 80), at least 60."""
+    console = Console(highlight=False)
+    if console.width < MIN_WIDTH:
+        console.width = MIN_WIDTH
+    return console
+
+
 def terminal_width() -> int:
-    """Width tables are laid out for: the terminal's, else $COLUMNS, else 80 (as Rich decides)."""
-    return Console().width
+    """Width tables are laid out for (see :func:`terminal_console`)."""
+    return terminal_console().width
 
 
 def table_width(renderable) -> int:
@@ -249,12 +259,12 @@ def emit(
         if to_file:
             text = render_table(table(view))
         else:
-            console = Console(highlight=False)
+            require_stdout()
+            console = terminal_console()
             for r in table(view):
                 console.print(r)
             return
     if to_file:
         write_output(output, text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
