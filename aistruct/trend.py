@@ -36,6 +36,7 @@ from aistruct.errors import UsageError
 from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, load_markets
 from aistruct.reader import ReadOptions
 from aistruct.stats import mann_kendall, ols_slope
+from aistruct.vocabulary import STATUS_OK, TIER_KEYS
 
 #: Periods with fewer companies than this are "thin": shown, but left out of ``changes``.
 DEFAULT_MIN_N = 5
@@ -44,7 +45,6 @@ DEFAULT_MIN_N = 5
 MIN_TEST_PERIODS = 5
 SIGNIFICANT = 0.05
 SUGGESTIVE = 0.10
-TIER_KEYS = ("small", "middle", "giant")
 TIER_FIELDS = ("count_share", "value_share")
 
 
@@ -376,7 +376,7 @@ def trend_of_markets(
                 f"{where}{len(thin)} period(s) with fewer than {min_n} companies ({', '.join(thin)}) "
                 "are shown but left out of the changes and the trend test"
             )
-        empty = [p["period"] for p in s["periods"] if p["status"] != "ok" and not p["thin"]]
+        empty = [p["period"] for p in s["periods"] if p["status"] != STATUS_OK and not p["thin"]]
         if empty:
             warnings.append(f"{where}period(s) {', '.join(empty)} have a total of 0; their metrics are null")
         if s["bounds"] is None:
