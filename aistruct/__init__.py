@@ -49,7 +49,7 @@ _EXPORTS = {
     "tier_shares": "aistruct.tiers",
     "trend_report": "aistruct.trend",
     "TrendReport": "aistruct.trend",
-    "mann_kendall": "aistruct.trend",
+    "mann_kendall": "aistruct.stats",
     # reading
     "ReadOptions": "aistruct.reader",
     "load_table": "aistruct.reader",

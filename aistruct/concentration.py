@@ -16,10 +16,8 @@ from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets
 from aistruct.reader import ReadOptions
+from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
-STATUS_OK = "ok"
-STATUS_ZERO = "zero total"
-STATUS_EMPTY = "no values"
 GUIDELINES = tuple(metrics.GUIDELINE_BANDS)
 
 

@@ -49,11 +49,9 @@ from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
 from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, cell_label, load_markets, resolve_column
 from aistruct.reader import ReadOptions, load_table
+from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
 GUIDELINES = ("us-2023", "us-2010", "eu")
-STATUS_OK = "ok"
-STATUS_ZERO = "zero total"
-STATUS_EMPTY = "no values"
 
 #: Thresholds, on the 0-10,000 HHI scale and in percent for shares.
 US2023_HIGH = 1800.0

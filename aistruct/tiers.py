@@ -32,8 +32,8 @@ from aistruct import metrics
 from aistruct.concentration import largest_indices
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
+from aistruct.vocabulary import STATUS_NO_COMPANIES, STATUS_OK, STATUS_TOO_FEW_SIZES, TIER_KEYS
 
-TIER_KEYS = ("small", "middle", "giant")
 PRESETS = {"headcount": (50.0, 500.0)}
 METHODS = ("natural", "headtail")
 DEFAULT_METHOD = "natural"
@@ -605,11 +605,6 @@ def shape(checks: dict) -> str:
 
 # ---------------------------------------------------------------- report
 
-STATUS_OK = "ok"
-STATUS_TOO_FEW = "too few sizes"
-STATUS_EMPTY = "no companies"
-
-
 def parse_labels(text: str | Sequence[str] | None) -> tuple[str, str, str]:
     """``"small teams,middle class,giants"`` -> three display names (JSON keys never change)."""
     if text is None:
@@ -640,7 +635,7 @@ def market_tiers(
     b = options.bounds_for(s) if n else (None if options.data_driven else options.bounds_for(s))
     if b is None:
         doc.update(bounds=None, tiers=None, diagnostics=None, shape=None, shape_checks=None,
-                   status=STATUS_EMPTY if n == 0 else STATUS_TOO_FEW)
+                   status=STATUS_NO_COMPANIES if n == 0 else STATUS_TOO_FEW_SIZES)
         if entities_list:
             doc["entities"] = None
         return doc
@@ -648,7 +643,7 @@ def market_tiers(
     doc["bounds"] = [float(low), float(high)]
     doc["tiers"] = tier_stats(entities, s, v, low, high, show=show, labels=labels)
     if n == 0:
-        doc.update(diagnostics=None, shape=None, shape_checks=None, status=STATUS_EMPTY)
+        doc.update(diagnostics=None, shape=None, shape_checks=None, status=STATUS_NO_COMPANIES)
     else:
         diag = tier_diagnostics(s, v, low, high, alpha=alpha, data_driven=options.data_driven)
         checks = shape_checks(doc["tiers"], diag)
@@ -719,7 +714,7 @@ def tiers_of_markets(
                                 alpha=alpha, show=show, labels=labels, entities_list=entities))
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
-            if doc["status"] == STATUS_EMPTY:
+            if doc["status"] == STATUS_NO_COMPANIES:
                 msg = f"{where} has no companies; its tiers are null" if doc["tiers"] is None else \
                     f"{where} has no companies; its diagnostics are null"
             else:

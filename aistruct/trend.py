@@ -10,13 +10,17 @@ the code ``concentration`` runs, so ``trend --period YEAR`` and
 ``concentration --by YEAR`` agree to the last bit. Tier shares use
 :mod:`aistruct.tiers` with one pair of bounds for every period of a series.
 
-The change over time is read with two statistics that ask different things:
+The change over time is read with two statistics from :mod:`aistruct.stats`
+that ask different things:
 
-* :func:`ols_slope`: the least-squares slope of the metric on the period
-  number (how much per period, on average);
-* :func:`mann_kendall`: the Mann-Kendall trend test (Mann 1945, Kendall 1975),
-  which asks only whether later periods tend to be higher (or lower) than
-  earlier ones, with no assumption on the shape or the noise.
+* :func:`~aistruct.stats.ols_slope`: the least-squares slope of the metric on
+  the period number (how much per period, on average);
+* :func:`~aistruct.stats.mann_kendall`: the Mann-Kendall trend test (Mann 1945,
+  Kendall 1975), which asks only whether later periods tend to be higher (or
+  lower) than earlier ones, with no assumption on the shape or the noise.
+
+This module keeps what is about periods: their positions on the time axis, the
+metrics followed, each metric's ``changes`` entry, and the verdict's prose.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Sequence
 
 from aistruct import metrics
@@ -32,9 +35,9 @@ from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, load_markets
 from aistruct.reader import ReadOptions
+from aistruct.stats import mann_kendall, ols_slope
+from aistruct.vocabulary import STATUS_OK, TIER_KEYS
 
-#: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
-EXACT_MAX_N = 50
 #: Periods with fewer companies than this are "thin": shown, but left out of ``changes``.
 DEFAULT_MIN_N = 5
 #: Fewer usable periods than this cannot reach p < 0.05 even when perfectly monotone
@@ -42,184 +45,7 @@ DEFAULT_MIN_N = 5
 MIN_TEST_PERIODS = 5
 SIGNIFICANT = 0.05
 SUGGESTIVE = 0.10
-TIER_KEYS = ("small", "middle", "giant")
 TIER_FIELDS = ("count_share", "value_share")
-
-
-# ---------------------------------------------------------------- statistics
-
-
-@dataclass(frozen=True)
-class MannKendall:
-    """Result of :func:`mann_kendall`.
-
-    ``s``: the Mann-Kendall statistic; ``tau``: Kendall's tau-b of the series
-    against time (None when every value is tied); ``p_value``: two-sided;
-    ``method``: ``"exact"`` or ``"normal"``; ``var_s``: the tie-corrected
-    variance of S under no trend.
-    """
-
-    n: int
-    s: int
-    tau: float | None
-    p_value: float | None
-    var_s: float
-    method: str
-
-
-def _tie_sizes(x: Sequence[float]) -> list[int]:
-    counts: dict = {}
-    for v in x:
-        counts[v] = counts.get(v, 0) + 1
-    return [t for t in counts.values() if t > 1]
-
-
-def mk_statistic(x: Sequence[float]) -> int:
-    """S = sum over i < j of sign(x_j - x_i), in O(n log n) (merge-sort count of pairs)."""
-    import numpy as np
-
-    a = np.asarray(x, dtype=np.float64)
-    n = a.size
-    if n < 2:
-        return 0
-    # S = concordant - discordant = (pairs with a_i < a_j, i < j) - (pairs with a_i > a_j, i < j).
-    # Count with ranks: for each j, #earlier smaller - #earlier larger, via a Fenwick tree
-    # over dense ranks (n is a number of periods, small, but this keeps it O(n log n)).
-    _, ranks = np.unique(a, return_inverse=True)
-    size = int(ranks.max()) + 2
-    tree = [0] * size
-    s = 0
-    for j, r in enumerate(ranks.tolist(), start=0):
-        # earlier values with rank < r, and with rank <= r
-        less = _fenwick_sum(tree, r)
-        less_eq = _fenwick_sum(tree, r + 1)
-        greater = j - less_eq
-        s += less - greater
-        _fenwick_add(tree, r + 1)
-    return int(s)
-
-
-def _fenwick_sum(tree: list, i: int) -> int:
-    total = 0
-    while i > 0:
-        total += tree[i]
-        i -= i & -i
-    return total
-
-
-def _fenwick_add(tree: list, i: int) -> None:
-    while i < len(tree):
-        tree[i] += 1
-        i += i & -i
-
-
-def _q_factorial_mul(poly: list, j: int) -> list:
-    """poly * (1 + q + ... + q^(j-1)), with prefix sums (O(len))."""
-    out = [0] * (len(poly) + j - 1)
-    run = 0
-    for k in range(len(out)):
-        if k < len(poly):
-            run += poly[k]
-        if k - j >= 0:
-            run -= poly[k - j]
-        out[k] = run
-    return out
-
-
-def _q_factorial_div(poly: list, j: int) -> list:
-    """poly / (1 + q + ... + q^(j-1)) when the division is exact: times (1 - q), then / (1 - q^j)."""
-    diff = [poly[k] - (poly[k - 1] if k else 0) for k in range(len(poly))] + [-poly[-1]]
-    out = [0] * (len(poly) - j + 1)
-    for k in range(len(out)):
-        out[k] = diff[k] + (out[k - j] if k >= j else 0)
-    return out
-
-
-def inversion_counts(n: int, ties: Sequence[int] = ()) -> list[int]:
-    """Coefficients of the q-multinomial [n; t_1, ..., t_k]_q.
-
-    Entry m is the number of distinct arrangements of a multiset with tie
-    groups ``ties`` (singletons omitted) that have exactly m inversions
-    (MacMahon 1916). Under "no trend" every arrangement is equally likely, so
-    this is the exact null distribution of S = (n0 - n1) - 2 * inversions,
-    computed without enumerating permutations: O(n^3) integer operations.
-    """
-    poly = [1]
-    for j in range(2, n + 1):
-        poly = _q_factorial_mul(poly, j)
-    for t in ties:
-        for j in range(2, t + 1):
-            poly = _q_factorial_div(poly, j)
-    return poly
-
-
-def mann_kendall(
-    x: Sequence[float], *, exact_max: int = EXACT_MAX_N, continuity: bool = True
-) -> MannKendall:
-    """Mann-Kendall trend test of a series in time order.
-
-    S = sum_{i<j} sign(x_j - x_i). tau is Kendall's tau-b between the series and
-    time: tau = S / sqrt(n0 (n0 - n1)), n0 = n(n-1)/2, n1 = sum t(t-1)/2 over tie
-    groups of size t (time itself has no ties); without ties it equals tau-a.
-
-    p_value is two-sided, P(|S| >= |s|) under no trend:
-
-    * exact for n <= ``exact_max``: the permutation distribution of S given the
-      observed ties (every distinct arrangement equally likely), from
-      :func:`inversion_counts`;
-    * beyond that, the normal approximation with the tie-corrected variance
-      var(S) = [n(n-1)(2n+5) - sum t(t-1)(2t+5)] / 18 and a continuity
-      correction, z = (S - sign(S)) / sqrt(var(S)) (Kendall 1975; Hipel & McLeod 1994).
-
-    Fewer than 2 values: S = 0 and tau and p_value are None. Every value tied:
-    tau is None (0/0) and p_value is 1.
-    """
-    n = len(x)
-    ties = _tie_sizes(x)
-    n0 = n * (n - 1) // 2
-    n1 = sum(t * (t - 1) // 2 for t in ties)
-    var_s = (n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in ties)) / 18.0
-    if n < 2:
-        return MannKendall(n=n, s=0, tau=None, p_value=None, var_s=0.0, method="exact")
-    s = mk_statistic(x)
-    tau = s / math.sqrt(n0 * (n0 - n1)) if n0 > n1 else None
-    if n0 == n1:  # every value tied: S is 0 in every arrangement
-        return MannKendall(n=n, s=0, tau=None, p_value=1.0, var_s=0.0, method="exact")
-    if n <= exact_max:
-        counts = inversion_counts(n, ties)
-        m = n0 - n1  # pairs that can be ordered; S = m - 2 * inversions
-        hit = sum(c for inv, c in enumerate(counts) if abs(m - 2 * inv) >= abs(s))
-        p = float(Fraction(hit, sum(counts)))
-        return MannKendall(n=n, s=s, tau=tau, p_value=min(1.0, p), var_s=var_s, method="exact")
-    num = s - (1 if s > 0 else -1 if s < 0 else 0) if continuity else s
-    z = num / math.sqrt(var_s)
-    p = math.erfc(abs(z) / math.sqrt(2.0))
-    return MannKendall(n=n, s=s, tau=tau, p_value=min(1.0, p), var_s=var_s, method="normal")
-
-
-def ols_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
-    """Least-squares slope of y on x: sum (x - mean x)(y - mean y) / sum (x - mean x)^2.
-
-    None with fewer than 2 points (or all x equal), or when the slope itself exceeds
-    the float range. y is divided by its largest magnitude first, so values near
-    1e308 do not overflow the sums.
-    """
-    n = len(x)
-    if n < 2 or len(y) != n:
-        return None
-    mx = math.fsum(x) / n
-    sxx = math.fsum((a - mx) ** 2 for a in x)
-    if sxx == 0:
-        return None
-    scale = max(abs(b) for b in y)
-    if scale == 0:
-        return 0.0
-    if not math.isfinite(scale):
-        return None
-    ys = [b / scale for b in y]
-    my = math.fsum(ys) / n
-    slope = math.fsum((a - mx) * (b - my) for a, b in zip(x, ys)) / sxx * scale
-    return slope if math.isfinite(slope) else None
 
 
 # ---------------------------------------------------------------- periods
@@ -550,7 +376,7 @@ def trend_of_markets(
                 f"{where}{len(thin)} period(s) with fewer than {min_n} companies ({', '.join(thin)}) "
                 "are shown but left out of the changes and the trend test"
             )
-        empty = [p["period"] for p in s["periods"] if p["status"] != "ok" and not p["thin"]]
+        empty = [p["period"] for p in s["periods"] if p["status"] != STATUS_OK and not p["thin"]]
         if empty:
             warnings.append(f"{where}period(s) {', '.join(empty)} have a total of 0; their metrics are null")
         if s["bounds"] is None:

@@ -9,6 +9,7 @@ from rich.text import Text
 from aistruct.cli import app
 from aistruct.cli.options import OUTPUT, shared
 from aistruct.cli.render import cell, emit
+from aistruct.report import envelope
 
 datasets_app = typer.Typer(
     help="The bundled real datasets (read any of them as dataset:NAME).",
@@ -32,10 +33,7 @@ def list_doc() -> dict:
             "credit": datasets.credit_of(res),
             "path": res["path"],
         })
-    from aistruct._version import __version__
-
-    return {"schema_version": 1, "command": "datasets", "aistruct_version": __version__, "datasets": items,
-            "warnings": []}
+    return envelope("datasets", None, None, [], datasets=items)
 
 
 def _list_table(doc: dict) -> list:
@@ -67,36 +65,29 @@ def datasets_list(ctx: typer.Context, out=None) -> None:
 def show_doc(name: str) -> dict:
     from aistruct import datasets
 
-    from aistruct._version import __version__
-
     res = datasets.find(name)
     fields = (res.get("schema") or {}).get("fields", [])
-    return {
-        "schema_version": 1,
-        "command": "datasets show",
-        "aistruct_version": __version__,
-        "dataset": {
-            "name": res["name"],
-            "title": res.get("title", ""),
-            "description": res.get("description", ""),
-            "path": res["path"],
-            "rows": datasets.row_count(res),
-            "credit": datasets.credit_of(res),
-            "sources": res.get("sources", []),
-            "licenses": res.get("licenses", []),
-            "fields": [
-                {
-                    "name": f.get("name"),
-                    "type": f.get("type"),
-                    "description": f.get("description", ""),
-                    "constraints": f.get("constraints", {}),
-                }
-                for f in fields
-            ],
-            "primary_key": (res.get("schema") or {}).get("primaryKey", []),
-        },
-        "warnings": [],
+    dataset = {
+        "name": res["name"],
+        "title": res.get("title", ""),
+        "description": res.get("description", ""),
+        "path": res["path"],
+        "rows": datasets.row_count(res),
+        "credit": datasets.credit_of(res),
+        "sources": res.get("sources", []),
+        "licenses": res.get("licenses", []),
+        "fields": [
+            {
+                "name": f.get("name"),
+                "type": f.get("type"),
+                "description": f.get("description", ""),
+                "constraints": f.get("constraints", {}),
+            }
+            for f in fields
+        ],
+        "primary_key": (res.get("schema") or {}).get("primaryKey", []),
     }
+    return envelope("datasets show", None, None, [], dataset=dataset)
 
 
 def _show_table(doc: dict) -> list:

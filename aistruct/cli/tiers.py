@@ -9,8 +9,8 @@ from rich.text import Text
 from aistruct.cli import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
+from aistruct.vocabulary import TIER_KEYS
 
-TIER_ORDER = ("small", "middle", "giant")
 DIAGNOSTICS = ("middle_count_share", "middle_value_share", "expected_middle_share", "middle_deficit",
                "bimodality_coefficient", "dip", "dip_p_value", "esteban_ray", "alpha", "wolfson")
 BAR_WIDTH = 10
@@ -33,7 +33,7 @@ def result_rows(doc: dict):
                             + [e["entity"], e["size"], e["value"], e["tier"], labels[e["tier"]]])
         return columns, rows
     columns = list(by) + ["n", "n_positive", "method", "low", "high", "status", "shape"]
-    for t in TIER_ORDER:
+    for t in TIER_KEYS:
         columns += [f"{t}_{k}" for k in ("count", "count_share", "value", "value_share", "min_size", "max_size")]
     # middle_count_share / middle_value_share are already there as the middle tier's columns
     diag_cols = [k for k in DIAGNOSTICS if k not in columns]
@@ -44,7 +44,7 @@ def result_rows(doc: dict):
         bounds = r["bounds"] or [None, None]
         row += [r["n"], r["n_positive"], r["method"], bounds[0], bounds[1], r["status"], r["shape"]]
         tiers = {t["tier"]: t for t in (r["tiers"] or [])}
-        for t in TIER_ORDER:
+        for t in TIER_KEYS:
             tt = tiers.get(t, {})
             row += [tt.get(k) for k in ("count", "count_share", "value", "value_share", "min_size", "max_size")]
         diag = r["diagnostics"] or {}
@@ -206,7 +206,7 @@ def _groups_table(doc: dict) -> Table:
         t.add_column(cell(b))
     t.add_column("n", justify="right")
     t.add_column("Bounds", justify="right")
-    for k in TIER_ORDER:
+    for k in TIER_KEYS:
         t.add_column(cell(f"{labels[k]} n / value"), justify="right")
     t.add_column("Deficit", justify="right")
     t.add_column("Shape")
@@ -214,7 +214,7 @@ def _groups_table(doc: dict) -> Table:
         tiers = {x["tier"]: x for x in (r["tiers"] or [])}
         bounds = "–" if r["bounds"] is None else f"{fmt_compact(r['bounds'][0])}..{fmt_compact(r['bounds'][1])}"
         cells = []
-        for k in TIER_ORDER:
+        for k in TIER_KEYS:
             x = tiers.get(k)
             cells.append("–" if x is None else f"{fmt_pct(x['count_share'])} / {fmt_pct(x['value_share'])}")
         d = r["diagnostics"] or {}

@@ -9,9 +9,9 @@ from rich.text import Text
 from aistruct.cli import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
+from aistruct.vocabulary import TIER_KEYS
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-TIER_KEYS = ("small", "middle", "giant")
 TIER_FIELDS = ("count", "count_share", "value", "value_share")
 
 

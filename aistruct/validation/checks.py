@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct.errors import UsageError
+from aistruct.prepare import FREQS
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
 
-FREQS = ("year", "quarter", "month")
 # Plain numbers, the common case, are converted by pyarrow in one pass; every other
 # cell goes through aistruct.numbers.parse_series (the reader's forms). Same values.
 _PLAIN = {

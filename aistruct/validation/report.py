@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aistruct._version import __version__
+from aistruct.report import envelope
 from aistruct.sanitize import terminal_text
+from aistruct.vocabulary import FAIL, PASS, WARN
 
-SCHEMA_VERSION = 1
-PASS, WARN, FAIL = "pass", "warn", "fail"
 _RANK = {PASS: 0, WARN: 1, FAIL: 2}
 MAX_VALUE_CHARS = 200  # an example's value is cut to this many characters
 
@@ -136,18 +135,14 @@ class ValidationReport:
 
     def to_dict(self) -> dict:
         warnings = [w for f in self.files for w in f.warnings]
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "command": "validate",
-            "aistruct_version": __version__,
-            "valid": self.valid,
-            "stats": {
-                "files": len(self.files),
-                "rows": int(sum(f.rows for f in self.files)),
-                "columns": int(sum(f.columns for f in self.files)),
-                "seconds": round(sum(f.seconds for f in self.files), 3),
-            },
-            "checks": [c.to_dict() for c in self.checks],
-            "files": [f.summary() for f in self.files],
-            "warnings": [terminal_text(w) for w in warnings],
+        stats = {
+            "files": len(self.files),
+            "rows": int(sum(f.rows for f in self.files)),
+            "columns": int(sum(f.columns for f in self.files)),
+            "seconds": round(sum(f.seconds for f in self.files), 3),
         }
+        return envelope(
+            "validate", None, None, [terminal_text(w) for w in warnings],
+            valid=self.valid, stats=stats, checks=[c.to_dict() for c in self.checks],
+            files=[f.summary() for f in self.files],
+        )
