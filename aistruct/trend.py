@@ -30,7 +30,8 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, load_markets
+from aistruct.engines import load_markets
+from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
 
 #: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
