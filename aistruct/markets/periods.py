@@ -69,6 +69,7 @@ def _period_of(cell, freq: str, xlsx: bool):
         return None
     if hasattr(cell, "year") and hasattr(cell, "month"):
         return period_label(cell.year, cell.month, freq)
+    key: tuple[int, int | None] | None
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) or hasattr(cell, "dtype"):
         value = float(cell)
         if value.is_integer() and 1000 <= value <= 9999:

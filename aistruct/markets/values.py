@@ -7,6 +7,8 @@ dropped with a warning).
 
 from __future__ import annotations
 
+from typing import Any
+
 from aistruct.errors import InputError
 from aistruct.markets.spec import ROW, MarketSpec
 from aistruct.reader import RawTable
@@ -29,7 +31,7 @@ def looks_numeric(series, decimal: str) -> bool:
 
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return False
-    sample = None
+    sample: Any = None
     for window in (10_000, None):  # the first rows usually suffice; scan everything only if they are blank
         part = (series.iloc[:window] if window else series).dropna()
         sample = part[part.astype(str).str.strip() != ""].head(1000)
