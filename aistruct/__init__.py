@@ -53,8 +53,8 @@ _EXPORTS = {
     # reading
     "ReadOptions": "aistruct.reader",
     "load_table": "aistruct.reader",
-    "MarketSpec": "aistruct.prepare",
-    "prepare_markets": "aistruct.prepare",
+    "MarketSpec": "aistruct.markets",
+    "prepare_markets": "aistruct.markets",
     # errors
     "AistructError": "aistruct.errors",
     "InputError": "aistruct.errors",

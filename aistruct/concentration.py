@@ -14,7 +14,8 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, load_markets
+from aistruct.engines import load_markets
+from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
@@ -179,7 +180,7 @@ def concentration_report(
     options are a :class:`MarketSpec` or its fields as keywords
     (``entity=``, ``value=``, ``by=[...]``, ``agg=``, ``where=[...]`` ...).
     ``read=ReadOptions(engine="duckdb")`` reads Parquet files, globs and folders
-    through DuckDB (see :mod:`aistruct.duckdb_engine`). ``progress``, when given,
+    through DuckDB (see :mod:`aistruct.engines.duckdb`). ``progress``, when given,
     is called as ``progress(stage, done, total)`` (stages ``read``, ``aggregate``,
     ``compute``) for a progress bar.
 

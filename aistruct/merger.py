@@ -47,7 +47,8 @@ from typing import Any, Iterable, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
-from aistruct.prepare import ENTITY, VALUE, Markets, MarketSpec, cell_label, load_markets, resolve_column
+from aistruct.engines import load_markets
+from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec, cell_label, resolve_column
 from aistruct.reader import ReadOptions, load_table
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 

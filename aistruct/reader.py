@@ -52,7 +52,7 @@ class ReadOptions:
     decompress: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     delimiter: str | None = None  # csv only; default: ',' or ';' when the header has ';' and no ','
-    engine: str = "default"  # "duckdb": see aistruct.prepare.load_markets (load_table refuses it)
+    engine: str = "default"  # "duckdb": see aistruct.engines.load_markets (load_table refuses it)
 
 
 @dataclass

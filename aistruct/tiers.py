@@ -696,7 +696,7 @@ def tiers_of_markets(
     a group: its tiers are null with a warning, or, when the method was asked
     for explicitly (``options.method`` set), a :class:`UsageError` (exit 2).
     """
-    from aistruct.prepare import ENTITY, SIZE, VALUE
+    from aistruct.markets import ENTITY, SIZE, VALUE
 
     options = options or TierOptions()
     options.validate()
@@ -744,7 +744,7 @@ def tiers_report(
     """Read ``source`` and classify each market's companies into small / middle / giant.
 
     ``source`` is a path, ``-``, ``dataset:NAME`` or a DataFrame; column options
-    are a :class:`aistruct.prepare.MarketSpec` or its fields as keywords. The
+    are a :class:`aistruct.markets.MarketSpec` or its fields as keywords. The
     size column is ``options.size`` (default the value column).
 
     >>> from aistruct.tiers import TierOptions, tiers_report
@@ -753,7 +753,8 @@ def tiers_report(
     """
     from dataclasses import replace
 
-    from aistruct.prepare import MarketSpec, load_markets
+    from aistruct.engines import load_markets
+    from aistruct.markets import MarketSpec
 
     options = options or TierOptions()
     spec = spec or MarketSpec(**spec_fields)

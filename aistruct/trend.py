@@ -33,7 +33,8 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
-from aistruct.prepare import ENTITY, SIZE, VALUE, Markets, MarketSpec, load_markets
+from aistruct.engines import load_markets
+from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
 from aistruct.stats import mann_kendall, ols_slope
 from aistruct.vocabulary import STATUS_OK, TIER_KEYS

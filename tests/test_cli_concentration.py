@@ -451,7 +451,7 @@ def test_core_imports_no_typer_or_rich():
         "import sys\n"
         "import aistruct\n"
         "from aistruct import concentration_report, hhi, gini\n"
-        "import aistruct.concentration, aistruct.reader, aistruct.prepare, aistruct.metrics, aistruct.numbers\n"
+        "import aistruct.concentration, aistruct.reader, aistruct.markets, aistruct.engines, aistruct.metrics, aistruct.numbers\n"
         "r = concentration_report('datasets/ai_app_mau_cn_2025-03.csv')\n"
         "print('UI', [m for m in ('typer', 'rich', 'click') if m in sys.modules], round(r.results[0]['hhi']))\n"
     )

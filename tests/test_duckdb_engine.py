@@ -189,9 +189,9 @@ def test_duckdb_is_in_the_test_extra():
 
 
 def test_whitespace_list_is_pythons():
-    from aistruct.duckdb_engine import _WHITESPACE
+    from aistruct.engines.duckdb import WHITESPACE
 
-    assert set(_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
 
 
 def test_names_are_stripped_as_python_strips(tmp_path):

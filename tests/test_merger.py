@@ -21,7 +21,7 @@ from aistruct.merger import (
     parse_guidelines,
     read_scenarios,
 )
-from aistruct.prepare import MarketSpec, prepare_markets
+from aistruct.markets import MarketSpec, prepare_markets
 from aistruct.reader import load_table
 
 from conftest import FIXTURES

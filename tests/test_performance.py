@@ -10,7 +10,8 @@ import pytest
 from aistruct import metrics
 from aistruct.concentration import concentration_report, market_metrics
 from aistruct.errors import UsageError
-from aistruct.prepare import MarketSpec, _present_combos, load_markets
+from aistruct.engines import load_markets
+from aistruct.markets import MarketSpec, present_combos
 from aistruct.reader import ReadOptions, load_table
 from conftest import run_cli, write
 
@@ -25,18 +26,18 @@ def test_present_combos_equal_a_2d_unique(sizes):
     codes = [rng.integers(0, k, size=n) for k in sizes]
     keep = rng.random(n) > 0.2
     expected = np.unique(np.stack([c[keep] for c in codes], axis=1), axis=0).tolist()
-    assert _present_combos(codes, list(sizes), keep) == expected
+    assert present_combos(codes, list(sizes), keep) == expected
 
 
 def test_present_combos_huge_key_space_falls_back():
     # 3 columns of 2**21 labels each: 2**63 combinations do not fit one int64 key.
     codes = [np.array([5, 1, 5, 2**21 - 1]), np.array([0, 9, 0, 3]), np.array([2, 2, 2, 1])]
     keep = np.array([True, True, True, True])
-    assert _present_combos(codes, [2**21] * 3, keep) == [[1, 9, 2], [5, 0, 2], [2**21 - 1, 3, 1]]
+    assert present_combos(codes, [2**21] * 3, keep) == [[1, 9, 2], [5, 0, 2], [2**21 - 1, 3, 1]]
 
 
 def test_present_combos_nothing_kept():
-    assert _present_combos([np.array([0, 1])], [2], np.array([False, False])) == []
+    assert present_combos([np.array([0, 1])], [2], np.array([False, False])) == []
 
 
 # ---------------------------------------------------------------- metrics
@@ -165,7 +166,7 @@ def test_unknown_engine_is_a_usage_error(tmp_path):
 
 
 def test_indexed_group_split_equals_pandas_groupby(tmp_path):
-    from aistruct.prepare import prepare_markets
+    from aistruct.markets import prepare_markets
 
     rows = ["company,region,year,v"]
     rng = np.random.default_rng(11)

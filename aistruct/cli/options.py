@@ -3,7 +3,7 @@
 ``@shared(READ, MARKET, OUTPUT)`` appends the groups' options to a command's
 signature and hands the command ready-built objects instead: ``read``
 (:class:`aistruct.reader.ReadOptions`), ``spec``
-(:class:`aistruct.prepare.MarketSpec`) and ``out`` (:class:`OutputOptions`).
+(:class:`aistruct.markets.MarketSpec`) and ``out`` (:class:`OutputOptions`).
 So ``--entity`` or ``--format`` mean the same in every command, by construction.
 """
 
@@ -14,6 +14,7 @@ from typing import Annotated, Any, Callable, List, Optional
 
 import typer
 
+from aistruct.engines import engine_help
 from aistruct.reader import DEFAULT_MAX_BYTES
 
 READ_PANEL = "Reading"
@@ -78,22 +79,21 @@ READ = Group(
 )
 
 
-# --engine: a separate group, for the commands that read through aistruct.prepare.load_markets
+# --engine: a separate group, for the commands that read through aistruct.engines.load_markets
 # (the command sets ``read.engine = engine`` and calls load_markets instead of load_table +
-# prepare_markets). Commands without it never see the option.
+# prepare_markets). Commands without it never see the option. Its values are the names of
+# aistruct.engines.ENGINES, checked by load_markets (exit 2 naming them).
 ENGINE = Group(
     "engine",
     [
-        _opt("engine", str, "default", "--engine",
-             help="default, or duckdb: Parquet files, globs (\"rounds/*.parquet\") and folders larger than "
-                  "memory, read and aggregated by DuckDB (pip install 'aistruct[duckdb]').", panel=READ_PANEL),
+        _opt("engine", str, "default", "--engine", help=engine_help(), panel=READ_PANEL),
     ],
     lambda kw: kw["engine"],
 )
 
 
 def _market(kw: dict):
-    from aistruct.prepare import MarketSpec
+    from aistruct.markets import MarketSpec
 
     return MarketSpec(
         entity=kw["entity"],

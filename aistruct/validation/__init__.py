@@ -54,7 +54,7 @@ def dataset_schema(source: str) -> TableSchema | None:
 
 def validate(source: Any, options: ValidateOptions | None = None, read=None) -> FileReport:
     """Check one file. Raises :class:`~aistruct.errors.AistructError` only when it cannot be read (exit 2)."""
-    from aistruct.prepare import resolve_column
+    from aistruct.markets import resolve_column
     from aistruct.reader import ReadOptions
     from aistruct.validation import checks as col_checks
     from aistruct.validation.tableschema import schema_checks

@@ -147,13 +147,13 @@ def _period_keys(series, freq: str):
     import numpy as np
     import pandas as pd
 
-    from aistruct.prepare import _parse_date_cell, period_label
+    from aistruct.markets import parse_date_cell, period_label
 
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
     u_index = np.full(len(uniques), -1, dtype=np.int64)
     u_label = np.empty(len(uniques), dtype=object)
     for i, text in enumerate(uniques.tolist()):
-        key = _parse_date_cell(str(text)) if str(text).strip() else None
+        key = parse_date_cell(str(text)) if str(text).strip() else None
         if key is None or (freq != "year" and key[1] is None):
             continue
         year, month = key
@@ -315,7 +315,7 @@ def period_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     """``period-valid`` (fail) and ``period-gaps`` (warn) for ``--by COL --freq F``."""
     import numpy as np
 
-    from aistruct.prepare import period_label
+    from aistruct.markets import period_label
 
     name = cells.names[col]
     k = opts.max_examples

@@ -24,10 +24,10 @@ from __future__ import annotations
 import glob as _glob
 import os
 import tempfile
-from typing import Any
+from typing import Any, Callable
 
 from aistruct.errors import InputError, UsageError
-from aistruct.prepare import (
+from aistruct.markets import (
     ENTITY,
     SIZE,
     VALUE,
@@ -35,11 +35,12 @@ from aistruct.prepare import (
     MarketSpec,
     cell_label,
     finish_companies,
-    _label_codes,
-    _present_combos,
+    label_codes,
     parse_where,
+    present_groups,
     resolve_column,
 )
+from aistruct.markets.spec import check_agg, check_on_bad_value
 from aistruct.reader import DEFAULT_MAX_BYTES, ReadOptions
 
 #: DuckDB types counted as numeric columns.
@@ -47,9 +48,9 @@ _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "
             "UHUGEINT", "FLOAT", "DOUBLE", "REAL")
 #: Every character Python's ``str.strip()`` removes (``str.isspace``), as DuckDB ``trim``
 #: characters (tests/test_duckdb_engine.py checks the list against Python).
-_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
                + "\u2028\u2029\u202f\u205f\u3000")
-_WHITESPACE_CODES = ", ".join(str(ord(c)) for c in _WHITESPACE)
+_WHITESPACE_CODES = ", ".join(str(ord(c)) for c in WHITESPACE)
 
 
 def _trimmed(expr: str) -> str:
@@ -58,7 +59,7 @@ def _trimmed(expr: str) -> str:
     ``trim`` with a long list of characters is slow, so it runs only on the names
     whose first or last character is white space."""
     padded = f"(unicode({expr}) IN ({_WHITESPACE_CODES}) OR unicode(right({expr}, 1)) IN ({_WHITESPACE_CODES}))"
-    return f"(CASE WHEN {padded} THEN trim({expr}, {_lit(_WHITESPACE)}) ELSE {expr} END)"
+    return f"(CASE WHEN {padded} THEN trim({expr}, {_lit(WHITESPACE)}) ELSE {expr} END)"
 
 
 def _q(name: str) -> str:
@@ -303,36 +304,21 @@ def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, w
     return f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END)"
 
 
-def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False) -> Markets:
+def prepare(source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False,
+            progress: Callable | None = None) -> Markets:
     """Like ``prepare_markets(load_table(source, read), spec)``, with DuckDB doing the reading and aggregating."""
-    import numpy as np
-    import pyarrow as pa
-
-    from aistruct.prepare import AGGREGATIONS
-
-    if spec.agg not in AGGREGATIONS:
-        raise UsageError(f"--agg: unknown aggregation {spec.agg!r}; use one of {', '.join(AGGREGATIONS)}")
-    if spec.on_bad_value not in ("error", "drop"):
-        raise UsageError("--on-bad-value must be 'error' or 'drop'")
+    if progress is not None:
+        progress("aggregate", None, None)
+    check_agg(spec.agg)
+    check_on_bad_value(spec.on_bad_value)
     _refuse_read(read)
     _refuse_spec(spec)
     args, what = source_expression(source)
-    duckdb = _import_duckdb()
-    q = _Query(duckdb, args, what)
-    src = q.src
-    cols = list(q.types)
-    by_cols = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
-    if len(set(by_cols)) != len(by_cols):
-        raise UsageError("--by names the same column twice")
-    size_col = resolve_column(spec.size, cols, what, "--size") if spec.size else None
-    entity_col, value_col = _default_columns(q, spec, by_cols, size_col)
-    if value_col == entity_col:
-        raise UsageError(f"{what}: --entity and --value both name {value_col!r}")
-    if value_col in by_cols or entity_col in by_cols:
-        raise UsageError(f"{what}: a --by column cannot also be the entity or value column")
+    q = _Query(_import_duckdb(), args, what)
+    by_cols, entity_col, value_col, size_col = _resolve_columns(q, spec)
 
     warnings: list[str] = []
-    rows_read = int(q.scalar(f"SELECT count(*) FROM {src}")[0])
+    rows_read = int(q.scalar(f"SELECT count(*) FROM {q.src}")[0])
     if rows_read == 0:
         raise InputError(f"{what}: has a header but no rows")
     filt = _where_sql(q, spec.where, spec.decimal)
@@ -344,72 +330,10 @@ def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, 
     size = None
     if size_col is not None and size_col != value_col:
         size = _number_sql(q, size_col, "--size", spec, filt, warnings)
-
-    import pyarrow.compute as pc
-
-    func = {"sum": "sum", "mean": "avg", "max": "max", "min": "min", "count": "count"}[spec.agg]
-    usable = "v IS NOT NULL" + (" AND s IS NOT NULL" if size else "")
-    measures = [f"{func}(v) FILTER (WHERE {usable}) AS v"] + ([f"{func}(s) FILTER (WHERE {usable}) AS s"] if size else [])
-    group_by = ", ".join([f"g{i}" for i in range(len(by_cols))] + ["e"])
-
-    def aggregate(entity_sql: str):
-        inner = ", ".join([f"{_q(b)} AS g{i}" for i, b in enumerate(by_cols)]
-                          + [f"{entity_sql} AS e", f"{value} AS v"] + ([f"{size} AS s"] if size else []))
-        return q.arrow(
-            f"SELECT {group_by}, {', '.join(measures)}, count(*) AS n_rows, count(v) AS n_value, "
-            f"count(*) FILTER (WHERE {usable}) AS n_usable FROM (SELECT {inner} FROM {src} WHERE {filt}) "
-            f"GROUP BY {group_by}"
-        )
-
-    # Group on the names as they are (fast); only when some name has white space around
-    # it, group again on the trimmed names (trimming every row in SQL is slow).
-    table = aggregate(f"CAST({_q(entity_col)} AS VARCHAR)")
-    trimmed = pc.utf8_trim_whitespace(table["e"])
-    padded = pc.all(pc.equal(trimmed, table["e"])).as_py() is False  # None: no names at all
-    if padded:
-        table = aggregate(name)
-        trimmed = table["e"]
-    blank = pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False)
-    n_blank = int(table["n_value"].to_numpy()[blank].sum())
-    if n_blank:
-        blank_where = f"{filt} AND ({name} IS NULL OR {name} = '') AND {value} IS NOT NULL"
-        first = q.row_labels(blank_where, 1)[0]
-        warnings.append(f"dropped {n_blank} row(s) with a blank {entity_col!r} (first: {first})")
+    table = _aggregate(q, spec.agg, by_cols, entity_col, value, size, filt, warnings)
     q.con.close()
-    table = table.filter(pa.array(~blank))
 
-    n_rows = table["n_rows"].to_numpy().astype(np.int64)
-    n_usable = table["n_usable"].to_numpy().astype(np.int64)
-    codes_list, labels_list = [], []
-    for i in range(len(by_cols)):
-        codes, labels = _label_codes(table[f"g{i}"].to_pandas(), cell_label)
-        codes_list.append(codes)
-        labels_list.append(labels)
-    keep = np.ones(table.num_rows, dtype=bool)
-    if by_cols:
-        missing_group = np.zeros(table.num_rows, dtype=bool)
-        for codes in codes_list:
-            missing_group |= codes < 0
-        if missing_group.any():
-            warnings.append(f"dropped {int(n_rows[missing_group].sum())} row(s) with a blank --by value")
-            keep &= ~missing_group
-        combos = _present_combos(codes_list, [len(labels) for labels in labels_list], keep)
-        groups = [tuple(labels[int(k)] for labels, k in zip(labels_list, combo)) for combo in combos]
-    else:
-        groups = [()]
-    missing = int((n_rows - n_usable)[keep].sum())
-    if missing:
-        warnings.append(f"{missing} row(s) with a missing value were left out")
-    rows_used = int(n_usable[keep].sum())
-    take = np.flatnonzero(keep & (n_usable > 0))
-    columns = {}
-    for b, codes, labels in zip(by_cols, codes_list, labels_list):
-        columns[b] = pa.array(labels, type=pa.string()).take(pa.array(codes[take]))
-    columns[ENTITY] = table["e"].take(pa.array(take))
-    columns[VALUE] = table["v"].take(pa.array(take)).cast(pa.float64())
-    if size:
-        columns[SIZE] = table["s"].take(pa.array(take)).cast(pa.float64())
-    out = pa.table(columns).to_pandas()
+    out, groups, rows_used = _label_groups(table, by_cols, size is not None, warnings)
     finish_companies(out, what, spec.agg, value_col, size_col, need_size)
     return Markets(
         companies=out,
@@ -425,3 +349,93 @@ def prepare_markets_duckdb(source: Any, read: ReadOptions, spec: MarketSpec, *, 
         warnings=warnings,
     )
 
+
+def _resolve_columns(q: _Query, spec: MarketSpec):
+    """(--by columns, entity, value, size or None), checked as the default engine checks them."""
+    what = q.what
+    cols = list(q.types)
+    by_cols = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
+    if len(set(by_cols)) != len(by_cols):
+        raise UsageError("--by names the same column twice")
+    size_col = resolve_column(spec.size, cols, what, "--size") if spec.size else None
+    entity_col, value_col = _default_columns(q, spec, by_cols, size_col)
+    if value_col == entity_col:
+        raise UsageError(f"{what}: --entity and --value both name {value_col!r}")
+    if value_col in by_cols or entity_col in by_cols:
+        raise UsageError(f"{what}: a --by column cannot also be the entity or value column")
+    return by_cols, entity_col, value_col, size_col
+
+
+def _aggregate(q: _Query, agg: str, by_cols: list, entity_col: str, value: str, size: str | None, filt: str,
+               warnings: list):
+    """Arrow table of the per-(group, company) measures and row counts, rows with a blank name left out (warned)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    func = {"sum": "sum", "mean": "avg", "max": "max", "min": "min", "count": "count"}[agg]
+    usable = "v IS NOT NULL" + (" AND s IS NOT NULL" if size else "")
+    measures = [f"{func}(v) FILTER (WHERE {usable}) AS v"] + ([f"{func}(s) FILTER (WHERE {usable}) AS s"] if size else [])
+    group_by = ", ".join([f"g{i}" for i in range(len(by_cols))] + ["e"])
+
+    def aggregate(entity_sql: str):
+        inner = ", ".join([f"{_q(b)} AS g{i}" for i, b in enumerate(by_cols)]
+                          + [f"{entity_sql} AS e", f"{value} AS v"] + ([f"{size} AS s"] if size else []))
+        return q.arrow(
+            f"SELECT {group_by}, {', '.join(measures)}, count(*) AS n_rows, count(v) AS n_value, "
+            f"count(*) FILTER (WHERE {usable}) AS n_usable FROM (SELECT {inner} FROM {q.src} WHERE {filt}) "
+            f"GROUP BY {group_by}"
+        )
+
+    # Group on the names as they are (fast); only when some name has white space around
+    # it, group again on the trimmed names (trimming every row in SQL is slow).
+    name = _trimmed(f"CAST({_q(entity_col)} AS VARCHAR)")
+    table = aggregate(f"CAST({_q(entity_col)} AS VARCHAR)")
+    trimmed = pc.utf8_trim_whitespace(table["e"])
+    padded = pc.all(pc.equal(trimmed, table["e"])).as_py() is False  # None: no names at all
+    if padded:
+        table = aggregate(name)
+        trimmed = table["e"]
+    blank = pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False)
+    n_blank = int(table["n_value"].to_numpy()[blank].sum())
+    if n_blank:
+        blank_where = f"{filt} AND ({name} IS NULL OR {name} = '') AND {value} IS NOT NULL"
+        first = q.row_labels(blank_where, 1)[0]
+        warnings.append(f"dropped {n_blank} row(s) with a blank {entity_col!r} (first: {first})")
+    return table.filter(pa.array(~blank))
+
+
+def _label_groups(table, by_cols: list, has_size: bool, warnings: list):
+    """(companies frame, groups, rows used) from the aggregated table: groups labelled
+    as the default engine labels them, rows with a blank group left out (warned)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n_rows = table["n_rows"].to_numpy().astype(np.int64)
+    n_usable = table["n_usable"].to_numpy().astype(np.int64)
+    codes_list, labels_list = [], []
+    for i in range(len(by_cols)):
+        codes, labels = label_codes(table[f"g{i}"].to_pandas(), cell_label)
+        codes_list.append(codes)
+        labels_list.append(labels)
+    keep = np.ones(table.num_rows, dtype=bool)
+    groups: list[tuple] = [()]
+    if by_cols:
+        missing_group = np.zeros(table.num_rows, dtype=bool)
+        for codes in codes_list:
+            missing_group |= codes < 0
+        if missing_group.any():
+            warnings.append(f"dropped {int(n_rows[missing_group].sum())} row(s) with a blank --by value")
+            keep &= ~missing_group
+        groups = present_groups(codes_list, labels_list, keep)
+    missing = int((n_rows - n_usable)[keep].sum())
+    if missing:
+        warnings.append(f"{missing} row(s) with a missing value were left out")
+    take = np.flatnonzero(keep & (n_usable > 0))
+    columns = {}
+    for b, codes, labels in zip(by_cols, codes_list, labels_list):
+        columns[b] = pa.array(labels, type=pa.string()).take(pa.array(codes[take]))
+    columns[ENTITY] = table["e"].take(pa.array(take))
+    columns[VALUE] = table["v"].take(pa.array(take)).cast(pa.float64())
+    if has_size:
+        columns[SIZE] = table["s"].take(pa.array(take)).cast(pa.float64())
+    return pa.table(columns).to_pandas(), groups, int(n_usable[keep].sum())

@@ -1,0 +1,60 @@
+"""Markets: from a table to per-company values per market, the step every analysis command shares.
+
+Modules, each one job:
+
+- :mod:`~aistruct.markets.spec`: :class:`MarketSpec` (what the user asked for),
+  :class:`Markets` (what comes back), the option vocabularies and internal column names;
+- :mod:`~aistruct.markets.columns`: resolving column names, default columns, cell labels;
+- :mod:`~aistruct.markets.values`: numeric columns and their parsed values;
+- :mod:`~aistruct.markets.where`: the ``--where`` language;
+- :mod:`~aistruct.markets.periods`: dates as periods (``--freq``);
+- :mod:`~aistruct.markets.groups`: group labels as integer codes;
+- :mod:`~aistruct.markets.shape`: wide tables and joint entities;
+- :mod:`~aistruct.markets.aggregate`: one row per (group, company);
+- :mod:`~aistruct.markets.prepare`: :func:`prepare_markets`, the steps in order.
+
+Reading a source and preparing it with an engine (``--engine``) is
+:func:`aistruct.engines.load_markets`.
+"""
+
+from aistruct.markets.aggregate import finish_companies
+from aistruct.markets.columns import cell_label, resolve_column
+from aistruct.markets.groups import label_codes, present_combos, present_groups
+from aistruct.markets.periods import FREQS, parse_date_cell, period_codes, period_label
+from aistruct.markets.prepare import prepare_markets
+from aistruct.markets.spec import (
+    AGGREGATIONS,
+    ENTITY,
+    ROW,
+    SIZE,
+    SPLIT_MODES,
+    VALUE,
+    Markets,
+    MarketSpec,
+)
+from aistruct.markets.where import WHERE_OPS, Condition, parse_where
+
+__all__ = [
+    "AGGREGATIONS",
+    "ENTITY",
+    "FREQS",
+    "ROW",
+    "SIZE",
+    "SPLIT_MODES",
+    "VALUE",
+    "WHERE_OPS",
+    "Condition",
+    "Markets",
+    "MarketSpec",
+    "cell_label",
+    "finish_companies",
+    "label_codes",
+    "parse_date_cell",
+    "parse_where",
+    "period_codes",
+    "period_label",
+    "prepare_markets",
+    "present_combos",
+    "present_groups",
+    "resolve_column",
+]

@@ -1,0 +1,144 @@
+"""One row per (group, company): the two aggregation back-ends of the default engine, and the checks every engine shares.
+
+:func:`aggregate` picks :func:`aggregate_bincount` for sum, mean and count and
+:func:`aggregate_hash` for max and min. Both add each company's values in the
+order of the rows, on every run and in every engine (the DuckDB engine adds
+them in the same order: byte-identical totals). The order of the output rows
+is not the groups' order: consumers that list companies order them by value
+(ties by name) themselves, and the metrics add sorted values
+(:class:`aistruct.metrics.Prepared`), so the order never shows in a figure.
+"""
+
+from __future__ import annotations
+
+from aistruct.errors import InputError
+from aistruct.markets.spec import ENTITY, SIZE, VALUE
+
+
+def aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
+    """(companies frame, group code per row or None) of the ``usable`` rows, per ``agg``."""
+    if agg in ("sum", "mean", "count"):
+        return aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg)
+    return aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usable, agg)
+
+
+def aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
+    """One row per (group, company), in the hash table's order: hash aggregation in pyarrow,
+    single-threaded so that each company's values are added in the order of the rows."""
+    import numpy as np
+    import pyarrow as pa
+
+    mask = pa.array(usable)
+    columns = {}
+    for b, codes in zip(by_cols, codes_list):
+        # Group on the labels' integer codes (one code per label among the kept rows);
+        # the labels replace them after the aggregation.
+        columns[b] = pa.array(codes.astype(np.int32) if len(codes) < 2**31 else codes)
+    columns[ENTITY] = pa.array(names, type=pa.string(), from_pandas=True)
+    columns[VALUE] = pa.array(values, type=pa.float64())
+    if sizes is not None:
+        columns[SIZE] = pa.array(sizes, type=pa.float64())
+    table = pa.table(columns).filter(mask)
+    keys = list(by_cols) + [ENTITY]
+    func = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count"}[agg]
+    measures = [VALUE] + ([SIZE] if sizes is not None else [])
+    grouped = table.group_by(keys, use_threads=False).aggregate([(m, func) for m in measures])
+    grouped = grouped.rename_columns([f"{m}_{func}" if f"{m}_{func}" in grouped.column_names else m
+                                      for m in grouped.column_names])
+    grouped = grouped.rename_columns([c[: -len(func) - 1] if c.endswith("_" + func) else c
+                                      for c in grouped.column_names])
+    grouped = grouped.select(keys + measures)
+    space = 1
+    for labels in labels_list:
+        space *= max(len(labels), 1)
+    group_code = None
+    if by_cols and space < 2**15:  # small codes: numpy's stable sort of int16 is a radix sort
+        group_code = np.zeros(grouped.num_rows, dtype=np.int16)
+        for b, labels in zip(by_cols, labels_list):
+            group_code *= max(len(labels), 1)
+            group_code += grouped[b].to_numpy().astype(np.int16)
+    for b, labels in zip(by_cols, labels_list):
+        label_of = pa.array(labels, type=pa.string())
+        grouped = grouped.set_column(grouped.schema.get_field_index(b), b, label_of.take(grouped[b]))
+    out = grouped.to_pandas()
+    for m in measures:
+        out[m] = out[m].astype(np.float64)
+    return out, group_code
+
+
+def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
+    """Sum, mean and count per (group, company) with numpy's bincount over integer keys.
+
+    The same row-order additions as the hash aggregation (bincount adds each
+    weight to its bin in row order), at a fraction of the cost: the company
+    names are dictionary-encoded once, groups are already integer codes.
+    Output rows come grouped by group code, companies in order of first appearance.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = np.asarray(usable, dtype=bool)
+    encoded = pc.dictionary_encode(pa.array(names, type=pa.string(), from_pandas=True).filter(pa.array(keep)))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    entity_code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n_entities = max(len(encoded.dictionary), 1)
+    radices = [max(len(labels), 1) for labels in labels_list]
+    group_key = np.zeros(int(keep.sum()), dtype=np.int64)
+    for codes, radix in zip(codes_list, radices):
+        group_key = group_key * radix + codes[keep].astype(np.int64)
+    n_groups = int(np.prod(radices, dtype=np.float64)) if radices else 1
+    if float(n_groups) * n_entities <= 4 * group_key.size + 1_000_000:  # a bin per possible pair fits
+        key = group_key * n_entities + entity_code
+        dense, n_bins = key, int(n_groups * n_entities)
+    else:  # too many possible pairs: number the pairs present (hashing integers)
+        dense, uniques = pd.factorize(group_key * n_entities + entity_code, sort=True)
+        key, n_bins = None, len(uniques)
+    counts = np.bincount(dense, minlength=n_bins)
+    present = np.flatnonzero(counts)
+    pair = present if key is not None else uniques[present]
+
+    def per_pair(weights):
+        if agg == "count":
+            return counts[present].astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.bincount(dense, weights=weights, minlength=n_bins)[present]
+            return total / counts[present] if agg == "mean" else total
+
+    out_columns = {}
+    group_of_pair = pair // n_entities
+    rest = group_of_pair.copy()
+    by_codes = []
+    for radix in reversed(radices):
+        by_codes.append(rest % radix)
+        rest //= radix
+    by_codes.reverse()
+    for b, labels, codes in zip(by_cols, labels_list, by_codes):
+        out_columns[b] = pa.array(labels, type=pa.string()).take(pa.array(codes))
+    out_columns[ENTITY] = encoded.dictionary.take(pa.array(pair % n_entities))
+    out_columns[VALUE] = pa.array(per_pair(np.asarray(values, dtype=np.float64)[keep]))
+    if sizes is not None:
+        out_columns[SIZE] = pa.array(per_pair(np.asarray(sizes, dtype=np.float64)[keep]))
+    out = pa.table(out_columns).to_pandas()
+    group_code = group_of_pair.astype(np.int16) if by_cols and n_groups < 2**15 else None
+    return out, group_code
+
+
+def finish_companies(out, what: str, agg: str, value_label: str, size_label: str | None, need_size: bool) -> None:
+    """Checks and completes an engine's per-company table in place: a company total
+    beyond the float range exits 2 naming the company; ``SIZE`` defaults to ``VALUE``."""
+    import numpy as np
+
+    for col, option in ((VALUE, value_label), (SIZE, size_label)):
+        if col in out.columns:
+            over = np.flatnonzero(~np.isfinite(out[col].to_numpy(dtype=np.float64)))
+            if len(over):
+                name = out[ENTITY].iloc[int(over[0])]
+                raise InputError(
+                    f"{what}: column {option!r}: the {agg} for {str(name)[:80]!r} overflows a 64-bit float "
+                    "(more than about 1.8e308); rescale the column"
+                )
+    if need_size and SIZE not in out.columns:
+        out[SIZE] = out[VALUE]

@@ -1,0 +1,154 @@
+"""What a market is made of: the :class:`MarketSpec` a command is given, the :class:`Markets` it gets back.
+
+Also the one home of the spec's fixed vocabularies (aggregations, split modes,
+bad-value modes) and of the internal column names of a prepared companies frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Sequence, get_args
+
+from aistruct.errors import UsageError
+
+#: How the rows of one company combine (``--agg``).
+Aggregation = Literal["sum", "mean", "max", "min", "count"]
+AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
+#: How ``--split-entities`` credits the companies of one cell (``--split-mode``).
+SplitMode = Literal["first", "equal", "full"]
+SPLIT_MODES: tuple[SplitMode, ...] = get_args(SplitMode)
+#: What a value cell that is not a number does (``--on-bad-value``).
+BadValueMode = Literal["error", "drop"]
+BAD_VALUE_MODES: tuple[BadValueMode, ...] = get_args(BadValueMode)
+#: Decimal marks of ``--decimal``.
+DECIMAL_MARKS = (".", ",")
+
+#: Internal column names of :attr:`Markets.companies` (and of the frame being prepared).
+ENTITY = "__entity__"
+VALUE = "__value__"
+SIZE = "__size__"
+#: The row number in the file, kept through filtering and reshaping for messages.
+ROW = "__row__"
+
+
+@dataclass
+class MarketSpec:
+    """Which columns mean what, and how rows become companies. Shared by all commands."""
+
+    entity: str | None = None
+    value: str | None = None
+    by: Sequence[str] = ()
+    freq: str | None = None
+    where: Sequence[str] = ()
+    agg: str = "sum"
+    decimal: str = "."
+    on_bad_value: str = "error"
+    wide: bool = False
+    id: str | None = None
+    exclude: Sequence[str] = ()
+    split_entities: str | None = None
+    split_mode: str = "first"
+    size: str | None = None  # tiers: the column that classifies (default: value)
+    #: the option a --by or --id column came from, when a command adds one (trend's --period)
+    option_of: Mapping[str, str] = field(default_factory=dict)
+
+    def option_for(self, column: str, default: str) -> str:
+        """The option that named ``column`` (``--by`` unless a command says otherwise)."""
+        return self.option_of.get(column, default)
+
+
+def check_agg(agg: str) -> None:
+    """Exit 2 unless ``agg`` is one of :data:`AGGREGATIONS`."""
+    if agg not in AGGREGATIONS:
+        raise UsageError(f"--agg: unknown aggregation {agg!r}; use one of {', '.join(AGGREGATIONS)}")
+
+
+def check_on_bad_value(mode: str) -> None:
+    """Exit 2 unless ``mode`` is one of :data:`BAD_VALUE_MODES`."""
+    if mode not in BAD_VALUE_MODES:
+        raise UsageError("--on-bad-value must be 'error' or 'drop'")
+
+
+def check_split_mode(mode: str) -> None:
+    """Exit 2 unless ``mode`` is one of :data:`SPLIT_MODES`."""
+    if mode not in SPLIT_MODES:
+        raise UsageError(f"--split-mode: unknown mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
+
+
+def check_decimal(mark: str) -> None:
+    """Exit 2 unless ``mark`` is one of :data:`DECIMAL_MARKS`."""
+    if mark not in DECIMAL_MARKS:
+        raise UsageError("--decimal must be '.' or ','")
+
+
+@dataclass
+class Markets:
+    """Aggregated companies: one row per (group, company) in ``companies``."""
+
+    companies: Any  # DataFrame: by columns..., __entity__, __value__ [, __size__]
+    groups: list[tuple]  # every group key seen (sorted), even those with no usable value
+    by: list[str]
+    entity: str
+    value: str
+    size: str | None
+    rows_read: int
+    rows_used: int
+    source: str
+    credit: str | None
+    warnings: list[str] = field(default_factory=list)
+    # (companies frame, group code per row, labels per --by column), set by prepare_markets
+    # so iter_groups can split without hashing the label strings again; used only while
+    # ``companies`` is still that very frame.
+    group_index: Any = field(default=None, repr=False, compare=False)
+
+    def input_dict(self) -> dict:
+        """The ``input`` block of a report: source, row counts and the columns used."""
+        doc = {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "entity": self.entity,
+            "value": self.value,
+            "by": list(self.by),
+        }
+        if self.size is not None:
+            doc["size"] = self.size
+        if self.credit:
+            doc["credit"] = self.credit
+        return doc
+
+    def iter_groups(self):
+        """(group dict, companies frame) for every group, in sorted order."""
+        gi = self.group_index
+        if self.by and gi is not None and gi[0] is self.companies and len(gi[1]) == len(self.companies):
+            yield from self._iter_indexed()
+            return
+        if self.by:
+            parts = {k if isinstance(k, tuple) else (k,): g for k, g in self.companies.groupby(self.by, sort=False)}
+        else:
+            parts = {(): self.companies}
+        for key in self.groups:
+            frame = parts.get(key)
+            if frame is None:
+                frame = self.companies.iloc[0:0]
+            yield dict(zip(self.by, key)), frame
+
+    def _iter_indexed(self):
+        """iter_groups from the group codes: one O(n) radix sort of the codes, then slices.
+
+        The same frames as ``groupby(sort=False)``: each group's rows in their order in
+        ``companies``, with their index labels.
+        """
+        import numpy as np
+
+        frame, codes, labels_list = self.group_index
+        order = np.argsort(codes, kind="stable")
+        ordered = frame.take(order)
+        sizes = [max(len(labels), 1) for labels in labels_list]
+        starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=int(np.prod(sizes))))))
+        index = [{lab: i for i, lab in enumerate(labels)} for labels in labels_list]
+        for key in self.groups:
+            code = 0
+            for pos, lab, size in zip(index, key, sizes):
+                code = code * size + pos[lab]
+            yield dict(zip(self.by, key)), ordered.iloc[int(starts[code]) : int(starts[code + 1])]

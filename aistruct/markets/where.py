@@ -1,0 +1,121 @@
+"""The ``--where`` language: ``COL OP VALUE`` conditions, parsed (never evaluated as code) and applied.
+
+Numbers compare as numbers when the value and the column both are numbers;
+everything else compares as text (ISO dates sort correctly that way).
+``~`` is a regular-expression search, ``in`` a comma-separated list of values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence, get_args
+
+from aistruct.errors import UsageError
+from aistruct.markets.columns import resolve_column
+from aistruct.markets.spec import ROW
+from aistruct.markets.values import is_numeric_dtype, looks_numeric
+from aistruct.reader import RawTable
+
+#: The operators, longest first where one is the prefix of another (as the parser tries them).
+WhereOp = Literal["!=", "<=", ">=", "=", "<", ">", "~", "in"]
+WHERE_OPS: tuple[WhereOp, ...] = get_args(WhereOp)
+
+_WHERE_RE = re.compile(
+    r"""^\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<bare>[^\s=!<>~'"]+))\s*"""
+    r"""(?P<op>!=|<=|>=|=|<|>|~|in(?=\s))\s*(?P<val>.*?)\s*$""",
+    re.S,
+)
+
+
+@dataclass
+class Condition:
+    """One parsed ``--where`` condition."""
+
+    column: str
+    op: str
+    value: str
+
+
+def parse_where(text: str) -> Condition:
+    """Parse ``COL OP VALUE``; column names with spaces are quoted. Never evaluated as code."""
+    m = _WHERE_RE.match(text)
+    if not m:
+        raise UsageError(
+            f"--where {text!r}: expected \"COLUMN OP VALUE\" with OP one of {' '.join(WHERE_OPS)} "
+            "(quote column names that contain spaces: \"'Close date' >= 2024-01-01\")"
+        )
+    col = m.group("sq") if m.group("sq") is not None else m.group("dq") if m.group("dq") is not None else m.group("bare")
+    val = m.group("val")
+    if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
+        val = val[1:-1]
+    return Condition(col, m.group("op"), val)
+
+
+def apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
+    """The rows of ``frame`` where every condition holds."""
+    import numpy as np
+
+    mask = np.ones(len(frame), dtype=bool)
+    for text in conditions:
+        cond = parse_where(text)
+        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, "--where")
+        mask &= _matches(text, cond, frame[col], decimal)
+    return frame[mask]
+
+
+def _matches(text: str, cond: Condition, series, decimal: str):
+    """Boolean mask of the cells of ``series`` that satisfy ``cond``."""
+    import numpy as np
+
+    text_vals = series.astype("string").fillna("").to_numpy(dtype=object)
+    if cond.op == "~":
+        try:
+            rx = re.compile(cond.value)
+        except re.error as exc:
+            raise UsageError(f"--where {text!r}: bad regular expression: {exc}") from None
+        return np.fromiter((bool(rx.search(str(v))) for v in text_vals), dtype=bool, count=len(text_vals))
+    if cond.op == "in":
+        options = {v.strip() for v in cond.value.split(",")}
+        return np.isin(np.asarray([str(v).strip() for v in text_vals], dtype=object), list(options))
+    left, right = _operands(cond, series, text_vals, decimal)
+    return np.asarray(_compare(cond.op, left, right), dtype=bool)
+
+
+def _operands(cond: Condition, series, text_vals, decimal: str) -> tuple[Any, Any]:
+    """(cells, value) to compare: as numbers when both are numbers, else as text."""
+    import numpy as np
+    import pandas as pd
+
+    from aistruct.numbers import BadNumber, parse_number, parse_series
+
+    try:
+        number = parse_number(cond.value, decimal=decimal)
+    except BadNumber:
+        number = None
+    if number is not None and (is_numeric_dtype(series) or looks_numeric(series, decimal)):
+        if is_numeric_dtype(series):
+            return series.to_numpy(dtype=np.float64, na_value=np.nan), number
+        return parse_series(series, decimal=decimal).values, number
+    left = np.asarray([str(v) for v in text_vals], dtype=object)
+    if cond.op in ("<", "<=", ">", ">="):
+        # Dates and labels compare as text; ISO dates sort correctly that way.
+        left = pd.Series(left, dtype="string").to_numpy(dtype=object)
+    return left, cond.value
+
+
+def _compare(op: str, left, right):
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        if op == "=":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op == "<":
+            return left < right
+        if op == "<=":
+            return left <= right
+        if op == ">":
+            return left > right
+        return left >= right
