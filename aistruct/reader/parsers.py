@@ -24,6 +24,7 @@ FormatName = Literal["csv", "tsv", "json", "jsonl", "parquet", "xlsx"]
 
 BytesParser = Callable[[Any, "ReadOptions", str, Any], Any]  # (data, options, what, progress) -> DataFrame
 TextParser = Callable[[str, "ReadOptions", str], Any]  # (text, options, what) -> DataFrame
+RecordName = Literal["row", "line", "record"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Parser:
     parse_text: TextParser | None = None
     parse_bytes: BytesParser | None = None
     delimiter: str | None = None
-    record: str = "record"
+    record: RecordName = "record"
     aliases: tuple[str, ...] = ()
 
     @property
