@@ -373,3 +373,34 @@ def test_xlsx_dates_and_excel_serial_numbers_group_by_month(tmp_path):
     assert [r["group"]["serial"] for r in by_serial] == ["2024-01", "2024-03"]
     # March: B 30, C 10 -> shares .75 .25 -> HHI 5625 + 625 = 6250
     assert by_date[1]["hhi"] == pytest.approx(6250.0, rel=1e-12) and by_serial[1]["hhi"] == by_date[1]["hhi"]
+
+
+def test_parser_registry_declares_every_format_once():
+    from typing import get_args
+
+    from aistruct import reader
+
+    assert reader.FORMATS == tuple(reader.PARSERS) == get_args(reader.FormatName)
+    for name, parser in reader.PARSERS.items():
+        assert parser.name == name and parser.extensions
+        assert parser.parse_text is not None or parser.parse_bytes is not None
+        assert parser.record in ("row", "line", "record")
+        for ext in parser.extensions:
+            assert reader.format_for(f"x{ext}", None) == (name, None)
+            assert reader.format_for(f"x{ext}.gz", None) == (name, "gzip")
+        for alias in (name, *parser.aliases):
+            assert reader.format_for("-", alias.upper()) == (name, None)
+    assert reader.DEFAULT_FORMAT in reader.PARSERS
+
+
+def test_public_steps_read_like_load_table():
+    from aistruct import reader
+
+    opts = reader.ReadOptions(decompress=True)
+    source = str(FORMATS / "market.csv")
+    got = reader.read_input(source, opts)
+    assert isinstance(got.data, bytes) and got.format == "csv" and got.source == source
+    frame = reader.parse(got.data, got.format, opts, got.source)
+    text = reader.decode(got.data, None, got.source)
+    assert frame.equals(reader.parse_text(text, "csv", opts, got.source))
+    assert frame.equals(reader.load_table(source, opts).frame)

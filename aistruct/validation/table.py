@@ -2,8 +2,9 @@
 
 The shared reader (:mod:`aistruct.reader`) stops at the first malformed row
 (exit 2). Validation must instead *report* a malformed file (exit 1, naming the
-rows), so this module reuses the reader's byte-level steps (reading with a size
-limit, decompression, decoding) but splits delimited text itself:
+rows), so this module reuses the reader's public steps (:func:`aistruct.reader.read_input`
+for the bytes, :func:`~aistruct.reader.decode`, the parser registry for records formats)
+but splits delimited text itself:
 
 * fast path: pyarrow parses the whole file with every cell as text;
 * slow path, only when pyarrow refuses the file (a row with the wrong number of
@@ -20,7 +21,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from aistruct import reader as _reader
+from aistruct import reader
 from aistruct.errors import InputError
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
@@ -115,27 +116,14 @@ def _strip_source(message: str, what: str) -> str:
 
 def read_bytes(source: str, read) -> tuple[bytes, str, str, str | None]:
     """(bytes, format, shown name, credit) with the reader's rules; unusable input raises (exit 2)."""
-    credit = None
-    path = source
-    if source.startswith(_reader.DATASET_PREFIX):
-        path, credit = _reader.dataset_path(source[len(_reader.DATASET_PREFIX):])
-    what = "<stdin>" if source == "-" else source
-    fmt, compression = _reader._format_for("" if source == "-" else path, read.input_format)
-    data = _reader._read_source_bytes(path, what, read.max_bytes)
-    magic = next((c for m, c in _reader._MAGIC.items() if data.startswith(m)), None)
-    if compression is None and magic is not None and fmt not in ("parquet", "xlsx"):
-        compression = magic
-    if compression is not None:
-        if not read.decompress:
-            raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
-        data = _reader._decompress(data, compression, read.max_bytes, what)
-    return data, fmt, what, credit
+    got = reader.read_input(source, read)
+    return got.data, got.format, got.source, got.credit
 
 
 def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Check]:
     """The text, or None and a failed ``encoding`` check naming the row of the first bad byte."""
     try:
-        text = _reader._decode(data, encoding, what)
+        text = reader.decode(data, encoding, what)
     except InputError as exc:
         try:
             data.decode(encoding or "utf-8")
@@ -221,13 +209,13 @@ def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
 
     # Python's csv refuses fields over 128 KiB by default; a long cell is not a structural fault.
     csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, sys.maxsize)))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader, None)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(records, None)
     good, good_rows, blank_rows = [], [], []
     ragged, ragged_examples = 0, []
     row = 1
     try:
-        for row, rec in enumerate(reader, start=2):
+        for row, rec in enumerate(records, start=2):
             if not rec or all(not f.strip() for f in rec):
                 blank_rows.append(row)
             elif len(rec) != n:
@@ -378,11 +366,11 @@ def row_checks(cells: Cells, max_examples: int) -> list:
 def load(source: str, read, max_examples: int) -> Loaded:
     """Read ``source`` and run the structural checks. Unusable input raises (exit 2)."""
     data, fmt, what, credit = read_bytes(source, read)
+    parser = reader.PARSERS[fmt]
     checks: list = []
-    if fmt in ("parquet", "xlsx"):
+    if parser.binary:
         try:
-            frame = _reader._parse_parquet(data, what) if fmt == "parquet" else \
-                _reader._parse_xlsx(data, read.sheet, what)
+            frame = reader.parse(data, fmt, read, what)
         except InputError as exc:
             return Loaded(what, fmt, None, [Check("format", FAIL, 1, [
                 Example(None, None, None, _strip_source(str(exc), what))])], credit)
@@ -393,15 +381,15 @@ def load(source: str, read, max_examples: int) -> Loaded:
     checks.append(enc)
     if text is None:
         return Loaded(what, fmt, None, checks, credit)
-    if fmt in ("json", "jsonl"):
+    if parser.delimiter is None:
         try:
-            frame = _reader._parse_json(text, what) if fmt == "json" else _reader._parse_jsonl(text, what)
+            frame = reader.parse_text(text, fmt, read, what)
         except InputError as exc:
             checks.append(Check("format", FAIL, 1, [Example(None, None, None, _strip_source(str(exc), what))]))
             return Loaded(what, fmt, None, checks, credit)
         checks.append(Check("format"))
         cells, more = records_cells(frame, fmt, max_examples)
-    else:
-        delimiter = _reader._delimiter_for(text[: 1 << 16], fmt, getattr(read, "delimiter", None))
+    else:  # delimited text is split here, into text cells, so that every ragged row is reported
+        delimiter = reader.delimiter_for(text[: 1 << 16], fmt, getattr(read, "delimiter", None))
         cells, more = delimited_cells(text, delimiter, fmt, max_examples)
     return Loaded(what, fmt, cells, checks + more, credit)

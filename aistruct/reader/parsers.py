@@ -1,0 +1,338 @@
+"""Cells from bytes: one registry :data:`PARSERS` ``{format: Parser}``, the only place a format is declared.
+
+Each :class:`Parser` names its format, the extensions that select it, how it turns
+bytes or decoded text into a ``pandas.DataFrame``, and the little the rest of the
+package needs to know about it (its default field separator if it is delimited text,
+how messages name one of its records). :func:`parse` is the one dispatch over it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from aistruct.errors import InputError, UsageError
+from aistruct.reader.text import decode, has_utf16_bom, is_utf8
+
+if TYPE_CHECKING:
+    from aistruct.reader.options import ReadOptions
+
+FormatName = Literal["csv", "tsv", "json", "jsonl", "parquet", "xlsx"]
+"""The name of an input format: a key of :data:`PARSERS` (a test keeps the two equal)."""
+
+BytesParser = Callable[[Any, "ReadOptions", str, Any], Any]  # (data, options, what, progress) -> DataFrame
+TextParser = Callable[[str, "ReadOptions", str], Any]  # (text, options, what) -> DataFrame
+RecordName = Literal["row", "line", "record"]
+
+
+@dataclass(frozen=True)
+class Parser:
+    """How one input format is recognised and read into a DataFrame.
+
+    ``parse_text`` reads decoded text; it is ``None`` for a binary format, which
+    ``parse_bytes`` reads from the bytes as they are. For a text format ``parse_bytes``
+    is an optional faster path, taken when the bytes are UTF-8. ``delimiter`` is the
+    default field separator of delimited text (``None``: not delimited). ``record``
+    names one record in messages: ``"row"`` (a spreadsheet row, the header counted),
+    ``"line"`` or ``"record"``. ``aliases`` are other names ``--input-format`` accepts.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+    parse_text: TextParser | None = None
+    parse_bytes: BytesParser | None = None
+    delimiter: str | None = None
+    record: RecordName = "record"
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def binary(self) -> bool:
+        """Read from the bytes only: never decoded, never sniffed for compression (an xlsx is a zip)."""
+        return self.parse_text is None
+
+
+# ---------------------------------------------------------------- delimited text
+
+
+def _first_ragged_row(text: str, delimiter: str) -> tuple[int, int, int] | None:
+    """(line, expected, got) of the first record whose field count differs from the header's."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    expected = None
+    try:
+        for row in reader:
+            if expected is None:
+                expected = len(row)
+                continue
+            if row and len(row) != expected:
+                return reader.line_num, expected, len(row)
+    except csv.Error:
+        return None
+    return None
+
+
+def delimiter_for(text: str, fmt: str, explicit: str | None) -> str:
+    """The field separator of delimited ``text`` in format ``fmt``: ``explicit`` (``--delimiter``;
+    ``tab`` or ``\\t`` for a tab) if given, else the format's own, except that a ``,``-separated
+    format reads ``;`` when the header (first line) uses ``;`` and no ``,``.
+
+    Spreadsheets in countries with a decimal comma write ';'-separated CSV.
+    """
+    if explicit is not None:
+        if explicit in ("\\t", "tab"):
+            return "\t"
+        if len(explicit) != 1 or explicit in ('"', "\n", "\r"):
+            raise UsageError(f"--delimiter: expected one character (or 'tab'), got {explicit!r}")
+        return explicit
+    default = PARSERS[fmt].delimiter or ","
+    if default != ",":
+        return default
+    header = text[: text.find("\n")] if "\n" in text else text
+    if "," not in header and ";" in header:
+        return ";"
+    return ","
+
+
+def _header_text(buf) -> str:
+    """The first line of UTF-8 bytes, for sniffing the delimiter (undecodable bytes replaced)."""
+    head = bytes(buf[: 1 << 16])
+    end = head.find(b"\n")
+    return (head if end < 0 else head[:end]).decode("utf-8", errors="replace")
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only file over a buffer that reports how many bytes were read (for a progress bar)."""
+
+    def __init__(self, view, progress):
+        self._view = memoryview(view).cast("B")
+        self._pos = 0
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = min(len(b), len(self._view) - self._pos)
+        b[:n] = self._view[self._pos : self._pos + n]
+        self._pos += n
+        self._progress("read", self._pos, len(self._view))
+        return n
+
+    def close(self) -> None:
+        self._view.release()
+        super().close()
+
+
+def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress=None, block_size: int = 1 << 24):
+    """Parse UTF-8 CSV/TSV bytes (``bytes`` or a memory map) with pyarrow, without copying them.
+
+    Only on failure is the text decoded in Python, to say which byte or row is at fault.
+    """
+    import re
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    start = 3 if bytes(buf[:3]) == b"\xef\xbb\xbf" else 0
+    nul = buf.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{what}: binary content (NUL byte at offset {nul}); not a text table")
+    if re.search(rb"\S", buf) is None:
+        raise InputError(f"{what}: empty file (no header, no rows)")
+    delimiter = delimiter_for(_header_text(memoryview(buf)[start:]), fmt, opts.delimiter)
+    view = pa.py_buffer(buf) if start == 0 else pa.py_buffer(buf)[start:]
+    try:
+        stream = pa.BufferReader(view) if progress is None else pa.PythonFile(
+            io.BufferedReader(_CountingReader(view, progress), buffer_size=1 << 20), mode="r")
+        table = pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
+        if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "pyarrow read a column as binary")
+        return table.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        if "straddl" in str(exc) and block_size < len(view) < (1 << 31) - 1:
+            # one field is longer than a block (16 MiB): read again in a single block
+            return _parse_delimited_bytes(buf, fmt, opts, what, None, block_size=len(view) + 1)
+        text = decode(bytes(buf), opts.encoding if not is_utf8(opts.encoding) else None, what)
+        ragged = _first_ragged_row(text, delimiter)
+        if ragged:
+            line, expected, got = ragged
+            raise InputError(f"{what}: row {line} has {got} fields, the header has {expected}") from None
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{what}: cannot parse as {'TSV' if delimiter == chr(9) else 'CSV'}: {msg}") from None
+    finally:
+        del view
+
+
+def _delimited(fmt: str) -> tuple[TextParser, BytesParser]:
+    """The text parser and the UTF-8 fast path of delimited format ``fmt``."""
+
+    def from_text(text: str, opts: ReadOptions, what: str):
+        return _parse_delimited_bytes(text.encode("utf-8"), fmt, opts, what)
+
+    def from_bytes(data, opts: ReadOptions, what: str, progress=None):
+        return _parse_delimited_bytes(data, fmt, opts, what, progress)
+
+    return from_text, from_bytes
+
+
+# ---------------------------------------------------------------- records
+
+
+def _no_lone_surrogates(doc: Any, text: str, what: str) -> None:
+    """JSON may escape lone surrogates (\\ud800); they are not text and nothing downstream can encode them."""
+    import json
+    import re
+
+    if re.search(r"\\u[dD][89a-fA-F]", text) is None:  # fast path: no surrogate escape at all
+        return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+        raise InputError(f"{what}: a string holds a lone surrogate {bad!r}; not valid Unicode text") from None
+
+
+def _records_frame(records: Any, what: str):
+    import pandas as pd
+
+    if isinstance(records, dict) and "data" in records:
+        records = records["data"]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError(f"{what}: JSON must be an array of objects, or an object with a 'data' array of objects")
+    for i, rec in enumerate(records):
+        for key, val in rec.items():
+            if isinstance(val, (dict, list)):
+                raise InputError(f"{what}: record {i + 1}: field {key!r} holds a nested {type(val).__name__}")
+    return pd.DataFrame.from_records(records)
+
+
+def _parse_json(text: str, opts: ReadOptions, what: str):
+    import json
+
+    if not text.strip():
+        raise InputError(f"{what}: empty file")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{what}: JSON nested too deeply") from None
+    _no_lone_surrogates(doc, text, what)
+    return _records_frame(doc, what)
+
+
+def _parse_jsonl(text: str, opts: ReadOptions, what: str):
+    import json
+
+    records = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(f"{what}: line {n}: invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
+        if not isinstance(rec, dict):
+            raise InputError(f"{what}: line {n}: each line must be a JSON object")
+        records.append(rec)
+    if not records:
+        raise InputError(f"{what}: empty file (no records)")
+    _no_lone_surrogates(records, text, what)
+    return _records_frame(records, what)
+
+
+# ---------------------------------------------------------------- binary
+
+
+def _parse_parquet(data, opts: ReadOptions, what: str, progress=None):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(pa.BufferReader(data)).to_pandas()
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{what}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+
+
+def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
+    import pandas as pd
+
+    try:
+        import openpyxl
+    except ImportError:
+        raise UsageError(
+            f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'"
+        ) from None
+    sheet = opts.sheet
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(f"{what}: not a readable .xlsx workbook ({str(exc).splitlines()[0]})") from None
+    if sheet is None:
+        ws = wb.worksheets[0]
+    elif sheet in wb.sheetnames:
+        ws = wb[sheet]
+    else:
+        raise UsageError(f"{what}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputError(f"{what}: empty sheet")
+    header = ["" if v is None else str(v) for v in rows[0]]
+    width = len(header)
+    body = [(r + [None] * width)[:width] for r in rows[1:]]
+    return pd.DataFrame(body, columns=header)
+
+
+# ---------------------------------------------------------------- the registry
+
+PARSERS: dict[str, Parser] = {p.name: p for p in (
+    Parser("csv", (".csv", ".txt"), *_delimited("csv"), delimiter=",", record="row"),
+    Parser("tsv", (".tsv", ".tab"), *_delimited("tsv"), delimiter="\t", record="row", aliases=("tab",)),
+    Parser("json", (".json",), _parse_json),
+    Parser("jsonl", (".jsonl", ".ndjson"), _parse_jsonl, record="line"),
+    Parser("parquet", (".parquet", ".pq"), parse_bytes=_parse_parquet),
+    Parser("xlsx", (".xlsx", ".xlsm"), parse_bytes=_parse_xlsx, record="row"),
+)}
+"""Every input format, by name: the one declaration of each."""
+
+FORMATS: tuple[str, ...] = tuple(PARSERS)
+DEFAULT_FORMAT = "csv"  # for standard input and unknown extensions
+EXTENSIONS: dict[str, str] = {ext: p.name for p in PARSERS.values() for ext in p.extensions}
+ALIASES: dict[str, str] = {alias: p.name for p in PARSERS.values() for alias in p.aliases}
+
+
+def parse(data, fmt: str, options: ReadOptions, what: str, progress=None):
+    """A DataFrame of the cells in ``data``, the (decompressed) bytes of one input in format ``fmt``.
+
+    Binary formats read the bytes; text formats read them directly when they are UTF-8
+    and the format has a fast path, else decode them first (:func:`~aistruct.reader.decode`).
+    ``progress``, when given, is called as ``progress("read", bytes_done, bytes_total)``
+    by parsers that can report it. Unreadable input raises :class:`~aistruct.errors.InputError`.
+    """
+    parser = PARSERS[fmt]
+    if parser.parse_bytes is not None and (
+        parser.binary or (is_utf8(options.encoding) and not has_utf16_bom(data))
+    ):
+        return parser.parse_bytes(data, options, what, progress)
+    return parse_text(decode(bytes(data), options.encoding, what), fmt, options, what)
+
+
+def parse_text(text: str, fmt: str, options: ReadOptions, what: str):
+    """A DataFrame of the cells in already decoded ``text`` of a text format ``fmt`` (not binary)."""
+    parser = PARSERS[fmt]
+    if parser.parse_text is None:
+        raise ValueError(f"{fmt} is a binary format: parse its bytes")
+    return parser.parse_text(text, options, what)

@@ -1,0 +1,230 @@
+"""Bytes of one input: a path, ``-`` (standard input) or ``dataset:NAME``; its format, size limit and compression.
+
+:func:`open_input` is the whole step with the reader's rules (the format from the
+name unless given, compression from the name or the magic bytes, refused without
+``decompress``, never more than ``max_bytes`` once decompressed); the functions it
+is made of are public for callers that need one of them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aistruct.errors import InputError, UsageError
+from aistruct.reader.parsers import (
+    ALIASES,
+    DEFAULT_FORMAT,
+    EXTENSIONS,
+    FORMATS,
+    PARSERS,
+)
+
+if TYPE_CHECKING:
+    from aistruct.reader.options import ReadOptions
+
+DATASET_PREFIX = "dataset:"
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip"}
+
+
+def format_for(name: str, explicit: str | None) -> tuple[str, str | None]:
+    """(format, compression) from the name's extensions, unless the format is given (``--input-format``).
+
+    A compression suffix (``.gz .bz2 .xz .zip``) is taken off before the format's
+    extension is looked up; an unknown extension, or none (standard input), means csv.
+    An unknown ``explicit`` format raises :class:`~aistruct.errors.UsageError`.
+    """
+    lower = name.lower()
+    compression = None
+    for ext, comp in COMPRESSIONS.items():
+        if lower.endswith(ext):
+            compression = comp
+            lower = lower[: -len(ext)]
+            break
+    if explicit:
+        fmt = explicit.lower()
+        fmt = ALIASES.get(fmt, fmt)
+        if fmt not in PARSERS:
+            raise UsageError(f"--input-format: unknown format {explicit!r}; use one of {', '.join(FORMATS)}")
+        return fmt, compression
+    ext = os.path.splitext(lower)[1]
+    return EXTENSIONS.get(ext, DEFAULT_FORMAT), compression
+
+
+def sniff_compression(data) -> str | None:
+    """The compression whose magic bytes ``data`` (bytes or a buffer) starts with, if any."""
+    head = bytes(data[:6])
+    return next((c for m, c in MAGIC.items() if head.startswith(m)), None)
+
+
+def _read_limited(stream, limit: int, what: str) -> bytes:
+    """Read at most ``limit`` bytes; one more means the input is too large."""
+    chunks = []
+    total = 0
+    while True:
+        chunk = stream.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise InputError(
+                f"{what}: more than {limit:,} bytes once decompressed; stopped (raise --max-bytes if this is expected)"
+            )
+    return b"".join(chunks)
+
+
+def decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
+    """The decompressed bytes (``gzip``, ``bz2``, ``xz`` or a one-file ``zip``), at most ``limit`` of them.
+
+    Damaged or oversized data raises :class:`~aistruct.errors.InputError`; ``what`` names the input.
+    """
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+    import zlib
+
+    try:
+        if compression == "gzip":
+            return _read_limited(gzip.GzipFile(fileobj=io.BytesIO(data)), limit, what)
+        if compression == "bz2":
+            return _read_limited(bz2.BZ2File(io.BytesIO(data)), limit, what)
+        if compression == "xz":
+            return _read_limited(lzma.LZMAFile(io.BytesIO(data)), limit, what)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise InputError(f"{what}: a zip archive must hold exactly one file (it holds {len(members)})")
+            with zf.open(members[0]) as fh:
+                return _read_limited(fh, limit, what)
+    except InputError:
+        raise
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, ValueError, zlib.error, RuntimeError,
+            NotImplementedError) as exc:  # zlib.error: damaged deflate data; the others: encrypted/odd zips
+        raise InputError(f"{what}: cannot decompress ({compression}): {exc}") from None
+
+
+def read_source_bytes(path: str, what: str, limit: int) -> bytes:
+    """All bytes of ``path`` (``-``: standard input), as stored (not decompressed).
+
+    A regular file is read whole; standard input, a FIFO or a device stops after ``limit``
+    bytes. A missing, unreadable or directory path raises :class:`~aistruct.errors.InputError`.
+    """
+    if path == "-":
+        return _read_limited(sys.stdin.buffer, limit, what)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{what}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{what}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{what}: is a directory, not a file")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() if stat.S_ISREG(st.st_mode) else _read_limited(fh, limit, what)
+    except PermissionError:
+        raise InputError(f"{what}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+
+
+class SourceBuffer:
+    """Context manager for the bytes of ``path``: a read-only memory map of a non-empty regular
+    file (no copy), else :func:`read_source_bytes`."""
+
+    def __init__(self, path: str, what: str, limit: int):
+        self.path, self.what, self.limit = path, what, limit
+        self._mm = self._fh = None
+
+    def __enter__(self):
+        import mmap
+
+        if self.path != "-":
+            try:
+                st = os.stat(self.path)
+                regular = stat.S_ISREG(st.st_mode) and st.st_size > 0
+            except OSError:
+                regular = False
+            if regular:
+                try:
+                    self._fh = open(self.path, "rb")
+                    self._mm = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+                    return self._mm
+                except PermissionError:
+                    self.__exit__()
+                    raise InputError(f"{self.what}: permission denied") from None
+                except (OSError, ValueError):
+                    self.__exit__()  # some file systems cannot map: read it instead
+        return read_source_bytes(self.path, self.what, self.limit)
+
+    def __exit__(self, *exc):
+        for thing in (self._mm, self._fh):
+            if thing is not None:
+                try:
+                    thing.close()
+                except BufferError:  # a view still points into the map; the GC closes it
+                    pass
+        self._mm = self._fh = None
+        return False
+
+
+def dataset_path(name: str) -> tuple[str, str | None]:
+    """Path and credit line of a bundled dataset (``dataset:NAME``)."""
+    from aistruct import datasets
+
+    return datasets.resolve(name)
+
+
+@dataclass
+class Input:
+    """One input's bytes, decompressed, and what was learnt reading them."""
+
+    data: Any  # bytes, or a read-only memory map of an uncompressed regular file
+    format: str
+    source: str  # the input as messages name it: its path, ``dataset:NAME`` or ``<stdin>``
+    credit: str | None = None  # a bundled dataset's credit line
+
+
+@contextmanager
+def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Iterator[Input]:
+    """The :class:`Input` of ``source`` (a path, ``-`` or ``dataset:NAME``) with the reader's rules.
+
+    With ``mmap`` an uncompressed regular file is memory-mapped for the ``with`` block
+    (:class:`SourceBuffer`); without it ``data`` is always ``bytes``. Compressed input
+    (by suffix, or by magic bytes for a text format) needs ``options.decompress``.
+    Unusable input raises :class:`~aistruct.errors.InputError` or ``UsageError``.
+    """
+    credit = None
+    path = source
+    if source.startswith(DATASET_PREFIX):
+        path, credit = dataset_path(source[len(DATASET_PREFIX) :])
+    what = "<stdin>" if source == "-" else source
+    fmt, compression = format_for("" if source == "-" else path, options.input_format)
+    buffer = SourceBuffer(path, what, options.max_bytes) if mmap else \
+        nullcontext(read_source_bytes(path, what, options.max_bytes))
+    with buffer as data:
+        magic = sniff_compression(data)
+        if compression is None and magic is not None and not PARSERS[fmt].binary:
+            compression = magic
+        if compression is not None:
+            if not options.decompress:
+                raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
+            data = decompress(bytes(data), compression, options.max_bytes, what)
+        yield Input(data, fmt, what, credit)
+
+
+def read_input(source: str, options: ReadOptions) -> Input:
+    """The :class:`Input` of ``source`` with ``data`` as ``bytes`` (:func:`open_input` without a memory map)."""
+    with open_input(source, options, mmap=False) as got:
+        return got
