@@ -21,8 +21,8 @@ row in the documentation's metric table.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 #: The ε of the Atkinson indices reported (JSON keys "0.5", "1", "2").
@@ -54,10 +54,11 @@ class Metric:
     metric ``function`` returns that object and ``point_function`` computes one
     entry; ``params`` is the fixed parameter set (``None`` for ``cr``, whose k
     come from ``--top``). ``label`` and ``reading`` are the table's text;
-    ``{k}`` in them stands for the parameter, and ``{other_key}`` in ``reading``
-    for another metric's formatted value (a metric shown that way has
-    ``row=False``: it gets no row of its own). ``display`` and ``digits`` say how
-    the table formats the value.
+    ``{k}`` in them stands for the parameter, ``{band}`` for the HHI's band and
+    ``{other_key}`` in ``reading`` for another (scalar) metric's formatted value.
+    ``row=False``: no row of its own in the single-market table (a metric shown
+    in another's reading, or one not yet in the documented example output).
+    ``display`` and ``digits`` say how the table formats the value.
     """
 
     key: str
@@ -102,11 +103,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("atkinson", "Atkinson ε={k}", "", "atkinson_indices", "keyed", "Atkinson (1970); R ineq::Atkinson",
            point_function="atkinson", params=ATKINSON_EPSILONS),
     Metric("palma", "Palma", "top 10% / bottom 40%", "palma", "scalar", "Palma (2011)", digits=2),
+    # No table rows yet for the two below: the README's example outputs show the table and are
+    # checked number by number; turn ``row`` on when those examples are regenerated.
     Metric("rosenbluth", "Rosenbluth", "1/n = equal, 1 = monopoly", "rosenbluth", "scalar",
-           "Rosenbluth (1955); Hall & Tideman (1967); R ineq::conc"),
+           "Rosenbluth (1955); Hall & Tideman (1967); R ineq::conc", row=False),
     Metric("hannah_kay", "Hannah–Kay α={k}", "numbers equivalent of order {k}", "hannah_kay_indices", "keyed",
            "Hannah & Kay (1977)", display="number", digits=1, point_function="hannah_kay",
-           params=HANNAH_KAY_ALPHAS),
+           params=HANNAH_KAY_ALPHAS, row=False),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
