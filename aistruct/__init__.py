@@ -9,25 +9,14 @@ The library never imports Typer or Rich. Heavy modules load on first use, so
 """
 
 from aistruct._version import __version__
+from aistruct.metric_registry import function_names as _metric_functions
 
 _EXPORTS = {
-    # metrics
-    "hhi": "aistruct.metrics",
+    # metrics: every function the registry names, and the helpers around them
+    **{name: "aistruct.metrics" for name in _metric_functions()},
     "herfindahl": "aistruct.metrics",
-    "hhi_normalized": "aistruct.metrics",
-    "equivalent_firms": "aistruct.metrics",
-    "concentration_ratio": "aistruct.metrics",
-    "concentration_ratios": "aistruct.metrics",
-    "gini": "aistruct.metrics",
-    "gini_corrected": "aistruct.metrics",
-    "theil": "aistruct.metrics",
-    "entropy": "aistruct.metrics",
-    "entropy_normalized": "aistruct.metrics",
-    "atkinson": "aistruct.metrics",
-    "palma": "aistruct.metrics",
-    "rosenbluth": "aistruct.metrics",
     "shares": "aistruct.metrics",
-    "band": "aistruct.metrics",
+    "band": "aistruct.guidelines",
     # analyses
     "concentration_report": "aistruct.concentration",
     "market_metrics": "aistruct.concentration",
@@ -36,7 +25,7 @@ _EXPORTS = {
     "merge_values": "aistruct.merger",
     "MergerReport": "aistruct.merger",
     "Deal": "aistruct.merger",
-    "guideline_verdict": "aistruct.merger",
+    "guideline_verdict": "aistruct.guidelines",
     "validate_files": "aistruct.validation",
     "ValidateOptions": "aistruct.validation",
     "load_schema": "aistruct.validation",

@@ -1,6 +1,10 @@
-"""``concentration``: every metric of :mod:`aistruct.metrics` for each market.
+"""``concentration``: every metric of :mod:`aistruct.metric_registry` for each market.
 
-:func:`concentration` is what the CLI command runs; it returns a
+Each ``results`` entry holds ``n``, ``total``, one key per registered metric (in
+registry order), the HHI's ``band`` under the report's ``guidelines``
+(:func:`aistruct.guidelines.band`), ``status`` and ``top``.
+
+:func:`concentration_report` is what the CLI command runs; it returns a
 :class:`ConcentrationReport` whose ``to_dict()`` is exactly the JSON document
 ``aistruct concentration --format json`` prints (schema
 ``aistruct/schemas/concentration.schema.json``).
@@ -12,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
+from aistruct.guidelines import GUIDELINES, band
+from aistruct.metric_registry import METRICS
 from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
 from aistruct.engines import load_markets
@@ -19,7 +25,6 @@ from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
-GUIDELINES = tuple(metrics.GUIDELINE_BANDS)
 
 
 def market_metrics(
@@ -44,29 +49,17 @@ def market_metrics(
     if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
         total = float("inf")
     doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}
-    keys = ("hhi", "hhi_normalized", "equivalent_firms", "cr", "gini", "gini_corrected", "theil",
-            "entropy", "entropy_normalized", "atkinson", "palma", "band")
     if n == 0 or x.max() <= 0:
-        doc.update({k: None for k in keys})
+        doc.update({m.key: None for m in METRICS})
+        doc["band"] = None
         doc["status"] = STATUS_EMPTY if n == 0 else STATUS_ZERO
         doc["top"] = []
         return doc
-    h = metrics.hhi(p)
-    doc.update(
-        hhi=h,
-        hhi_normalized=metrics.hhi_normalized(p),
-        equivalent_firms=metrics.equivalent_firms(p),
-        cr=metrics.concentration_ratios(p, top),
-        gini=metrics.gini(p),
-        gini_corrected=metrics.gini_corrected(p),
-        theil=metrics.theil(p),
-        entropy=metrics.entropy(p),
-        entropy_normalized=metrics.entropy_normalized(p),
-        atkinson={_eps_key(e): metrics.atkinson(p, e) for e in metrics.ATKINSON_EPSILONS},
-        palma=metrics.palma(p),
-        band=metrics.band(h, guidelines),
-        status=STATUS_OK,
-    )
+    args = {"cr": (top,)}  # the only metric whose parameters come from the caller
+    for m in METRICS:
+        doc[m.key] = m.compute(p, *args.get(m.key, ()))
+    doc["band"] = band(doc["hhi"], guidelines)
+    doc["status"] = STATUS_OK
     s = p.s
     # Largest first; ties by name so the output is deterministic.
     doc["top"] = top_companies(entities, x, s, show)
@@ -101,13 +94,12 @@ def top_companies(names, x, s, show: int) -> list[dict]:
             for i in largest_indices(x, names, show)]
 
 
-def _eps_key(e: float) -> str:
-    return str(int(e)) if float(e).is_integer() else str(e)
-
-
 @dataclass
 class ConcentrationReport:
-    """The result of ``concentration``; ``to_dict()`` is the JSON contract (schema_version 1)."""
+    """The result of ``concentration``; ``to_dict()`` is the JSON contract (schema_version 1).
+
+    ``guidelines`` names the guideline set every result's ``band`` was read against.
+    """
 
     input: dict
     results: list[dict]
@@ -116,7 +108,7 @@ class ConcentrationReport:
     command: str = "concentration"
 
     def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings)
+        return envelope(self.command, self.input, self.results, self.warnings, guidelines=self.guidelines)
 
 
 def concentration_of_markets(
@@ -132,7 +124,7 @@ def concentration_of_markets(
     ``progress`` (optional) is called as ``progress("compute", groups_done, groups)``.
     """
     validate_top(top)
-    if guidelines not in metrics.GUIDELINE_BANDS:
+    if guidelines not in GUIDELINES:
         raise UsageError(f"--guidelines: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
     warnings = list(markets.warnings)

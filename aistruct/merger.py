@@ -16,17 +16,14 @@ values x_i with total T and shares s_i = x_i / T:
 * ``cr4_before`` = :func:`aistruct.metrics.concentration_ratios` (k = 4) and
   ``cr4_after`` the same for the market after the deal.
 
-Each deal is then read against three guidelines (:func:`guideline_verdict`):
-the US 2023 Merger Guidelines, the US 2010 Horizontal Merger Guidelines and the
-EU Horizontal Merger Guidelines (2004). Every verdict carries the band of the
-post-merger HHI, a ``flag`` (a presumption or concern is triggered), a short
-``finding``, the ``reason`` in numbers and the guideline ``text`` it rests on.
-
-Boundaries follow the texts' own words: "more than", "greater than", "over",
-"above" are strict; "below", "less than" are strict the other way; "between A
-and B" includes both ends. HHI and ΔHHI are rounded to 1e-6 and shares to 1e-6
-of a percentage point before any comparison, so a market whose exact HHI is
-1,800 but whose floating-point value is 1799.9999999997 reads as 1,800.
+Each deal is then read against the guidelines of :mod:`aistruct.guidelines`
+(:func:`aistruct.guidelines.guideline_verdict`): the US 2023 Merger Guidelines,
+the US 2010 Horizontal Merger Guidelines and the EU Horizontal Merger Guidelines
+(2004). Every verdict carries the band of the post-merger HHI, a ``flag`` (a
+presumption or concern is triggered), a short ``finding``, the ``reason`` in
+numbers and the guideline ``text`` it rests on; the thresholds, texts and
+boundary rules live in that module. This one does the ΔHHI arithmetic, resolves
+company names and reads scenario files.
 
 Several deals: :func:`merger_of_markets` evaluates a list of :class:`Deal`
 either each against the same baseline (``sequential=False``, sorted by ΔHHI,
@@ -45,6 +42,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from aistruct import metrics
+from aistruct.guidelines import GUIDELINES, parse_guidelines, undefined_verdicts, verdicts
 from aistruct.report import envelope, group_text
 from aistruct.errors import InputError, UsageError
 from aistruct.engines import load_markets
@@ -52,232 +50,6 @@ from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec, cell_label, res
 from aistruct.reader import ReadOptions, load_table
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
-GUIDELINES = ("us-2023", "us-2010", "eu")
-
-#: Thresholds, on the 0-10,000 HHI scale and in percent for shares.
-US2023_HIGH = 1800.0
-US2023_DELTA = 100.0
-US2023_SHARE = 30.0
-US2010_LOW, US2010_HIGH = 1500.0, 2500.0
-US2010_SMALL = 100.0
-US2010_PRESUME = 200.0
-EU_LOW, EU_HIGH = 1000.0, 2000.0
-EU_DELTA_MID, EU_DELTA_HIGH = 250.0, 150.0
-
-# ---------------------------------------------------------------- guideline texts
-
-SOURCES = {
-    "us-2023": "U.S. Department of Justice and Federal Trade Commission, Merger Guidelines "
-    "(18 December 2023), Guideline 1, section 2.1",
-    "us-2010": "U.S. Department of Justice and Federal Trade Commission, Horizontal Merger Guidelines "
-    "(19 August 2010), section 5.3",
-    "eu": "European Commission, Guidelines on the assessment of horizontal mergers (2004/C 31/03), "
-    "OJ C 31, 5.2.2004, paragraphs 19-21",
-}
-
-TEXT = {
-    "us-2023 hhi": (
-        "Markets with an HHI greater than 1,800 are highly concentrated, and a change of more than 100 "
-        "is a significant increase. A merger that creates or further consolidates a highly concentrated "
-        "market that involves an increase in the HHI of more than 100 points is presumed to substantially "
-        "lessen competition or tend to create a monopoly."
-    ),
-    "us-2023 share": (
-        "The Agencies also may examine the market share of the merged firm: a merger that creates a firm "
-        "with a share over thirty percent is also presumed to substantially lessen competition or to tend "
-        "to create a monopoly if it also involves an increase in HHI of more than 100 points."
-    ),
-    "us-2010 small": (
-        "Small Change in Concentration: Mergers involving an increase in the HHI of less than 100 points "
-        "are unlikely to have adverse competitive effects and ordinarily require no further analysis."
-    ),
-    "us-2010 unconcentrated": (
-        "Unconcentrated Markets: Mergers resulting in unconcentrated markets are unlikely to have adverse "
-        "competitive effects and ordinarily require no further analysis."
-    ),
-    "us-2010 moderate": (
-        "Moderately Concentrated Markets: Mergers resulting in moderately concentrated markets that "
-        "involve an increase in the HHI of more than 100 points potentially raise significant competitive "
-        "concerns and often warrant scrutiny."
-    ),
-    "us-2010 high": (
-        "Highly Concentrated Markets: Mergers resulting in highly concentrated markets that involve an "
-        "increase in the HHI of between 100 points and 200 points potentially raise significant "
-        "competitive concerns and often warrant scrutiny."
-    ),
-    "us-2010 presumption": (
-        "Mergers resulting in highly concentrated markets that involve an increase in the HHI of more than "
-        "200 points will be presumed to be likely to enhance market power. The presumption may be rebutted "
-        "by persuasive evidence showing that the merger is unlikely to enhance market power."
-    ),
-    "eu 19": (
-        "The Commission is unlikely to identify horizontal competition concerns in a market with a "
-        "post-merger HHI below 1 000. Such markets normally do not require extensive analysis."
-    ),
-    "eu 20": (
-        "The Commission is also unlikely to identify horizontal competition concerns in a merger with a "
-        "post-merger HHI between 1 000 and 2 000 and a delta below 250, or a merger with a post-merger HHI "
-        "above 2 000 and a delta below 150, except where special circumstances such as, for instance, one "
-        "or more of the following factors are present: [...]"
-    ),
-    "eu 21": (
-        "Each of these HHI levels, in combination with the relevant deltas, may be used as an initial "
-        "indicator of the absence of competition concerns. However, they do not give rise to a presumption "
-        "of either the existence or the absence of such concerns."
-    ),
-}
-
-#: ``finding`` values, and whether each raises the flag.
-FINDINGS = {
-    "presumption": True,  # us-2023, us-2010 (> 200 in a highly concentrated market)
-    "concerns": True,  # us-2010: "potentially raise significant competitive concerns"
-    "examination": True,  # eu: outside the levels of paragraphs 19-20
-    "no presumption": False,  # us-2023: neither presumption triggered (not a safe harbour)
-    "unlikely": False,  # us-2010 / eu: "unlikely to have adverse effects" / "unlikely to identify concerns"
-    "threshold not exceeded": False,  # us-2010: ΔHHI exactly 100 in a moderately concentrated market
-}
-
-
-def _r(x: float) -> float:
-    """HHI-scale numbers rounded to 1e-6 before comparing (1799.9999999997 -> 1800)."""
-    return round(float(x), 6)
-
-
-def _pct(share: float) -> float:
-    """A share as a percentage rounded to 1e-6 of a point (0.30000000000000004 -> 30.0)."""
-    return round(float(share) * 100.0, 6)
-
-
-def _n(x: float) -> str:
-    v = _r(x)
-    return f"{v:,.0f}" if v == round(v) else f"{v:,.2f}"
-
-
-def _p(pct: float) -> str:
-    return f"{pct:.4f}".rstrip("0").rstrip(".") + "%"
-
-
-def parse_guidelines(text: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``all`` (or None) -> all three; else one name or a comma-separated list of them, in canonical order."""
-    if text is None:
-        return GUIDELINES
-    parts = [p.strip() for p in (text.split(",") if isinstance(text, str) else text)]
-    parts = [p for p in parts if p]
-    if not parts:
-        raise UsageError("--guidelines: empty; use us-2023, us-2010, eu or all")
-    if "all" in parts:
-        return GUIDELINES
-    for p in parts:
-        if p not in GUIDELINES:
-            raise UsageError(f"--guidelines: unknown {p!r}; use us-2023, us-2010, eu or all")
-    return tuple(g for g in GUIDELINES if g in parts)
-
-
-def guideline_verdict(guideline: str, post_hhi: float, delta_hhi: float, merged_share: float) -> dict:
-    """The reading of one guideline for a deal with these figures.
-
-    ``post_hhi`` and ``delta_hhi`` on the 0-10,000 scale, ``merged_share`` a
-    fraction. Returns ``{"band", "flag", "finding", "reason", "text", "source"}``.
-
-    * ``us-2023`` (Guideline 1): presumption when post > 1,800 and Δ > 100, or
-      when the merged share > 30% and Δ > 100. Exactly 1,800, 100 or 30% do not
-      trigger it ("greater than", "more than", "over").
-    * ``us-2010`` (section 5.3): Δ < 100 unlikely; post < 1,500 unlikely;
-      1,500 <= post <= 2,500 with Δ > 100 concerns (Δ exactly 100 is neither
-      "less than" nor "more than" 100: no concern is stated, finding
-      ``threshold not exceeded``); post > 2,500 with 100 <= Δ <= 200 concerns
-      ("between 100 points and 200 points"), Δ > 200 presumption.
-    * ``eu`` (paragraphs 19-21): post < 1,000 unlikely; 1,000 <= post <= 2,000
-      with Δ < 250 unlikely; post > 2,000 with Δ < 150 unlikely; otherwise the
-      merger warrants examination (paragraph 21: no presumption either way).
-    """
-    if guideline not in GUIDELINES:
-        raise ValueError(f"unknown guidelines {guideline!r}; use one of {', '.join(GUIDELINES)}")
-    post, delta, pct = _r(post_hhi), _r(delta_hhi), _pct(merged_share)
-    band = metrics.band(post, guideline)
-    texts: list[str]
-    if guideline == "us-2023":
-        by_hhi = post > US2023_HIGH and delta > US2023_DELTA
-        by_share = pct > US2023_SHARE and delta > US2023_DELTA
-        if by_hhi or by_share:
-            finding = "presumption"
-            why = []
-            texts = []
-            if by_hhi:
-                why.append(f"post-merger HHI {_n(post)} > 1,800 and ΔHHI {_n(delta)} > 100")
-                texts.append(TEXT["us-2023 hhi"])
-            if by_share:
-                why.append(f"merged share {_p(pct)} > 30% and ΔHHI {_n(delta)} > 100")
-                texts.append(TEXT["us-2023 share"])
-            reason = "; ".join(why)
-        else:
-            finding = "no presumption"
-            texts = [TEXT["us-2023 hhi"], TEXT["us-2023 share"]]
-            if delta <= US2023_DELTA:
-                reason = f"ΔHHI {_n(delta)} is not more than 100"
-            else:
-                reason = (f"post-merger HHI {_n(post)} is not greater than 1,800 and merged share "
-                          f"{_p(pct)} is not over 30%")
-    elif guideline == "us-2010":
-        if delta < US2010_SMALL:
-            finding, texts = "unlikely", [TEXT["us-2010 small"]]
-            reason = f"ΔHHI {_n(delta)} < 100"
-        elif post < US2010_LOW:
-            finding, texts = "unlikely", [TEXT["us-2010 unconcentrated"]]
-            reason = f"post-merger HHI {_n(post)} < 1,500 (unconcentrated)"
-        elif post <= US2010_HIGH:
-            texts = [TEXT["us-2010 moderate"]]
-            if delta > US2010_SMALL:
-                finding = "concerns"
-                reason = f"post-merger HHI {_n(post)} in 1,500-2,500 and ΔHHI {_n(delta)} > 100"
-            else:
-                finding = "threshold not exceeded"
-                reason = (f"post-merger HHI {_n(post)} in 1,500-2,500 and ΔHHI exactly 100: neither "
-                          "less than nor more than 100")
-        elif delta > US2010_PRESUME:
-            finding, texts = "presumption", [TEXT["us-2010 presumption"]]
-            reason = f"post-merger HHI {_n(post)} > 2,500 and ΔHHI {_n(delta)} > 200"
-        else:
-            finding, texts = "concerns", [TEXT["us-2010 high"]]
-            reason = f"post-merger HHI {_n(post)} > 2,500 and ΔHHI {_n(delta)} between 100 and 200"
-    else:  # eu
-        if post < EU_LOW:
-            finding, texts = "unlikely", [TEXT["eu 19"]]
-            reason = f"post-merger HHI {_n(post)} < 1,000 (paragraph 19)"
-        elif post <= EU_HIGH:
-            if delta < EU_DELTA_MID:
-                finding, texts = "unlikely", [TEXT["eu 20"]]
-                reason = f"post-merger HHI {_n(post)} in 1,000-2,000 and delta {_n(delta)} < 250 (paragraph 20)"
-            else:
-                finding, texts = "examination", [TEXT["eu 21"]]
-                reason = (f"post-merger HHI {_n(post)} in 1,000-2,000 and delta {_n(delta)} not below 250: "
-                          "outside paragraphs 19-20, the merger warrants examination")
-        elif delta < EU_DELTA_HIGH:
-            finding, texts = "unlikely", [TEXT["eu 20"]]
-            reason = f"post-merger HHI {_n(post)} > 2,000 and delta {_n(delta)} < 150 (paragraph 20)"
-        else:
-            finding, texts = "examination", [TEXT["eu 21"]]
-            reason = (f"post-merger HHI {_n(post)} > 2,000 and delta {_n(delta)} not below 150: "
-                      "outside paragraphs 19-20, the merger warrants examination")
-    return {
-        "band": band,
-        "flag": FINDINGS[finding],
-        "finding": finding,
-        "reason": reason,
-        "text": " ".join(texts),
-        "source": SOURCES[guideline],
-    }
-
-
-def verdicts(post_hhi: float, delta_hhi: float, merged_share: float,
-             guidelines: Sequence[str] = GUIDELINES) -> dict:
-    """``{guideline: guideline_verdict(...)}`` for each requested guideline."""
-    return {g: guideline_verdict(g, post_hhi, delta_hhi, merged_share) for g in guidelines}
-
-
-def _undefined_verdicts(guidelines: Sequence[str], why: str) -> dict:
-    return {g: {"band": None, "flag": None, "finding": None, "reason": why, "text": None,
-                "source": SOURCES[g]} for g in guidelines}
 
 
 # ---------------------------------------------------------------- exact ΔHHI
@@ -515,7 +287,7 @@ class MarketState:
             why = "the market has no values" if self.status == STATUS_EMPTY else "the market total is 0"
             doc.update(pre_hhi=None, post_hhi=None, delta_hhi=None, merged_share=None, rank_before=None,
                        rank_after=None, cr4_before=None, cr4_after=None,
-                       verdicts=_undefined_verdicts(guidelines, f"{why}; shares are undefined"),
+                       verdicts=undefined_verdicts(guidelines, f"{why}; shares are undefined"),
                        parties=self.parties_doc(deal))
             return doc
         names = [deal.acquirer, *deal.targets]

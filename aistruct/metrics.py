@@ -21,17 +21,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-DEFAULT_TOP = (1, 4, 8, 10)
-ATKINSON_EPSILONS = (0.5, 1.0, 2.0)
+from aistruct.metric_registry import ATKINSON_EPSILONS, HANNAH_KAY_ALPHAS, param_key
 
-#: HHI thresholds (0-10,000 scale) of the guideline bands: (low, high).
-#: Below ``low`` is unconcentrated, above ``high`` highly concentrated,
-#: anything from ``low`` to ``high`` inclusive moderately concentrated.
-GUIDELINE_BANDS = {
-    "us-2023": (1000.0, 1800.0),  # 2023 Merger Guidelines, Guideline 1
-    "us-2010": (1500.0, 2500.0),  # 2010 Horizontal Merger Guidelines, s. 5.3
-    "eu": (1000.0, 2000.0),  # EU Horizontal Merger Guidelines (2004), paras 19-20
-}
+DEFAULT_TOP = (1, 4, 8, 10)
 
 
 def _as_array(values: Iterable[float]) -> np.ndarray:
@@ -284,6 +276,16 @@ def atkinson(values: Iterable[float], epsilon: float) -> float:
     return _round_unit(1.0 - m ** (1.0 / p))
 
 
+def atkinson_indices(values: Iterable[float], epsilons: Sequence[float] = ATKINSON_EPSILONS) -> dict[str, float]:
+    """``{param_key(e): A_e}`` for every epsilon (JSON keys ``"0.5"``, ``"1"``, ``"2"`` by default).
+
+    >>> atkinson_indices([5, 5, 5, 5])
+    {'0.5': 0.0, '1': 0.0, '2': 0.0}
+    """
+    p = _prepared(values)
+    return {param_key(e): atkinson(p, e) for e in epsilons}
+
+
 def lorenz_at(values: Iterable[float], p: float) -> float:
     """The Lorenz curve at population fraction p, linear between the points (i/n, L_i)."""
     return lorenz_points(values, (p,))[0]
@@ -317,31 +319,55 @@ def palma(values: Iterable[float]) -> float | None:
 
 
 def rosenbluth(values: Iterable[float]) -> float:
-    """Rosenbluth (Hall-Tideman) index 1 / (2 sum_i i s_(i) - 1), firms ranked largest first.
+    """Rosenbluth index RB = 1 / (2 sum_i i s_(i) - 1), companies ranked largest first (i = 1 .. n).
 
-    Equivalent to 1 / (n (1 - G)). R ``ineq::conc(x, type="Rosenbluth")`` gives
-    0.1859051 for the reference vector above.
+    Rosenbluth (1955) and Hall & Tideman (1967) proposed the same index (it is
+    also called the Hall-Tideman index); it weights each share by its rank, so
+    it reacts to the number of small companies as the HHI does not. Equivalent
+    to 1 / (n (1 - G)) with G the Gini coefficient; 1/n for equal shares, 1 for
+    a monopoly (a company with value 0 still counts: it adds nothing to the sum).
+    R ``ineq::conc(x, type="Rosenbluth")`` gives 0.1859051 for the reference
+    vector above.
+
+    >>> round(rosenbluth([30, 30, 20, 20]), 12)  # 1 / (2 (.3 + .6 + .6 + .8) - 1) = 1 / 3.6 = 5/18
+    0.277777777778
+    >>> rosenbluth([5, 5, 5, 5]), rosenbluth([7]), rosenbluth([1, 0, 0])
+    (0.25, 1.0, 1.0)
     """
     s = _prepared(values).s_sorted[::-1]
     i = np.arange(1, s.size + 1, dtype=np.float64)
     return float(1.0 / (2.0 * float(np.dot(i, s)) - 1.0))
 
 
-def band(hhi_value: float, guidelines: str = "us-2023") -> str:
-    """Reading of an HHI against a guideline's thresholds.
+def hannah_kay(values: Iterable[float], alpha: float) -> float:
+    """Hannah-Kay numbers-equivalent N_a = (sum_i s_i^a)^(1 / (1 - a)), a > 0, a != 1.
 
-    ``"unconcentrated"`` below the low threshold, ``"highly concentrated"`` above
-    the high one ("more than" in every text), ``"moderately concentrated"`` from
-    low to high inclusive. HHI is rounded to 1e-6 first so an exact 1,800 market
-    computed as 1799.9999999997 reads as 1,800.
+    Hannah and Kay (1977): the number of equal-sized companies with the same
+    concentration when shares are weighted by the order a. N_2 = 1/H is
+    :func:`equivalent_firms`; as a -> 1, N_a -> exp(entropy); a < 2 weighs the
+    small companies more, a > 2 the large ones. From 1 (a monopoly) to n (equal
+    shares); companies with value 0 add nothing (0^a = 0). The result is kept in
+    [1, n] against rounding.
+
+    >>> round(hannah_kay([9, 16], 0.5), 12)  # (3/5 + 4/5)^2 = 49/25
+    1.96
+    >>> hannah_kay([5, 5, 5, 5], 3), hannah_kay([7], 0.5)
+    (4.0, 1.0)
     """
-    try:
-        low, high = GUIDELINE_BANDS[guidelines]
-    except KeyError:
-        raise ValueError(f"unknown guidelines {guidelines!r}; use one of {', '.join(GUIDELINE_BANDS)}") from None
-    h = round(hhi_value, 6)
-    if h < low:
-        return "unconcentrated"
-    if h > high:
-        return "highly concentrated"
-    return "moderately concentrated"
+    if not alpha > 0 or alpha == 1:
+        raise ValueError("alpha must be positive and not 1")
+    s = _prepared(values).s_sorted
+    pos = s[s > 0]
+    total = float(np.sum(np.power(pos, float(alpha))))
+    n_alpha = total ** (1.0 / (1.0 - float(alpha)))
+    return float(min(max(n_alpha, 1.0), float(s.size)))
+
+
+def hannah_kay_indices(values: Iterable[float], alphas: Sequence[float] = HANNAH_KAY_ALPHAS) -> dict[str, float]:
+    """``{param_key(a): N_a}`` for every order a (JSON keys ``"0.5"`` and ``"3"`` by default).
+
+    >>> hannah_kay_indices([5, 5, 5, 5])
+    {'0.5': 4.0, '3': 4.0}
+    """
+    p = _prepared(values)
+    return {param_key(a): hannah_kay(p, a) for a in alphas}

@@ -9,16 +9,15 @@ from hypothesis import strategies as st
 
 from aistruct import metrics
 from aistruct.errors import InputError, UsageError
+from aistruct.guidelines import guideline_verdict, parse_guidelines
 from aistruct.merger import (
     Deal,
     MarketState,
     NameIndex,
     delta_hhi,
-    guideline_verdict,
     merge_values,
     merger_of_markets,
     merger_report,
-    parse_guidelines,
     read_scenarios,
 )
 from aistruct.markets import MarketSpec, prepare_markets

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aistruct import guidelines
 from aistruct import metrics as m
 
 # R package ineq, documented example vector (ineq manual, "ineq" and "conc" examples).
@@ -129,18 +130,18 @@ class TestEdges:
         assert rel(m.hhi(x), 10000 * (s0**2 + 999_999 * (1 / (1e15 + 999_999)) ** 2), 1e-9)
 
     def test_band_boundaries(self):
-        assert m.band(999.999) == "unconcentrated"
-        assert m.band(1000) == "moderately concentrated"
-        assert m.band(1800) == "moderately concentrated"
-        assert m.band(1799.9999999997) == "moderately concentrated"
-        assert m.band(1800.001) == "highly concentrated"
-        assert m.band(1500, "us-2010") == "moderately concentrated"
-        assert m.band(1499, "us-2010") == "unconcentrated"
-        assert m.band(2500.01, "us-2010") == "highly concentrated"
-        assert m.band(2000, "eu") == "moderately concentrated"
-        assert m.band(2000.01, "eu") == "highly concentrated"
+        assert guidelines.band(999.999) == "unconcentrated"
+        assert guidelines.band(1000) == "moderately concentrated"
+        assert guidelines.band(1800) == "moderately concentrated"
+        assert guidelines.band(1799.9999999997) == "moderately concentrated"
+        assert guidelines.band(1800.001) == "highly concentrated"
+        assert guidelines.band(1500, "us-2010") == "moderately concentrated"
+        assert guidelines.band(1499, "us-2010") == "unconcentrated"
+        assert guidelines.band(2500.01, "us-2010") == "highly concentrated"
+        assert guidelines.band(2000, "eu") == "moderately concentrated"
+        assert guidelines.band(2000.01, "eu") == "highly concentrated"
         with pytest.raises(ValueError):
-            m.band(10, "uk")
+            guidelines.band(10, "uk")
 
 
 positive = st.lists(st.floats(min_value=1e-6, max_value=1e12, allow_nan=False), min_size=1, max_size=60)

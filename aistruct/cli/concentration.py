@@ -23,9 +23,12 @@ from aistruct.cli.render import (
     table_width,
     terminal_width,
 )
+from aistruct.metric_registry import METRICS, Metric
 
-SCALARS = ("n", "total", "hhi", "hhi_normalized", "equivalent_firms", "cr", "gini", "gini_corrected", "theil",
-           "entropy", "entropy_normalized", "atkinson", "palma", "band", "status")
+#: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
+SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status")
+#: How a metric's ``display`` is formatted in the table.
+FORMATS = {"number": fmt_number, "ratio": fmt_ratio, "percent": fmt_pct}
 
 
 def result_rows(doc: dict):
@@ -57,18 +60,27 @@ def _metric_table(r: dict, title: str) -> Table:
     if r["status"] != "ok":
         t.add_row("Status", Text(r["status"], style="yellow"), "metrics undefined")
         return t
-    t.add_row("HHI", fmt_number(r["hhi"]), band_text(r["band"]))
-    t.add_row("HHI normalised", fmt_ratio(r["hhi_normalized"]), "0 = equal shares, 1 = monopoly")
-    t.add_row("Equivalent firms", fmt_number(r["equivalent_firms"], 1), "equal-sized firms with this HHI")
-    for k, v in r["cr"].items():
-        t.add_row(f"CR{k}", fmt_pct(v), f"share of the top {k}")
-    t.add_row("Gini", fmt_ratio(r["gini"]), f"corrected {fmt_ratio(r['gini_corrected'])}")
-    t.add_row("Theil", fmt_ratio(r["theil"]), "")
-    t.add_row("Entropy", fmt_ratio(r["entropy"]), f"normalised {fmt_ratio(r['entropy_normalized'])}")
-    for e, v in r["atkinson"].items():
-        t.add_row(f"Atkinson ε={e}", fmt_ratio(v), "")
-    t.add_row("Palma", fmt_ratio(r["palma"], 2), "top 10% / bottom 40%")
+    shown = {m.key: _fmt(m, r[m.key]) for m in METRICS if m.kind == "scalar"}  # for {key} in readings
+    for m in METRICS:
+        if not m.row:
+            continue
+        if m.kind == "scalar":
+            t.add_row(m.label, shown[m.key], _reading(m, r, "", shown))
+        else:
+            for k, v in r[m.key].items():
+                t.add_row(m.label.format(k=k), _fmt(m, v), _reading(m, r, k, shown))
     return t
+
+
+def _fmt(m: Metric, value) -> str:
+    f = FORMATS[m.display]
+    return f(value) if m.digits is None else f(value, m.digits)
+
+
+def _reading(m: Metric, r: dict, k: str, shown: dict):
+    if m.reading == "{band}":
+        return band_text(r["band"])
+    return m.reading.format(k=k, **shown)
 
 
 def _top_table(r: dict) -> Table:

@@ -10,6 +10,7 @@ from rich.text import Text
 from aistruct.cli import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, shared
 from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
+from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
 FINDING_STYLE = {
     "presumption": "bold red",
@@ -28,7 +29,6 @@ FINDING_SHORT = {
     "unlikely": "unlikely",
     "threshold not exceeded": "not >100",
 }
-GUIDELINE_TITLE = {"us-2023": "US 2023", "us-2010": "US 2010", "eu": "EU 2004"}
 
 
 def _finding(v: dict, short: bool = False) -> Text:
