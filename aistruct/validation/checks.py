@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct.errors import UsageError
-from aistruct.prepare import FREQS
+from aistruct.markets import FREQS
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
 
