@@ -12,34 +12,8 @@ from typing import Optional
 
 import typer
 
-from aistruct._version import __version__
+from aistruct.cli.app import app
 from aistruct.errors import EXIT_UNUSABLE, AistructError, Interrupted
-
-app = typer.Typer(
-    name="aistruct",
-    help="Market-structure calculator for company tables: concentration, tiers, trends, mergers, validation.",
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"aistruct {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Market-structure calculator for company tables."""
-
 
 def _register() -> None:
     # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
@@ -77,7 +51,7 @@ def _tolerant_streams() -> None:
 
 def main(argv: Optional[list] = None) -> None:
     """Run the CLI: exit 0 ok, 1 a check failed, 2 unusable input or usage, 130 interrupted."""
-    from aistruct.entry import interrupted
+    from aistruct.interrupt import interrupted
 
     _tolerant_streams()
     try:  # Typer >= 0.26 vendors click as typer._click; older Typer uses click itself

@@ -7,7 +7,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli import app
+from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,

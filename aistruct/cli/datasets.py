@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli import app
+from aistruct.cli.app import app
 from aistruct.cli.options import OUTPUT, shared
 from aistruct.cli.render import cell, emit
 from aistruct.report import envelope

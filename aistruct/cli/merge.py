@@ -7,7 +7,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli import app
+from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, shared
 from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE

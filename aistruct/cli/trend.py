@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli import app
+from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 from aistruct.vocabulary import TIER_KEYS
