@@ -57,7 +57,7 @@ class Metric:
     ``{k}`` in them stands for the parameter, ``{band}`` for the HHI's band and
     ``{other_key}`` in ``reading`` for another (scalar) metric's formatted value.
     ``row=False``: no row of its own in the single-market table (a metric shown
-    in another's reading, or one not yet in the documented example output).
+    in another's reading).
     ``display`` and ``digits`` say how the table formats the value.
     """
 
@@ -103,13 +103,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("atkinson", "Atkinson ε={k}", "", "atkinson_indices", "keyed", "Atkinson (1970); R ineq::Atkinson",
            point_function="atkinson", params=ATKINSON_EPSILONS),
     Metric("palma", "Palma", "top 10% / bottom 40%", "palma", "scalar", "Palma (2011)", digits=2),
-    # No table rows yet for the two below: the README's example outputs show the table and are
-    # checked number by number; turn ``row`` on when those examples are regenerated.
     Metric("rosenbluth", "Rosenbluth", "1/n = equal, 1 = monopoly", "rosenbluth", "scalar",
-           "Rosenbluth (1955); Hall & Tideman (1967); R ineq::conc", row=False),
+           "Rosenbluth (1955); Hall & Tideman (1967); R ineq::conc"),
     Metric("hannah_kay", "Hannah–Kay α={k}", "numbers equivalent of order {k}", "hannah_kay_indices", "keyed",
            "Hannah & Kay (1977)", display="number", digits=1, point_function="hannah_kay",
-           params=HANNAH_KAY_ALPHAS, row=False),
+           params=HANNAH_KAY_ALPHAS),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
