@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
-from aistruct.guidelines import GUIDELINES, band
-from aistruct.metric_registry import METRICS
-from aistruct.report import envelope, group_text
-from aistruct.errors import UsageError
 from aistruct.engines import load_markets
+from aistruct.errors import UsageError
+from aistruct.guidelines import GUIDELINES, band
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
+from aistruct.metric_registry import METRICS
 from aistruct.reader import ReadOptions
+from aistruct.report import envelope, group_text
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
-
 
 
 def market_metrics(
@@ -90,8 +89,9 @@ def largest_indices(x, names, show: int, among=None) -> list[int]:
 def top_companies(names, x, s, show: int) -> list[dict]:
     """The ``show`` largest companies as JSON ``top`` entries: entity, value, share."""
     pick = names.iloc if hasattr(names, "iloc") else names
-    return [{"entity": str(pick[i]), "value": float(x[i]), "share": float(s[i])}
-            for i in largest_indices(x, names, show)]
+    return [
+        {"entity": str(pick[i]), "value": float(x[i]), "share": float(s[i])} for i in largest_indices(x, names, show)
+    ]
 
 
 @dataclass
@@ -133,18 +133,13 @@ def concentration_of_markets(
         if progress is not None:
             progress("compute", done, n_groups)
         doc = {"group": group}
-        doc.update(
-            market_metrics(
-                frame[ENTITY], frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines
-            )
-        )
+        doc.update(market_metrics(frame[ENTITY], frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines))
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
             why = "has no values" if doc["status"] == STATUS_EMPTY else "has a total of 0"
             warnings.append(f"{where} {why}; its metrics are null")
         results.append(doc)
     return ConcentrationReport(input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines)
-
 
 
 def validate_top(top: Sequence[int]) -> None:

@@ -252,8 +252,10 @@ def guideline_verdict(guideline: str, post_hhi: float, delta_hhi: float, merged_
             if delta <= US2023_DELTA:
                 reason = f"ΔHHI {_n(delta)} is not more than {_n(US2023_DELTA)}"
             else:
-                reason = (f"post-merger HHI {_n(post)} is not greater than {_n(US2023_HIGH)} and merged share "
-                          f"{_p(pct)} is not over {_p(US2023_SHARE)}")
+                reason = (
+                    f"post-merger HHI {_n(post)} is not greater than {_n(US2023_HIGH)} and merged share "
+                    f"{_p(pct)} is not over {_p(US2023_SHARE)}"
+                )
     elif guideline == "us-2010":
         moderate = _between(US2010_LOW, US2010_HIGH)
         if delta < US2010_SMALL:
@@ -269,15 +271,19 @@ def guideline_verdict(guideline: str, post_hhi: float, delta_hhi: float, merged_
                 reason = f"post-merger HHI {_n(post)} in {moderate} and ΔHHI {_n(delta)} > {_n(US2010_SMALL)}"
             else:
                 finding = "threshold not exceeded"
-                reason = (f"post-merger HHI {_n(post)} in {moderate} and ΔHHI exactly {_n(US2010_SMALL)}: neither "
-                          f"less than nor more than {_n(US2010_SMALL)}")
+                reason = (
+                    f"post-merger HHI {_n(post)} in {moderate} and ΔHHI exactly {_n(US2010_SMALL)}: neither "
+                    f"less than nor more than {_n(US2010_SMALL)}"
+                )
         elif delta > US2010_PRESUME:
             finding, texts = "presumption", [TEXT["us-2010 presumption"]]
             reason = f"post-merger HHI {_n(post)} > {_n(US2010_HIGH)} and ΔHHI {_n(delta)} > {_n(US2010_PRESUME)}"
         else:
             finding, texts = "concerns", [TEXT["us-2010 high"]]
-            reason = (f"post-merger HHI {_n(post)} > {_n(US2010_HIGH)} and ΔHHI {_n(delta)} between "
-                      f"{_n(US2010_SMALL)} and {_n(US2010_PRESUME)}")
+            reason = (
+                f"post-merger HHI {_n(post)} > {_n(US2010_HIGH)} and ΔHHI {_n(delta)} between "
+                f"{_n(US2010_SMALL)} and {_n(US2010_PRESUME)}"
+            )
     else:  # eu
         outside = "outside paragraphs 19-20, the merger warrants examination"
         if post < EU_LOW:
@@ -287,18 +293,26 @@ def guideline_verdict(guideline: str, post_hhi: float, delta_hhi: float, merged_
             middle = _between(EU_LOW, EU_HIGH)
             if delta < EU_DELTA_MID:
                 finding, texts = "unlikely", [TEXT["eu 20"]]
-                reason = f"post-merger HHI {_n(post)} in {middle} and delta {_n(delta)} < {_n(EU_DELTA_MID)} (paragraph 20)"
+                reason = (
+                    f"post-merger HHI {_n(post)} in {middle} and delta {_n(delta)} < {_n(EU_DELTA_MID)} (paragraph 20)"
+                )
             else:
                 finding, texts = "examination", [TEXT["eu 21"]]
-                reason = (f"post-merger HHI {_n(post)} in {middle} and delta {_n(delta)} not below "
-                          f"{_n(EU_DELTA_MID)}: {outside}")
+                reason = (
+                    f"post-merger HHI {_n(post)} in {middle} and delta {_n(delta)} not below "
+                    f"{_n(EU_DELTA_MID)}: {outside}"
+                )
         elif delta < EU_DELTA_HIGH:
             finding, texts = "unlikely", [TEXT["eu 20"]]
-            reason = f"post-merger HHI {_n(post)} > {_n(EU_HIGH)} and delta {_n(delta)} < {_n(EU_DELTA_HIGH)} (paragraph 20)"
+            reason = (
+                f"post-merger HHI {_n(post)} > {_n(EU_HIGH)} and delta {_n(delta)} < {_n(EU_DELTA_HIGH)} (paragraph 20)"
+            )
         else:
             finding, texts = "examination", [TEXT["eu 21"]]
-            reason = (f"post-merger HHI {_n(post)} > {_n(EU_HIGH)} and delta {_n(delta)} not below "
-                      f"{_n(EU_DELTA_HIGH)}: {outside}")
+            reason = (
+                f"post-merger HHI {_n(post)} > {_n(EU_HIGH)} and delta {_n(delta)} not below "
+                f"{_n(EU_DELTA_HIGH)}: {outside}"
+            )
     return {
         "band": band(post, guideline),
         "flag": FINDINGS[finding],
@@ -309,13 +323,14 @@ def guideline_verdict(guideline: str, post_hhi: float, delta_hhi: float, merged_
     }
 
 
-def verdicts(post_hhi: float, delta_hhi: float, merged_share: float,
-             guidelines: Sequence[str] = GUIDELINES) -> dict:
+def verdicts(post_hhi: float, delta_hhi: float, merged_share: float, guidelines: Sequence[str] = GUIDELINES) -> dict:
     """``{guideline: guideline_verdict(...)}`` for each requested guideline."""
     return {g: guideline_verdict(g, post_hhi, delta_hhi, merged_share) for g in guidelines}
 
 
 def undefined_verdicts(guidelines: Sequence[str], why: str) -> dict:
     """Verdicts for a market whose shares are undefined: every field null but ``reason`` and ``source``."""
-    return {g: {"band": None, "flag": None, "finding": None, "reason": why, "text": None,
-                "source": SOURCES[g]} for g in guidelines}
+    return {
+        g: {"band": None, "flag": None, "finding": None, "reason": why, "text": None, "source": SOURCES[g]}
+        for g in guidelines
+    }

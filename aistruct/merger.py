@@ -42,15 +42,13 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from aistruct import metrics
-from aistruct.guidelines import GUIDELINES, parse_guidelines, undefined_verdicts, verdicts
-from aistruct.report import envelope, group_text
-from aistruct.errors import InputError, UsageError
 from aistruct.engines import load_markets
+from aistruct.errors import InputError, UsageError
+from aistruct.guidelines import GUIDELINES, parse_guidelines, undefined_verdicts, verdicts
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec, cell_label, resolve_column
 from aistruct.reader import ReadOptions, load_table
+from aistruct.report import envelope, group_text
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
-
-
 
 # ---------------------------------------------------------------- exact ΔHHI
 
@@ -108,8 +106,9 @@ class NameIndex:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise UsageError(f"{prefix}{option} {text!r} matches several companies: "
-                             f"{', '.join(map(repr, hits))}; spell it exactly")
+            raise UsageError(
+                f"{prefix}{option} {text!r} matches several companies: {', '.join(map(repr, hits))}; spell it exactly"
+            )
         close = difflib.get_close_matches(_fold(text), list(self._folded), n=3, cutoff=0.5)
         suggestions = [self._folded[c][0] for c in close]
         hint = f"; did you mean {', '.join(map(repr, suggestions))}?" if suggestions else ""
@@ -265,13 +264,15 @@ class MarketState:
         for role, name in [("acquirer", deal.acquirer)] + [("target", t) for t in deal.targets]:
             present = name in self.values
             share = (self.values[name] / self.total) if present and self.status == STATUS_OK else None
-            out.append({
-                "entity": name,
-                "role": role,
-                "present": present,
-                "value": self.original.get(name) if present else None,
-                "share": share,
-            })
+            out.append(
+                {
+                    "entity": name,
+                    "role": role,
+                    "present": present,
+                    "value": self.original.get(name) if present else None,
+                    "share": share,
+                }
+            )
         return out
 
     def evaluate(self, deal: Deal, guidelines: Sequence[str] = GUIDELINES) -> dict:
@@ -285,10 +286,18 @@ class MarketState:
         }
         if self.status != STATUS_OK:
             why = "the market has no values" if self.status == STATUS_EMPTY else "the market total is 0"
-            doc.update(pre_hhi=None, post_hhi=None, delta_hhi=None, merged_share=None, rank_before=None,
-                       rank_after=None, cr4_before=None, cr4_after=None,
-                       verdicts=undefined_verdicts(guidelines, f"{why}; shares are undefined"),
-                       parties=self.parties_doc(deal))
+            doc.update(
+                pre_hhi=None,
+                post_hhi=None,
+                delta_hhi=None,
+                merged_share=None,
+                rank_before=None,
+                rank_after=None,
+                cr4_before=None,
+                cr4_after=None,
+                verdicts=undefined_verdicts(guidelines, f"{why}; shares are undefined"),
+                parties=self.parties_doc(deal),
+            )
             return doc
         names = [deal.acquirer, *deal.targets]
         present = [n for n in names if n in self.values]
@@ -382,9 +391,15 @@ class MergerReport:
     command: str = "merge"
 
     def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings,
-                        mode=self.mode, guidelines=list(self.guidelines), scenarios=self.scenarios)
-
+        return envelope(
+            self.command,
+            self.input,
+            self.results,
+            self.warnings,
+            mode=self.mode,
+            guidelines=list(self.guidelines),
+            scenarios=self.scenarios,
+        )
 
 
 def merger_of_markets(
@@ -415,8 +430,9 @@ def merger_of_markets(
             for name in (d.acquirer, *d.targets):
                 if name in gone:
                     where = f"{d.where}: " if d.where else ""
-                    raise UsageError(f"{where}{name!r} was already acquired in step {gone[name]}; "
-                                     "a later step cannot name it")
+                    raise UsageError(
+                        f"{where}{name!r} was already acquired in step {gone[name]}; a later step cannot name it"
+                    )
             for t in d.targets:
                 gone[t] = step
     warnings = list(markets.warnings)
@@ -438,9 +454,7 @@ def merger_of_markets(
             if sequential:
                 r["step"] = step
                 state.apply(d)
-                r["cumulative_delta_hhi"] = (
-                    None if r["post_hhi"] is None else max(r["post_hhi"] - base, 0.0)
-                )
+                r["cumulative_delta_hhi"] = None if r["post_hhi"] is None else max(r["post_hhi"] - base, 0.0)
             else:
                 r["step"] = None
                 r["cumulative_delta_hhi"] = None
@@ -448,15 +462,19 @@ def merger_of_markets(
         if absent:
             warnings.append(f"{where}: {', '.join(map(repr, absent))} not in this market; counted as 0")
         if not sequential and len(rows) > 1:
-            rows = [r for _, r in sorted(
-                enumerate(rows),
-                key=lambda ir: (ir[1]["delta_hhi"] is None, -(ir[1]["delta_hhi"] or 0.0), ir[0]),
-            )]
+            rows = [
+                r
+                for _, r in sorted(
+                    enumerate(rows),
+                    key=lambda ir: (ir[1]["delta_hhi"] is None, -(ir[1]["delta_hhi"] or 0.0), ir[0]),
+                )
+            ]
         results.extend(rows)
     if mode is None:
         mode = "sequential" if sequential else ("scenarios" if scenarios else "single")
-    return MergerReport(input=markets.input_dict(), results=results, mode=mode, guidelines=gl,
-                        scenarios=scenarios, warnings=warnings)
+    return MergerReport(
+        input=markets.input_dict(), results=results, mode=mode, guidelines=gl, scenarios=scenarios, warnings=warnings
+    )
 
 
 def merger_report(

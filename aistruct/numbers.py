@@ -38,19 +38,40 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-MISSING_TOKENS = frozenset(
-    {"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "–", "—", "#n/a", "..", "nil"}
-)
+MISSING_TOKENS = frozenset({"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "–", "—", "#n/a", "..", "nil"})
 
 _SUFFIX = {
-    "k": 1e3, "thousand": 1e3, "thousands": 1e3,
-    "m": 1e6, "mn": 1e6, "mm": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
-    "t": 1e12, "tn": 1e12, "trillion": 1e12, "trillions": 1e12,
+    "k": 1e3,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mm": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
+    "trillions": 1e12,
 }
 _CJK = {"十": 1e1, "百": 1e2, "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8}
-_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY/JPY", "￥": "CNY/JPY",
-            "₹": "INR", "₩": "KRW", "元": "CNY", "人民币": "CNY"}
+_SYMBOLS = {
+    "$": "USD",
+    "us$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "CNY/JPY",
+    "￥": "CNY/JPY",
+    "₹": "INR",
+    "₩": "KRW",
+    "元": "CNY",
+    "人民币": "CNY",
+}
 _CODES = ("usd", "eur", "gbp", "cny", "rmb", "jpy", "inr", "krw", "hkd", "cad", "aud", "chf", "sgd")
 
 _CURRENCY_PREFIX = re.compile(
@@ -112,7 +133,7 @@ def _parse(text: Any, decimal: str) -> tuple[float | None, str | None]:
     currency = None
     m = _CURRENCY_PREFIX.match(t)
     if m:
-        currency, t = _currency_code(m.group("cur")), t[m.end():]
+        currency, t = _currency_code(m.group("cur")), t[m.end() :]
     if t[:1] in ("-", "\u2212") and sign > 0:  # $-5
         sign, t = -1.0, t[1:].strip()
     m = _CURRENCY_SUFFIX.search(t)

@@ -18,9 +18,9 @@ distribution (:func:`q_integer_mul`, :func:`q_integer_div`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Sequence
 
 #: Series up to this length get the exact permutation p-value; longer ones the normal approximation.
 EXACT_MAX_N = 50
@@ -304,9 +304,7 @@ def inversion_counts(n: int, ties: Sequence[int] = ()) -> list[int]:
     return poly
 
 
-def mann_kendall(
-    x: Sequence[float], *, exact_max: int = EXACT_MAX_N, continuity: bool = True
-) -> MannKendall:
+def mann_kendall(x: Sequence[float], *, exact_max: int = EXACT_MAX_N, continuity: bool = True) -> MannKendall:
     """Mann-Kendall trend test of a series in time order.
 
     S = sum_{i<j} sign(x_j - x_i). tau is Kendall's tau-b between the series and

@@ -30,8 +30,8 @@ import numpy as np
 
 from aistruct import metrics
 from aistruct.concentration import largest_indices
-from aistruct.report import envelope, group_text
 from aistruct.errors import UsageError
+from aistruct.report import envelope, group_text
 from aistruct.vocabulary import STATUS_NO_COMPANIES, STATUS_OK, STATUS_TOO_FEW_SIZES, TIER_KEYS
 
 PRESETS = {"headcount": (50.0, 500.0)}
@@ -211,7 +211,7 @@ def parse_bounds(text: str, decimal: str = ".") -> tuple[float, float]:
     seps = [k for k, ch in enumerate(text) if ch == ";"] or [k for k, ch in enumerate(text) if ch == ","]
     cands = []
     for k in seps:
-        lo, hi = _parse_bound(text[:k], decimal), _parse_bound(text[k + 1:], decimal)
+        lo, hi = _parse_bound(text[:k], decimal), _parse_bound(text[k + 1 :], decimal)
         if lo is not None and hi is not None:
             cands.append((lo, hi))
     if len(cands) > 1:
@@ -325,8 +325,11 @@ def canonical(sizes: np.ndarray, values: np.ndarray, *others):
     """The arrays reordered by (size, value): sums then come out the same to the last bit
     whatever order the companies arrived in (file order, hash order, engine)."""
     order = np.lexsort((values, sizes))
-    return (sizes[order], values[order], *[o.iloc[order] if hasattr(o, "iloc") else np.asarray(o, dtype=object)[order]
-                                           for o in others])
+    return (
+        sizes[order],
+        values[order],
+        *[o.iloc[order] if hasattr(o, "iloc") else np.asarray(o, dtype=object)[order] for o in others],
+    )
 
 
 def tier_shares(sizes, values, low: float, high: float) -> dict:
@@ -355,8 +358,9 @@ def tier_shares(sizes, values, low: float, high: float) -> dict:
     }
 
 
-def tier_stats(entities, sizes, values, low: float, high: float, *, show: int = 3,
-               labels: Sequence[str] = TIER_KEYS) -> list[dict]:
+def tier_stats(
+    entities, sizes, values, low: float, high: float, *, show: int = 3, labels: Sequence[str] = TIER_KEYS
+) -> list[dict]:
     """The JSON ``tiers`` list: small, middle, giant, each with counts, shares, size range, largest.
 
     ``largest`` lists the tier's ``show`` largest companies by value (ties by
@@ -378,8 +382,12 @@ def tier_stats(entities, sizes, values, low: float, high: float, *, show: int = 
         doc["min_size"] = float(s[idx].min()) if idx.size else None
         doc["max_size"] = float(s[idx].max()) if idx.size else None
         largest = [
-            {"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]),
-             "value_share": _share(float(v[i]) / vmax, total) if vmax > 0 else None}
+            {
+                "entity": str(names[i]),
+                "size": float(s[i]),
+                "value": float(v[i]),
+                "value_share": _share(float(v[i]) / vmax, total) if vmax > 0 else None,
+            }
             for i in largest_indices(v, names, show, among=idx)
         ]
         doc["largest"] = largest
@@ -457,10 +465,10 @@ def bimodality_coefficient(x) -> float | None:
     m2 = float(np.mean(d * d))
     if not m2 > 0 or m2 < 1e-28 * max(float(np.mean(y * y)), 1e-300):
         return None
-    m3 = float(np.mean(d ** 3))
-    m4 = float(np.mean(d ** 4))
-    g1 = m3 / m2 ** 1.5
-    g2 = m4 / m2 ** 2 - 3.0
+    m3 = float(np.mean(d**3))
+    m4 = float(np.mean(d**4))
+    g1 = m3 / m2**1.5
+    g2 = m4 / m2**2 - 3.0
     G1 = g1 * math.sqrt(n * (n - 1)) / (n - 2)
     G2 = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
     return float((G1 * G1 + 1.0) / (G2 + 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
@@ -526,8 +534,9 @@ def wolfson(values) -> float | None:
     return float(2.0 * (2.0 * t - metrics.gini(v)) * float(v.mean()) / med)
 
 
-def tier_diagnostics(sizes, values, low: float, high: float, *, alpha: float = DEFAULT_ALPHA,
-                     data_driven: bool = False) -> dict:
+def tier_diagnostics(
+    sizes, values, low: float, high: float, *, alpha: float = DEFAULT_ALPHA, data_driven: bool = False
+) -> dict:
     """The JSON ``diagnostics`` of one market (see the README for each formula)."""
     s = np.asarray(sizes, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
@@ -605,6 +614,7 @@ def shape(checks: dict) -> str:
 
 # ---------------------------------------------------------------- report
 
+
 def parse_labels(text: str | Sequence[str] | None) -> tuple[str, str, str]:
     """``"small teams,middle class,giants"`` -> three display names (JSON keys never change)."""
     if text is None:
@@ -630,12 +640,17 @@ def market_tiers(
     options = options or TierOptions()
     s, v, entities = canonical(np.asarray(sizes, dtype=np.float64), np.asarray(values, dtype=np.float64), entities)
     n = int(s.size)
-    doc: dict[str, Any] = {"method": options.method_label, "n": n,
-                           "n_positive": int(np.count_nonzero(s > 0))}
+    doc: dict[str, Any] = {"method": options.method_label, "n": n, "n_positive": int(np.count_nonzero(s > 0))}
     b = options.bounds_for(s) if n else (None if options.data_driven else options.bounds_for(s))
     if b is None:
-        doc.update(bounds=None, tiers=None, diagnostics=None, shape=None, shape_checks=None,
-                   status=STATUS_NO_COMPANIES if n == 0 else STATUS_TOO_FEW_SIZES)
+        doc.update(
+            bounds=None,
+            tiers=None,
+            diagnostics=None,
+            shape=None,
+            shape_checks=None,
+            status=STATUS_NO_COMPANIES if n == 0 else STATUS_TOO_FEW_SIZES,
+        )
         if entities_list:
             doc["entities"] = None
         return doc
@@ -661,8 +676,10 @@ def entity_rows(entities, sizes, values, low: float, high: float) -> list[dict]:
     t = assign_tiers(s, low, high)
     order = np.lexsort((names, -s))
     keys = np.asarray(TIER_KEYS, dtype=object)
-    return [{"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]), "tier": str(keys[t[i]])}
-            for i in order.tolist()]
+    return [
+        {"entity": str(names[i]), "size": float(s[i]), "value": float(v[i]), "tier": str(keys[t[i]])}
+        for i in order.tolist()
+    ]
 
 
 @dataclass
@@ -676,9 +693,7 @@ class TiersReport:
     command: str = "tiers"
 
     def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings,
-                        labels=dict(zip(TIER_KEYS, self.labels)))
-
+        return envelope(self.command, self.input, self.results, self.warnings, labels=dict(zip(TIER_KEYS, self.labels)))
 
 
 def tiers_of_markets(
@@ -710,16 +725,31 @@ def tiers_of_markets(
     for group, frame in markets.iter_groups():
         sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else frame[VALUE].to_numpy(dtype=np.float64)
         doc = {"group": group}
-        doc.update(market_tiers(frame[ENTITY].tolist(), sizes, frame[VALUE].to_numpy(dtype=np.float64), options,
-                                alpha=alpha, show=show, labels=labels, entities_list=entities))
+        doc.update(
+            market_tiers(
+                frame[ENTITY].tolist(),
+                sizes,
+                frame[VALUE].to_numpy(dtype=np.float64),
+                options,
+                alpha=alpha,
+                show=show,
+                labels=labels,
+                entities_list=entities,
+            )
+        )
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
             if doc["status"] == STATUS_NO_COMPANIES:
-                msg = f"{where} has no companies; its tiers are null" if doc["tiers"] is None else \
-                    f"{where} has no companies; its diagnostics are null"
+                msg = (
+                    f"{where} has no companies; its tiers are null"
+                    if doc["tiers"] is None
+                    else f"{where} has no companies; its diagnostics are null"
+                )
             else:
-                msg = (f"{where} has fewer than 3 distinct positive sizes ({doc['n_positive']} positive of "
-                       f"{doc['n']}); {doc['method']} breaks cannot split it three ways")
+                msg = (
+                    f"{where} has fewer than 3 distinct positive sizes ({doc['n_positive']} positive of "
+                    f"{doc['n']}); {doc['method']} breaks cannot split it three ways"
+                )
                 if options.method is not None:
                     raise UsageError(f"{msg} (--method {options.method} was asked for)")
                 msg += "; its tiers are null"

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
-from aistruct.report import envelope, group_text
-from aistruct.errors import UsageError
 from aistruct.engines import load_markets
+from aistruct.errors import UsageError
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
+from aistruct.report import envelope, group_text
 from aistruct.stats import mann_kendall, ols_slope
 from aistruct.vocabulary import STATUS_OK, TIER_KEYS
 
@@ -105,7 +105,7 @@ def metric_value(period: dict, key: str) -> float | None:
             tiers = period.get("tiers")
             if not tiers:
                 return None
-            return tiers[t][key[len(t) + 1:]]
+            return tiers[t][key[len(t) + 1 :]]
     return period.get(key)
 
 
@@ -116,9 +116,19 @@ def _round_sig(y: float, digits: int = 12) -> float:
 def change_of(points: Sequence[tuple[str, float, float]]) -> dict:
     """``changes`` entry of one metric from (period, position, value) points in time order."""
     doc: dict[str, Any] = {
-        "first": None, "last": None, "change": None, "slope": None, "tau": None, "p_value": None,
-        "s": None, "method": None, "periods": len(points), "first_period": None, "last_period": None,
-        "rises": 0, "falls": 0,
+        "first": None,
+        "last": None,
+        "change": None,
+        "slope": None,
+        "tau": None,
+        "p_value": None,
+        "s": None,
+        "method": None,
+        "periods": len(points),
+        "first_period": None,
+        "last_period": None,
+        "rises": 0,
+        "falls": 0,
     }
     if not points:
         return doc
@@ -334,7 +344,6 @@ class TrendReport:
         return envelope(self.command, self.input, self.results, self.warnings)
 
 
-
 def trend_of_markets(
     markets: Markets,
     *,
@@ -368,8 +377,9 @@ def trend_of_markets(
     results = []
     for key in sorted(buckets):
         group = dict(zip(series_by, key))
-        s = series_trend(buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
-                         decimal=decimal)
+        s = series_trend(
+            buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset, decimal=decimal
+        )
         where = f"series {group_text(group)}: " if group else ""
         if s["thin_periods"]:
             thin = s["thin_periods"]
@@ -382,8 +392,7 @@ def trend_of_markets(
             warnings.append(f"{where}period(s) {', '.join(empty)} have a total of 0; their metrics are null")
         if s["bounds"] is None:
             warnings.append(
-                f"{where}fewer than 3 distinct positive sizes over all periods: no tiers "
-                f"(give --bounds or --preset)"
+                f"{where}fewer than 3 distinct positive sizes over all periods: no tiers (give --bounds or --preset)"
             )
         results.append({"group": group, **s})
     inp = markets.input_dict()
@@ -446,6 +455,13 @@ def trend_report(
     markets = load_markets(source, read, spec, need_size=True, progress=progress)
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(
-        markets, period=period_col, top=top, min_n=min_n, method=method, bounds=bounds, preset=preset,
-        decimal=spec.decimal, freq=spec.freq,
+        markets,
+        period=period_col,
+        top=top,
+        min_n=min_n,
+        method=method,
+        bounds=bounds,
+        preset=preset,
+        decimal=spec.decimal,
+        freq=spec.freq,
     )

@@ -46,9 +46,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one run each; skip the 100k comparisons")
     ap.add_argument("--runs", type=int, default=5, help="runs per figure for aistruct (median reported)")
     ap.add_argument("--other-runs", type=int, default=3, help="runs per figure for jenkspy/mapclassify")
-    ap.add_argument("--mapclassify-max", type=int, default=None,
-                    help="largest n given to mapclassify (default 100k with numba, 2k without: its "
-                         "pure-Python path takes about 3 minutes at 10k)")
+    ap.add_argument(
+        "--mapclassify-max",
+        type=int,
+        default=None,
+        help="largest n given to mapclassify (default 100k with numba, 2k without: its "
+        "pure-Python path takes about 3 minutes at 10k)",
+    )
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
     other_runs = 1 if args.quick else args.other_runs
@@ -59,16 +63,18 @@ def main() -> None:
     if args.mapclassify_max is None:
         args.mapclassify_max = 100_000 if have_numba else 2_000
 
-    print(f"numpy {np.__version__}; jenkspy {'yes' if have_jenkspy else 'not installed'}; "
-          f"mapclassify {'yes' if have_mapclassify else 'not installed'}"
-          f"{' (numba)' if have_numba else ' (no numba: pure Python)' if have_mapclassify else ''}")
+    print(
+        f"numpy {np.__version__}; jenkspy {'yes' if have_jenkspy else 'not installed'}; "
+        f"mapclassify {'yes' if have_mapclassify else 'not installed'}"
+        f"{' (numba)' if have_numba else ' (no numba: pure Python)' if have_mapclassify else ''}"
+    )
     print(f"{'n':>10}  {'tool':<12} {'median s':>10}  {'runs':>4}  note")
     sizes = (2_000, 10_000, 100_000, 1_000_000)
     for n in sizes:
         x = rng.lognormal(3.0, 1.5, n)
         lg = np.log10(x)
         r = runs if n < 1_000_000 else max(1, min(runs, 3))
-        t, b = timed(lambda: natural_breaks(x), r)
+        t, b = timed(lambda x=x: natural_breaks(x), r)
         ours = assign_tiers(x, *b)
         ours_ssq = ssq(lg, ours)
         print(f"{n:>10,}  {'aistruct':<12} {t:>10.3f}  {r:>4}  counts {np.bincount(ours).tolist()}")
@@ -77,11 +83,13 @@ def main() -> None:
         if have_jenkspy:
             import jenkspy
 
-            t, jb = timed(lambda: jenkspy.jenks_breaks(lg, n_classes=3), other_runs)
+            t, jb = timed(lambda lg=lg: jenkspy.jenks_breaks(lg, n_classes=3), other_runs)
             theirs = np.searchsorted(np.asarray(jb[1:3]), lg, side="left")
             same = abs(ssq(lg, theirs) - ours_ssq) <= 1e-9 * max(ours_ssq, 1.0)
-            print(f"{n:>10,}  {'jenkspy':<12} {t:>10.3f}  {other_runs:>4}  "
-                  f"{'same partition cost' if same else 'DIFFERENT cost'}")
+            print(
+                f"{n:>10,}  {'jenkspy':<12} {t:>10.3f}  {other_runs:>4}  "
+                f"{'same partition cost' if same else 'DIFFERENT cost'}"
+            )
         if have_mapclassify and n <= args.mapclassify_max:
             import warnings
 
@@ -90,11 +98,13 @@ def main() -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mruns = other_runs if have_numba else 1
-                t, fj = timed(lambda: mapclassify.FisherJenks(lg, k=3), mruns)
+                t, fj = timed(lambda lg=lg: mapclassify.FisherJenks(lg, k=3), mruns)
             theirs = np.searchsorted(np.asarray(fj.bins[:2]), lg, side="left")
             diff = ssq(lg, theirs) - ours_ssq
-            print(f"{n:>10,}  {'mapclassify':<12} {t:>10.3f}  {mruns:>4}  "
-                  f"{'same partition cost' if abs(diff) <= 1e-9 * max(ours_ssq, 1) else f'cost +{diff:.3g}'}")
+            print(
+                f"{n:>10,}  {'mapclassify':<12} {t:>10.3f}  {mruns:>4}  "
+                f"{'same partition cost' if abs(diff) <= 1e-9 * max(ours_ssq, 1) else f'cost +{diff:.3g}'}"
+            )
 
 
 if __name__ == "__main__":

@@ -101,8 +101,15 @@ def measure_interleaved(argvs: list, repeat: int, timeout: float) -> list:
     out = []
     for rs in runs:
         walls = [r[0] for r in rs]
-        out.append({"median_s": statistics.median(walls), "min_s": min(walls), "runs_s": [round(w, 3) for w in walls],
-                    "peak_mib": max(r[1] for r in rs), "exit": rs[-1][2]})
+        out.append(
+            {
+                "median_s": statistics.median(walls),
+                "min_s": min(walls),
+                "runs_s": [round(w, 3) for w in walls],
+                "peak_mib": max(r[1] for r in rs),
+                "exit": rs[-1][2],
+            }
+        )
     return out
 
 
@@ -119,16 +126,25 @@ def machine() -> dict:
     """The machine and library versions. The libraries are imported in a child process:
     this process must stay small, because a child's peak memory (``ru_maxrss``) starts at
     the size of the process it was forked from."""
-    versions = json.loads(subprocess.run(
-        [PY, "-c", "import json, numpy, pandas, pyarrow; print(json.dumps({'numpy': numpy.__version__, "
-                   "'pandas': pandas.__version__, 'pyarrow': pyarrow.__version__}))"],
-        capture_output=True, text=True, check=True).stdout)
+    versions = json.loads(
+        subprocess.run(
+            [
+                PY,
+                "-c",
+                "import json, numpy, pandas, pyarrow; print(json.dumps({'numpy': numpy.__version__, "
+                "'pandas': pandas.__version__, 'pyarrow': pyarrow.__version__}))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
     mem = ""
     try:
         with open("/proc/meminfo") as fh:
             kib = int(fh.readline().split()[1])
-            mem = f"{kib / 1024 ** 2:.1f} GiB"
+            mem = f"{kib / 1024**2:.1f} GiB"
     except OSError:
         pass
     cpu = platform.processor() or ""
@@ -154,10 +170,17 @@ def machine() -> dict:
 def import_breakdown(tiny: str) -> dict:
     """Cumulative import time (ms) of the top-level packages a 10-row concentration run loads."""
     proc = subprocess.run(
-        [PY, "-X", "importtime", "-c",
-         "import sys; from aistruct.cli import main; sys.argv=['aistruct','concentration',%r,'--format','json']; "
-         "main()" % tiny],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            PY,
+            "-X",
+            "importtime",
+            "-c",
+            "import sys; from aistruct.cli import main; sys.argv=['aistruct','concentration',%r,'--format','json']; "
+            "main()" % tiny,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     top: dict = {}
     for line in proc.stderr.splitlines():
@@ -185,7 +208,9 @@ def main(argv=None) -> int:
     size.add_argument("--full", action="store_true", help="1e4 .. 1e7 rows, every peer")
     ap.add_argument("--repeat", type=int, default=3, help="runs per case (median reported; default 3)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
-    ap.add_argument("--only", default="", help="comma list of sections: startup,concentration,tiers,trend,merge,validate")
+    ap.add_argument(
+        "--only", default="", help="comma list of sections: startup,concentration,tiers,trend,merge,validate"
+    )
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
     ap.add_argument("--sizes", default="", help="comma list of row counts instead of the defaults, e.g. 1e7")
     args = ap.parse_args(argv)
@@ -193,7 +218,10 @@ def main(argv=None) -> int:
     if args.sizes:
         sizes = [int(float(x)) for x in args.sizes.split(",")]
     only = set(filter(None, args.only.split(",")))
-    want = (lambda s: not only or s in only)
+
+    def want(s):
+        return not only or s in only
+
     ai = aistruct_cmd()
     rows: list[dict] = []
     meta = machine()
@@ -213,8 +241,11 @@ def main(argv=None) -> int:
         # Relative paths: frictionless refuses absolute ones (exit 1 in a few milliseconds).
         paths = {fmt: os.path.relpath(generate.path_for(n, kind, fmt), ROOT) for fmt in ("csv", "parquet")}
         if not all(os.path.exists(p) for p in paths.values()):  # generated in a child: see machine()
-            subprocess.run([PY, os.path.join(HERE, "generate.py"), "--rows", str(n), "--kind", kind], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [PY, os.path.join(HERE, "generate.py"), "--rows", str(n), "--kind", kind],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         return paths
 
     files = {n: data(n) for n in sizes}
@@ -225,10 +256,20 @@ def main(argv=None) -> int:
 
     if want("startup"):
         case("startup", "aistruct --help", 0, ai + ["--help"], repeat=max(args.repeat, 7))
-        case("startup", "concentration, 10 rows, --format json", 0, ai + ["concentration", tiny, "--format", "json"],
-             repeat=max(args.repeat, 7))
-        case("startup", "python -c 'import numpy, pandas, pyarrow'", 0,
-             [PY, "-c", "import numpy, pandas, pyarrow.csv"], repeat=max(args.repeat, 7))
+        case(
+            "startup",
+            "concentration, 10 rows, --format json",
+            0,
+            ai + ["concentration", tiny, "--format", "json"],
+            repeat=max(args.repeat, 7),
+        )
+        case(
+            "startup",
+            "python -c 'import numpy, pandas, pyarrow'",
+            0,
+            [PY, "-c", "import numpy, pandas, pyarrow.csv"],
+            repeat=max(args.repeat, 7),
+        )
 
     def cases(section, n, named: list, repeat=None):
         """Several cases of one size, measured in turns (see measure_interleaved)."""
@@ -248,16 +289,49 @@ def main(argv=None) -> int:
             for fmt in ("csv", "parquet"):
                 path = files[n][fmt]
                 named = [
-                    (f"aistruct {fmt}", ai + ["concentration", path, "--entity", "entity", "--value", "value",
-                                               "--by", "group", "--format", "json"]),
-                    (f"floor {fmt} (1 thread group-by)",
-                     [PY, os.path.join(HERE, "floor.py"), path, "--by", "group", "--threads", "1"]),
+                    (
+                        f"aistruct {fmt}",
+                        ai
+                        + [
+                            "concentration",
+                            path,
+                            "--entity",
+                            "entity",
+                            "--value",
+                            "value",
+                            "--by",
+                            "group",
+                            "--format",
+                            "json",
+                        ],
+                    ),
+                    (
+                        f"floor {fmt} (1 thread group-by)",
+                        [PY, os.path.join(HERE, "floor.py"), path, "--by", "group", "--threads", "1"],
+                    ),
                     (f"floor {fmt} (default threads)", [PY, os.path.join(HERE, "floor.py"), path, "--by", "group"]),
                 ]
                 if fmt == "parquet" and installed("duckdb"):
-                    named.append(("aistruct parquet --engine duckdb",
-                                  ai + ["concentration", path, "--entity", "entity", "--value", "value", "--by",
-                                        "group", "--format", "json", "--engine", "duckdb"]))
+                    named.append(
+                        (
+                            "aistruct parquet --engine duckdb",
+                            ai
+                            + [
+                                "concentration",
+                                path,
+                                "--entity",
+                                "entity",
+                                "--value",
+                                "value",
+                                "--by",
+                                "group",
+                                "--format",
+                                "json",
+                                "--engine",
+                                "duckdb",
+                            ],
+                        )
+                    )
                 got = cases("concentration", n, named)
                 a, f1, f2 = got[:3]
                 best = min((f1, f2), key=lambda r: r["median_s"])
@@ -266,43 +340,119 @@ def main(argv=None) -> int:
                     r["vs_floor_memory"] = r["peak_mib"] / best["peak_mib"]
                     r["floor"] = best["case"]
                 if fmt == "csv" and installed("concentrationMetrics") and (n <= 1_000_000 or args.full):
-                    case("concentration", "peer pandas + concentrationMetrics csv", n,
-                         [PY, os.path.join(HERE, "peers", "pandas_concentration.py"), path, "--by", "group"],
-                         repeat=1 if n >= 10_000_000 else None)
+                    case(
+                        "concentration",
+                        "peer pandas + concentrationMetrics csv",
+                        n,
+                        [PY, os.path.join(HERE, "peers", "pandas_concentration.py"), path, "--by", "group"],
+                        repeat=1 if n >= 10_000_000 else None,
+                    )
 
     if want("tiers"):
         for n, paths in companies.items():
-            case("tiers", "aistruct tiers --method natural", n,
-                 ai + ["tiers", paths["csv"], "--entity", "entity", "--value", "value", "--method", "natural",
-                       "--format", "json"])
+            case(
+                "tiers",
+                "aistruct tiers --method natural",
+                n,
+                ai
+                + [
+                    "tiers",
+                    paths["csv"],
+                    "--entity",
+                    "entity",
+                    "--value",
+                    "value",
+                    "--method",
+                    "natural",
+                    "--format",
+                    "json",
+                ],
+            )
         if installed("jenkspy"):
             for n in (10_000, 100_000) if args.full else (10_000,):
-                case("tiers", "peer jenkspy (3 classes)", n,
-                     [PY, os.path.join(HERE, "peers", "jenkspy_natural.py"), companies[n]["csv"]], repeat=1,
-                     note="one run")
+                case(
+                    "tiers",
+                    "peer jenkspy (3 classes)",
+                    n,
+                    [PY, os.path.join(HERE, "peers", "jenkspy_natural.py"), companies[n]["csv"]],
+                    repeat=1,
+                    note="one run",
+                )
 
     if want("trend"):
         for n in sizes:
-            case("trend", "aistruct trend --period group", n,
-                 ai + ["trend", files[n]["csv"], "--entity", "entity", "--value", "value", "--period", "group",
-                       "--format", "json"])
+            case(
+                "trend",
+                "aistruct trend --period group",
+                n,
+                ai
+                + [
+                    "trend",
+                    files[n]["csv"],
+                    "--entity",
+                    "entity",
+                    "--value",
+                    "value",
+                    "--period",
+                    "group",
+                    "--format",
+                    "json",
+                ],
+            )
 
     if want("merge"):
         for n in sizes:
             width = len(str(max(10, n // 10) - 1))
-            case("merge", "aistruct merge (one deal)", n,
-                 ai + ["merge", files[n]["csv"], "--entity", "entity", "--value", "value",
-                       "--acquirer", f"co{1:0{width}d}", "--target", f"co{2:0{width}d}", "--format", "json"])
+            case(
+                "merge",
+                "aistruct merge (one deal)",
+                n,
+                ai
+                + [
+                    "merge",
+                    files[n]["csv"],
+                    "--entity",
+                    "entity",
+                    "--value",
+                    "value",
+                    "--acquirer",
+                    f"co{1:0{width}d}",
+                    "--target",
+                    f"co{2:0{width}d}",
+                    "--format",
+                    "json",
+                ],
+            )
 
     if want("validate"):
         fl = frictionless_cmd()
         for n in sizes:
-            case("validate", "aistruct validate", n,
-                 ai + ["validate", files[n]["csv"], "--entity", "entity", "--value", "value", "--by", "group",
-                       "--format", "json"])
+            case(
+                "validate",
+                "aistruct validate",
+                n,
+                ai
+                + [
+                    "validate",
+                    files[n]["csv"],
+                    "--entity",
+                    "entity",
+                    "--value",
+                    "value",
+                    "--by",
+                    "group",
+                    "--format",
+                    "json",
+                ],
+            )
             if fl and (n <= 100_000 or args.full) and n <= 1_000_000:
-                case("validate", "peer frictionless validate", n, fl + ["validate", files[n]["csv"]],
-                     repeat=1 if n >= 1_000_000 else None)
+                case(
+                    "validate",
+                    "peer frictionless validate",
+                    n,
+                    fl + ["validate", files[n]["csv"]],
+                    repeat=1 if n >= 1_000_000 else None,
+                )
 
     breakdown = import_breakdown(tiny) if want("startup") else None
     meta["load_after"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
@@ -322,11 +472,22 @@ def print_table(rows: list, meta: dict, breakdown: dict | None, markdown: bool) 
             vs = f"{r['vs_floor_time']:.2f}x time, {r['vs_floor_memory']:.2f}x memory"
         if r["exit"] != 0:
             vs = f"FAILED (exit {r['exit']})"
-        body.append([r["section"], r["case"], f"{r['rows']:,}" if r["rows"] else "", f"{r['median_s']:.3f}",
-                     str(r["peak_mib"]), " ".join(f"{w:.2f}" for w in r["runs_s"]), vs])
-    print(f"Machine: {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory']}; Python {meta['python']}, "
-          f"numpy {meta['numpy']}, pandas {meta['pandas']}, pyarrow {meta['pyarrow']}; "
-          f"load average {meta['load_before']:.2f} before, {meta['load_after']:.2f} after")
+        body.append(
+            [
+                r["section"],
+                r["case"],
+                f"{r['rows']:,}" if r["rows"] else "",
+                f"{r['median_s']:.3f}",
+                str(r["peak_mib"]),
+                " ".join(f"{w:.2f}" for w in r["runs_s"]),
+                vs,
+            ]
+        )
+    print(
+        f"Machine: {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory']}; Python {meta['python']}, "
+        f"numpy {meta['numpy']}, pandas {meta['pandas']}, pyarrow {meta['pyarrow']}; "
+        f"load average {meta['load_before']:.2f} before, {meta['load_after']:.2f} after"
+    )
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join(" --- " for _ in head) + "|")

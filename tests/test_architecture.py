@@ -118,11 +118,20 @@ def test_no_module_imports_another_modules_underscore_names():
                 if n.startswith("_") and not n.startswith("__") and not own:
                     offences.append(f"{path.name}:{line} imports {target}.{n}")
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                    and (node.module or "").startswith("aistruct") for a in node.names}
+        imported = {
+            a.asname or a.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aistruct")
+            for a in node.names
+        }
         for node in ast.walk(tree):  # module._private through an imported aistruct module
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported
-                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in imported
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 offences.append(f"{path.name}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert offences == []
 

@@ -8,7 +8,6 @@ import sys
 from itertools import product
 
 import pytest
-
 from conftest import DATASETS, FIXTURES, ROOT, assert_schema, run_cli, write
 
 MAU = DATASETS / "ai_app_mau_cn_2025-03.csv"
@@ -353,8 +352,7 @@ def test_library_parity():
     from aistruct import concentration_report
 
     cli_doc = run_cli("concentration", FIXTURES / "funding_by_year.csv", "--by", "year", "-f", "json").json()
-    lib_doc = json.loads(json.dumps(
-        concentration_report(str(FIXTURES / "funding_by_year.csv"), by=["year"]).to_dict()))
+    lib_doc = json.loads(json.dumps(concentration_report(str(FIXTURES / "funding_by_year.csv"), by=["year"]).to_dict()))
     assert cli_doc == lib_doc
 
 
@@ -368,7 +366,7 @@ HOSTILE = [
     "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07",
     "\x1b[2J\x1b[Hcleared",
     "\u202eevil",
-    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    '=HYPERLINK("http://evil.example","x")',
     "+cmd",
     "@SUM(A1)",
     "-2+3",
@@ -413,7 +411,7 @@ def test_hostile_names_defused_in_csv_and_strict_in_json(tmp_path):
 
 
 def test_hostile_names_in_group_labels_of_the_table(tmp_path):
-    f = write(tmp_path, "g.csv", "company,group,v\nA,\"[bold]B[/bold]\",1\nC,\"\x1b[31mred\",2\n")
+    f = write(tmp_path, "g.csv", 'company,group,v\nA,"[bold]B[/bold]",1\nC,"\x1b[31mred",2\n')
     r = run_cli("concentration", f, "--by", "group")
     assert "[bold]B[/bold]" in r.out and "\x1b" not in r.out
 
@@ -451,7 +449,8 @@ def test_core_imports_no_typer_or_rich():
         "import sys\n"
         "import aistruct\n"
         "from aistruct import concentration_report, hhi, gini\n"
-        "import aistruct.concentration, aistruct.reader, aistruct.markets, aistruct.engines, aistruct.metrics, aistruct.numbers\n"
+        "import aistruct.concentration, aistruct.reader, aistruct.markets, aistruct.engines\n"
+        "import aistruct.metrics, aistruct.numbers\n"
         "r = concentration_report('datasets/ai_app_mau_cn_2025-03.csv')\n"
         "print('UI', [m for m in ('typer', 'rich', 'click') if m in sys.modules], round(r.results[0]['hhi']))\n"
     )

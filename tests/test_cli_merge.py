@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-
 from conftest import DATASETS, FIXTURES, assert_schema, run_cli, write
 
 MAU = DATASETS / "ai_app_mau_cn_2025-03.csv"
@@ -45,8 +44,19 @@ def test_table_output_reads_at_a_glance():
 
 def test_multi_target_cli_matches_hand_computation():
     # 40/20/20/10/10: Big buys both 10s: delta 1,800, post 4,400 (see test_merger).
-    res = run_cli("merge", "-", "-a", "Big", "-t", "S1", "-t", "S2", "-f", "json",
-                  stdin=b"company,v\nBig,40\nM1,20\nM2,20\nS1,10\nS2,10\n")
+    res = run_cli(
+        "merge",
+        "-",
+        "-a",
+        "Big",
+        "-t",
+        "S1",
+        "-t",
+        "S2",
+        "-f",
+        "json",
+        stdin=b"company,v\nBig,40\nM1,20\nM2,20\nS1,10\nS2,10\n",
+    )
     assert res.code == 0, res.err
     r = res.json()["results"][0]
     assert r["delta_hhi"] == 1800.0
@@ -146,9 +156,12 @@ def test_scenario_file_errors_name_the_row(tmp_path):
 def test_hostile_names_stay_literal(tmp_path):
     evil = "[bold red]Evil[/bold red]"
     esc = "Esc\x1b[2Jape"
-    formula = "=HYPERLINK(\"x\")"
-    p = write(tmp_path, "hostile.csv",
-              f'company,v\n"{evil}",40\n"{esc}",30\n"{formula.replace(chr(34), chr(34) * 2)}",20\nPlain,10\n')
+    formula = '=HYPERLINK("x")'
+    p = write(
+        tmp_path,
+        "hostile.csv",
+        f'company,v\n"{evil}",40\n"{esc}",30\n"{formula.replace(chr(34), chr(34) * 2)}",20\nPlain,10\n',
+    )
     res = run_cli("merge", p, "-a", evil, "-t", esc, "-t", formula)
     assert res.code == 0, res.err
     assert evil in res.out  # shown as typed, never as Rich markup

@@ -4,9 +4,9 @@ import csv
 import io
 
 import pytest
-
-from aistruct.tiers import tiers_report, TierOptions
 from conftest import DATASETS, FIXTURES, assert_schema, run_cli, write
+
+from aistruct.tiers import TierOptions, tiers_report
 
 TEAMS = FIXTURES / "team_sizes.csv"
 TEAM_ARGS = (TEAMS, "--size", "headcount", "--value", "funding")
@@ -57,8 +57,16 @@ def test_bounds_in_human_number_forms(tmp_path):
 
 
 def test_natural_default_and_table_output():
-    r = run_cli("tiers", DATASETS / "frontier_models_compute.csv", "-e", "organization", "-v",
-                "training_compute_flop", "--agg", "max")
+    r = run_cli(
+        "tiers",
+        DATASETS / "frontier_models_compute.csv",
+        "-e",
+        "organization",
+        "-v",
+        "training_compute_flop",
+        "--agg",
+        "max",
+    )
     assert r.code == 0, r.err
     assert "natural" in r.out and "Missing-middle diagnostics" in r.out and "█" in r.out
     assert "The middle holds" in r.out and "log-normal" in r.out
@@ -72,15 +80,18 @@ def test_bad_bounds_exit_2(bounds):
     assert "Traceback" not in r.err
 
 
-@pytest.mark.parametrize("args, where", [
-    (("--preset", "revenue"), "--preset"),
-    (("--method", "kmeans"), "--method"),
-    (("--bounds", "50,500", "--preset", "headcount"), "--bounds and --preset"),
-    (("--alpha", "1.7"), "--alpha"),
-    (("--alpha", "0"), "--alpha"),
-    (("--labels", "a,b"), "--labels"),
-    (("--size", "heads"), "--size"),
-])
+@pytest.mark.parametrize(
+    "args, where",
+    [
+        (("--preset", "revenue"), "--preset"),
+        (("--method", "kmeans"), "--method"),
+        (("--bounds", "50,500", "--preset", "headcount"), "--bounds and --preset"),
+        (("--alpha", "1.7"), "--alpha"),
+        (("--alpha", "0"), "--alpha"),
+        (("--labels", "a,b"), "--labels"),
+        (("--size", "heads"), "--size"),
+    ],
+)
 def test_bad_options_exit_2(args, where):
     r = run_cli("tiers", *TEAM_ARGS, *args)
     assert r.code == 2, r.out
@@ -105,8 +116,12 @@ def test_fewer_than_three_positive_sizes(tmp_path):
 
 
 def test_groups_and_csv_markdown(tmp_path):
-    p = write(tmp_path, "g.csv", "year,co,staff\n" + "".join(
-        f"{y},c{i},{s}\n" for y in (2023, 2024) for i, s in enumerate([1, 3, 8, 40, 90, 700, 2000, 9000])))
+    p = write(
+        tmp_path,
+        "g.csv",
+        "year,co,staff\n"
+        + "".join(f"{y},c{i},{s}\n" for y in (2023, 2024) for i, s in enumerate([1, 3, 8, 40, 90, 700, 2000, 9000])),
+    )
     r = run_cli("tiers", p, "--by", "year", "--bounds", "50,500", "-f", "json")
     assert r.code == 0
     assert [x["group"] for x in r.json()["results"]] == [{"year": "2023"}, {"year": "2024"}]
@@ -126,16 +141,24 @@ def test_groups_and_csv_markdown(tmp_path):
 
 
 def test_entities_csv_and_labels():
-    r = run_cli("tiers", *TEAM_ARGS, "--bounds", "50,500", "--entities", "-f", "csv",
-                "--labels", "small teams,middle class,giants")
+    r = run_cli(
+        "tiers",
+        *TEAM_ARGS,
+        "--bounds",
+        "50,500",
+        "--entities",
+        "-f",
+        "csv",
+        "--labels",
+        "small teams,middle class,giants",
+    )
     assert r.code == 0
     rows = list(csv.DictReader(io.StringIO(r.out)))
     assert len(rows) == 9
     tiers = {row["entity"]: (row["tier"], row["label"]) for row in rows}
     assert tiers["Dune"] == ("middle", "middle class") and tiers["Cedar"] == ("small", "small teams")
     assert tiers["Grove"] == ("giant", "giants") and tiers["Atlas"] == ("small", "small teams")
-    r = run_cli("tiers", *TEAM_ARGS, "--bounds", "50,500", "--labels", "small teams,middle class,giants",
-                "-f", "json")
+    r = run_cli("tiers", *TEAM_ARGS, "--bounds", "50,500", "--labels", "small teams,middle class,giants", "-f", "json")
     doc = r.json()
     assert [t["tier"] for t in doc["results"][0]["tiers"]] == ["small", "middle", "giant"]  # keys unchanged
     assert doc["labels"] == {"small": "small teams", "middle": "middle class", "giant": "giants"}
@@ -148,8 +171,7 @@ def test_explain_and_show():
     assert r.code == 0
     assert "Shape rule" in r.out and "verdict" in r.out and "dumbbell = middle missing" in r.out
     doc = run_cli("tiers", *TEAM_ARGS, "--bounds", "50,500", "--show", "1", "-f", "json").json()
-    assert [[c["entity"] for c in t["largest"]] for t in doc["results"][0]["tiers"]] == [["Iris"], ["Fjord"],
-                                                                                          ["Helix"]]
+    assert [[c["entity"] for c in t["largest"]] for t in doc["results"][0]["tiers"]] == [["Iris"], ["Fjord"], ["Helix"]]
 
 
 def test_hostile_names_are_not_markup(tmp_path):

@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-
 from conftest import DATASETS, FIXTURES, assert_schema, run_cli, write
 
 TREND_CSV = FIXTURES / "trend_by_year.csv"
@@ -100,8 +99,21 @@ class TestJson:
     def test_schema_on_bundled_datasets(self):
         for args in (
             [DATASETS / "frontier_lab_funding.csv", "--period", "close_date", "--freq", "quarter"],
-            [DATASETS / "frontier_models_compute.csv", "-p", "publication_date", "--freq", "year",
-             "-e", "organization", "-v", "training_compute_flop", "--by", "domain", "--method", "headtail"],
+            [
+                DATASETS / "frontier_models_compute.csv",
+                "-p",
+                "publication_date",
+                "--freq",
+                "year",
+                "-e",
+                "organization",
+                "-v",
+                "training_compute_flop",
+                "--by",
+                "domain",
+                "--method",
+                "headtail",
+            ],
         ):
             r = run_cli("trend", *args, "--format", "json")
             assert r.code == 0, r.err
@@ -122,8 +134,22 @@ class TestJson:
             "staff.csv",
             "c,y,staff,funding\nA,2020,10,1\nB,2020,100,2\nC,2020,1000,7\nA,2021,60,5\nB,2021,100,5\n",
         )
-        r = run_cli("trend", path, "--period", "y", "--size", "staff", "--value", "funding", "--preset",
-                    "headcount", "--min-n", "1", "--format", "json")
+        r = run_cli(
+            "trend",
+            path,
+            "--period",
+            "y",
+            "--size",
+            "staff",
+            "--value",
+            "funding",
+            "--preset",
+            "headcount",
+            "--min-n",
+            "1",
+            "--format",
+            "json",
+        )
         assert r.code == 0, r.err
         doc = r.json()
         assert_schema(doc, "trend")
@@ -148,9 +174,22 @@ class TestTable:
         assert "█▃▁" in r.out
 
     def test_bundled_dataset_gives_table_and_verdict(self):
-        r = run_cli("trend", DATASETS / "frontier_models_compute.csv", "--period", "publication_date", "--freq",
-                    "year", "--entity", "organization", "--value", "training_compute_flop", "--where",
-                    "publication_date >= 2012", "--min-n", "3")
+        r = run_cli(
+            "trend",
+            DATASETS / "frontier_models_compute.csv",
+            "--period",
+            "publication_date",
+            "--freq",
+            "year",
+            "--entity",
+            "organization",
+            "--value",
+            "training_compute_flop",
+            "--where",
+            "publication_date >= 2012",
+            "--min-n",
+            "3",
+        )
         assert r.code == 0, r.err
         assert "Verdict: HHI" in r.out and "Mann–Kendall p" in r.out
         assert "Changes (thin periods left out; slope per year)" in r.out

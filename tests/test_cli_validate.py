@@ -2,7 +2,6 @@
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, ROOT, assert_schema, run_cli, write
 from test_validate import CASES
 
@@ -32,8 +31,7 @@ def no_seconds(doc: dict) -> dict:
     return doc
 
 
-@pytest.mark.parametrize("fixture,options,check,status,count,row", CASES,
-                         ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("fixture,options,check,status,count,row", CASES, ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
 def test_each_fixture_fails_its_check_and_names_the_row(fixture, options, check, status, count, row):
     args = options_args(options)
     strict = run_cli("validate", V / fixture, *args, "--strict", "--format", "json")
@@ -48,8 +46,22 @@ def test_each_fixture_fails_its_check_and_names_the_row(fixture, options, check,
 
 
 def test_clean_fixture_exits_0():
-    r = run_cli("validate", V / "clean.csv", "--entity", "company", "--value", "share", "--by", "year",
-                "--freq", "year", "--shares", "--outliers", "--unique", "--strict")
+    r = run_cli(
+        "validate",
+        V / "clean.csv",
+        "--entity",
+        "company",
+        "--value",
+        "share",
+        "--by",
+        "year",
+        "--freq",
+        "year",
+        "--shares",
+        "--outliers",
+        "--unique",
+        "--strict",
+    )
     assert r.code == 0, r.err
     assert "clean.csv: valid (4 rows, 3 columns, 17 checks, 0 failed, 0 warned" in r.out
 
@@ -58,18 +70,21 @@ def test_clean_schema_fixture_exits_0():
     assert run_cli("validate", V / "schema_clean.csv", "--schema", V / "schema.yaml").code == 0
 
 
-@pytest.mark.parametrize("args,message", [
-    (["nope.csv"], "aistruct: error: nope.csv: no such file\n"),
-    ([V / "clean.csv", "--freq", "week", "--by", "year"], "--freq: unknown frequency 'week'"),
-    ([V / "clean.csv", "--max-missing", "2"], "--max-missing: expected a fraction from 0 to 1"),
-    ([V / "clean.csv", "--format", "xml"], "--format: unknown format 'xml'; use one of table, json, github"),
-    ([V / "clean.csv", "--no-such-option"], "No such option"),
-    ([V / "clean.csv", "--value", "usd"], "no column 'usd'"),
-    ([V / "clean.csv", "--schema", V / "schema_invalid_type.json"], "unknown type 'numbr'"),
-    ([V / "clean.csv", "--schema", V / "schema_invalid_bound.json"], "'one' is not an integer"),
-    ([V / "clean.csv", "--schema", V / "nope.json"], "no such file"),
-    ([V / "data.csv.gz"], None),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["nope.csv"], "aistruct: error: nope.csv: no such file\n"),
+        ([V / "clean.csv", "--freq", "week", "--by", "year"], "--freq: unknown frequency 'week'"),
+        ([V / "clean.csv", "--max-missing", "2"], "--max-missing: expected a fraction from 0 to 1"),
+        ([V / "clean.csv", "--format", "xml"], "--format: unknown format 'xml'; use one of table, json, github"),
+        ([V / "clean.csv", "--no-such-option"], "No such option"),
+        ([V / "clean.csv", "--value", "usd"], "no column 'usd'"),
+        ([V / "clean.csv", "--schema", V / "schema_invalid_type.json"], "unknown type 'numbr'"),
+        ([V / "clean.csv", "--schema", V / "schema_invalid_bound.json"], "'one' is not an integer"),
+        ([V / "clean.csv", "--schema", V / "nope.json"], "no such file"),
+        ([V / "data.csv.gz"], None),
+    ],
+)
 def test_unusable_input_and_bad_options_exit_2(tmp_path, args, message):
     if args == [V / "data.csv.gz"]:
         import gzip
@@ -86,7 +101,10 @@ def test_json_report_is_pinned():
     r = run_cli("validate", V / "value_missing.csv", "--value", "usd", "--format", "json")
     assert r.code == 1
     path = str(V / "value_missing.csv")
-    passed = lambda name: {"file": path, "name": name, "status": "pass", "count": 0, "examples": []}
+
+    def passed(name):
+        return {"file": path, "name": name, "status": "pass", "count": 0, "examples": []}
+
     from aistruct import __version__
 
     assert no_seconds(r.json()) == {
@@ -96,15 +114,40 @@ def test_json_report_is_pinned():
         "valid": False,
         "stats": {"files": 1, "rows": 4, "columns": 2, "seconds": 0},
         "checks": [
-            passed("encoding"), passed("header"), passed("names-non-empty"), passed("names-unique"),
-            passed("field-count"), passed("no-blank-rows"), passed("no-duplicate-rows"), passed("has-rows"),
-            passed("value-number"), passed("value-non-negative"),
-            {"file": path, "name": "value-missing", "status": "fail", "count": 1, "examples": [
-                {"row": 3, "column": "usd", "value": "",
-                 "message": "row 3: missing value (1 of 4 missing, 25.0%; none allowed)"}]},
+            passed("encoding"),
+            passed("header"),
+            passed("names-non-empty"),
+            passed("names-unique"),
+            passed("field-count"),
+            passed("no-blank-rows"),
+            passed("no-duplicate-rows"),
+            passed("has-rows"),
+            passed("value-number"),
+            passed("value-non-negative"),
+            {
+                "file": path,
+                "name": "value-missing",
+                "status": "fail",
+                "count": 1,
+                "examples": [
+                    {
+                        "row": 3,
+                        "column": "usd",
+                        "value": "",
+                        "message": "row 3: missing value (1 of 4 missing, 25.0%; none allowed)",
+                    }
+                ],
+            },
         ],
-        "files": [{"file": path, "format": "csv", "valid": False, "error": None,
-                   "stats": {"rows": 4, "columns": 2, "seconds": 0}}],
+        "files": [
+            {
+                "file": path,
+                "format": "csv",
+                "valid": False,
+                "error": None,
+                "stats": {"rows": 4, "columns": 2, "seconds": 0},
+            }
+        ],
         "warnings": [],
     }
 
@@ -132,8 +175,7 @@ def test_github_without_examples_and_for_unreadable_files(tmp_path, monkeypatch)
     write(tmp_path, "neg.csv", "company,usd\nA,-1\n")
     r = run_cli("validate", "neg.csv", "missing.csv", "--value", "usd", "--max-examples", "0", "-f", "github")
     assert r.code == 2
-    assert r.out == ("::error file=missing.csv::no such file\n"
-                     "::error file=neg.csv::value-non-negative: 1 problems\n")
+    assert r.out == ("::error file=missing.csv::no such file\n::error file=neg.csv::value-non-negative: 1 problems\n")
     assert r.err == "aistruct: error: missing.csv: no such file\n"
 
 
@@ -155,10 +197,22 @@ def test_several_files_worst_exit_code_wins():
 def test_cli_json_equals_the_library_report():
     from aistruct.validation import ValidateOptions, validate_files
 
-    r = run_cli("validate", V / "shares_off.csv", "--entity", "company", "--value", "share", "--by", "year",
-                "--shares", "-f", "json")
-    lib = validate_files([V / "shares_off.csv"], ValidateOptions(entity="company", value="share", by=("year",),
-                                                                  shares=True)).to_dict()
+    r = run_cli(
+        "validate",
+        V / "shares_off.csv",
+        "--entity",
+        "company",
+        "--value",
+        "share",
+        "--by",
+        "year",
+        "--shares",
+        "-f",
+        "json",
+    )
+    lib = validate_files(
+        [V / "shares_off.csv"], ValidateOptions(entity="company", value="share", by=("year",), shares=True)
+    ).to_dict()
     assert no_seconds(r.json()) == no_seconds(lib)
 
 

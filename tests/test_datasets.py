@@ -14,7 +14,6 @@ import sys
 from fractions import Fraction
 
 import pytest
-
 from conftest import DATASETS, ROOT, assert_schema, run_cli
 
 PACKAGE = json.loads((DATASETS / "datapackage.json").read_text(encoding="utf-8"))
@@ -74,8 +73,15 @@ def test_mau_table_is_the_articles_four_figures():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("1000000000.0", "1000000000"), ("0.06", "0.06"), ("13.0", "13"), ("1.9e+21", "1.9e+21"),
-     ("600000000000000000", "6e+17"), ("18232157622832.703", "18232157622832.703"), ("40", "40")],
+    [
+        ("1000000000.0", "1000000000"),
+        ("0.06", "0.06"),
+        ("13.0", "13"),
+        ("1.9e+21", "1.9e+21"),
+        ("600000000000000000", "6e+17"),
+        ("18232157622832.703", "18232157622832.703"),
+        ("40", "40"),
+    ],
 )
 def test_numbers_are_written_plain(text, expected):
     assert build.number(text) == expected
@@ -83,11 +89,17 @@ def test_numbers_are_written_plain(text, expected):
 
 @pytest.mark.parametrize(
     "label, start, end",
-    [("2025", "2025-01-01", "2025-12-31"), ("2025-02", "2025-02-01", "2025-02-28"),
-     ("2024-02", "2024-02-01", "2024-02-29"), ("2025-02-28", "2025-02-28", "2025-02-28"),
-     ("2024-Q1", "2024-01-01", "2024-03-31"), ("2025-H1", "2025-01-01", "2025-06-30"),
-     ("2022-11..2024-07", "2022-11-01", "2024-07-31"), ("2025-02 (for 2025-2027)", "2025-02-01", "2025-02-28"),
-     ("earlier", "", "")],
+    [
+        ("2025", "2025-01-01", "2025-12-31"),
+        ("2025-02", "2025-02-01", "2025-02-28"),
+        ("2024-02", "2024-02-01", "2024-02-29"),
+        ("2025-02-28", "2025-02-28", "2025-02-28"),
+        ("2024-Q1", "2024-01-01", "2024-03-31"),
+        ("2025-H1", "2025-01-01", "2025-06-30"),
+        ("2022-11..2024-07", "2022-11-01", "2024-07-31"),
+        ("2025-02 (for 2025-2027)", "2025-02-01", "2025-02-28"),
+        ("earlier", "", ""),
+    ],
 )
 def test_period_labels_become_iso_bounds(label, start, end):
     assert build.period_bounds(label) == (start, end)
@@ -99,10 +111,16 @@ def test_unknown_period_label_stops_the_build():
 
 
 def test_raw_copies_are_present():
-    for rel in ["SOURCES.md", "seed_points.csv", "epoch_frontier_ai_models.csv", "epoch_ai_companies/EPOCH_README.md",
-                "epoch_ai_companies/ai_companies_funding_rounds.csv", "epoch_ai_companies/ai_companies_staff_reports.csv",
-                "epoch_ai_companies/ai_companies_revenue_reports.csv",
-                "epoch_ai_companies/ai_companies_usage_reports.csv"]:
+    for rel in [
+        "SOURCES.md",
+        "seed_points.csv",
+        "epoch_frontier_ai_models.csv",
+        "epoch_ai_companies/EPOCH_README.md",
+        "epoch_ai_companies/ai_companies_funding_rounds.csv",
+        "epoch_ai_companies/ai_companies_staff_reports.csv",
+        "epoch_ai_companies/ai_companies_revenue_reports.csv",
+        "epoch_ai_companies/ai_companies_usage_reports.csv",
+    ]:
         assert (DATASETS / "raw" / rel).is_file(), rel
     assert "Creative Commons Attribution" in (DATASETS / "raw/epoch_ai_companies/EPOCH_README.md").read_text("utf-8")
 
@@ -139,8 +157,12 @@ def test_funding_keeps_closed_equity_rounds_only():
     # Anthropic: 0.124 + 0.58 + 0.45 + 2 + 0.75 + 4 + 4 + 1 + 3.5 + 13 = 29.404 bn
     # xAI: 6 + 6 + 5 = 17 bn (equity part of the June 2025 raise; the X merger raised nothing)
     # Mistral AI: 0.5 + 1.99 = 2.49 bn (the four 'exclude from graph view' rows dropped)
-    assert totals == {"OpenAI": 38_250_000_000, "Anthropic": 29_404_000_000, "xAI": 17_000_000_000,
-                      "Mistral AI": 2_490_000_000}
+    assert totals == {
+        "OpenAI": 38_250_000_000,
+        "Anthropic": 29_404_000_000,
+        "xAI": 17_000_000_000,
+        "Mistral AI": 2_490_000_000,
+    }
     assert all(int(r["amount_usd"]) > 0 for r in rows)
     assert "June 2024 Series B" not in {r["round"] for r in rows}  # Epoch's duplicate row
 
@@ -179,8 +201,9 @@ def test_resource_metadata_is_complete(name):
     assert res["sources"] and all(s.get("title") and s.get("path") for s in res["sources"])
     assert res["licenses"] and all(lic.get("name") or lic.get("path") for lic in res["licenses"])
     if "Epoch AI" in res["credit"]:
-        assert {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}.items() <= \
-            res["licenses"][0].items()
+        assert {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}.items() <= res["licenses"][
+            0
+        ].items()
         assert all(s["path"].startswith("https://epoch.ai/data/") for s in res["sources"])
     fields = res["schema"]["fields"]
     assert all(f.get("name") and f.get("type") and f.get("description") for f in fields)
@@ -353,13 +376,23 @@ def test_wheel_copy_carries_the_data_and_works_installed(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(lib), "NO_COLOR": "1"}
-    run = subprocess.run([sys.executable, "-m", "aistruct", "concentration", "dataset:ai_app_mau_cn_2025-03",
-                          "--format", "json"], cwd=elsewhere, capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "aistruct", "concentration", "dataset:ai_app_mau_cn_2025-03", "--format", "json"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["input"]["credit"] == MAU_CREDIT
-    run = subprocess.run([sys.executable, "-c", "import aistruct.datasets as d; print(d.data_dir())"],
-                         cwd=elsewhere, capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        [sys.executable, "-c", "import aistruct.datasets as d; print(d.data_dir())"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert run.stdout.strip() == str(lib / "aistruct" / "_data")
 
 

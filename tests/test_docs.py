@@ -12,9 +12,9 @@ import re
 
 import pytest
 import typer.main
+from conftest import ROOT
 
 import aistruct.cli
-from conftest import ROOT
 
 DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -54,8 +54,16 @@ def _page(command: str) -> str:
 
 def _options(command) -> list[str]:
     """The long option names of a command (--help excluded)."""
-    return sorted({opt for p in command.params if p.param_type_name == "option" and not getattr(p, "hidden", False)
-                   for opt in p.opts if opt.startswith("--")} - {"--help"})
+    return sorted(
+        {
+            opt
+            for p in command.params
+            if p.param_type_name == "option" and not getattr(p, "hidden", False)
+            for opt in p.opts
+            if opt.startswith("--")
+        }
+        - {"--help"}
+    )
 
 
 def test_the_cli_has_the_commands_we_expect():
@@ -74,15 +82,18 @@ def test_every_command_has_a_reference_page(command):
 def test_every_command_is_in_the_readme_with_a_worked_example(command):
     assert f"aistruct {command}" in README
     assert re.search(rf"^<!-- example: .*-->\n+```console\n\$ aistruct {command}\b", README, re.MULTILINE), (
-        f"README.md has no worked example of aistruct {command}")
+        f"README.md has no worked example of aistruct {command}"
+    )
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_option_is_documented(command):
     texts = [_page(command)] + [(DOCS / page).read_text(encoding="utf-8") for page in SHARED_PAGES]
     missing = [opt for opt in _options(COMMANDS[command]) if not any(f"`{opt}" in t for t in texts)]
-    assert not missing, (f"{command}: options missing from docs/{command.split()[0]}.md "
-                         f"(or, when shared, docs/{' / docs/'.join(SHARED_PAGES)}): {missing}")
+    assert not missing, (
+        f"{command}: options missing from docs/{command.split()[0]}.md "
+        f"(or, when shared, docs/{' / docs/'.join(SHARED_PAGES)}): {missing}"
+    )
 
 
 def test_every_exit_code_is_documented():
@@ -98,7 +109,8 @@ def test_every_json_schema_is_named_in_the_docs():
         page = DOCS / f"{command}.md"
         text = output + (page.read_text(encoding="utf-8") if page.is_file() else "")
         assert f"{command}.schema.json" in text or command == "concentration" and "<command>.schema.json" in text, (
-            schema.name)
+            schema.name
+        )
 
 
 def test_the_contents_page_links_every_page():

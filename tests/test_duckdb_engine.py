@@ -3,12 +3,10 @@
 import math
 import os
 
-import pytest
-
 import duckdb  # noqa: F401  (the test extra installs it: a missing duckdb fails here, never skips)
 import pyarrow as pa
 import pyarrow.parquet as pq
-
+import pytest
 from conftest import run_cli, write  # noqa: E402
 
 
@@ -30,8 +28,14 @@ def _market_table(n=3_000, seed=5):
     years[9] = 2030  # a group with only a missing value
     values[9] = None
     region = [["EU", "US", "CN"][int(k)] for k in rng.integers(0, 3, size=n)]
-    return pa.table({"company": names, "funding": pa.array(values, pa.float64()), "year": pa.array(years, pa.int64()),
-                     "region": region})
+    return pa.table(
+        {
+            "company": names,
+            "funding": pa.array(values, pa.float64()),
+            "year": pa.array(years, pa.int64()),
+            "region": region,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +94,9 @@ def test_warnings_are_the_default_engines(rounds):
 def test_glob_and_hive_folder(rounds, tmp_path):
     folder, path = rounds
     single = run_cli("concentration", path, "--by", "year", "--format", "json").json()
-    glob = run_cli("concentration", folder / "parts" / "*.parquet", "--by", "year", "--format", "json",
-                   "--engine", "duckdb").json()
+    glob = run_cli(
+        "concentration", folder / "parts" / "*.parquet", "--by", "year", "--format", "json", "--engine", "duckdb"
+    ).json()
     for doc in (single, glob):
         doc["input"].pop("source")
     # Rows of several files are named by file: "<folder>/parts/a.parquet record 5".
@@ -99,16 +104,30 @@ def test_glob_and_hive_folder(rounds, tmp_path):
     glob["warnings"][0] = single["warnings"][0]
     assert glob == single  # the two files hold the rows in the same order
     table = _market_table()
-    pq.write_to_dataset(table.drop_null().filter(pa.compute.field("year") < 2030), tmp_path / "hive",
-                        partition_cols=["region"])
-    hive = run_cli("concentration", tmp_path / "hive", "--by", "region", "--entity", "company",
-                   "--value", "funding", "--format", "json", "--engine", "duckdb")
+    pq.write_to_dataset(
+        table.drop_null().filter(pa.compute.field("year") < 2030), tmp_path / "hive", partition_cols=["region"]
+    )
+    hive = run_cli(
+        "concentration",
+        tmp_path / "hive",
+        "--by",
+        "region",
+        "--entity",
+        "company",
+        "--value",
+        "funding",
+        "--format",
+        "json",
+        "--engine",
+        "duckdb",
+    )
     assert hive.code == 0, hive.err
     assert [r["group"]["region"] for r in hive.json()["results"]] == ["CN", "EU", "US"]
     flat = tmp_path / "flat.parquet"
     pq.write_table(table.drop_null().filter(pa.compute.field("year") < 2030), flat)
-    default = run_cli("concentration", flat, "--by", "region", "--entity", "company", "--value", "funding",
-                      "--format", "json").json()
+    default = run_cli(
+        "concentration", flat, "--by", "region", "--entity", "company", "--value", "funding", "--format", "json"
+    ).json()
     got = hive.json()
     for a, b in zip(got["results"], default["results"]):
         assert a["n"] == b["n"]
@@ -197,13 +216,16 @@ def test_whitespace_list_is_pythons():
 def test_names_are_stripped_as_python_strips(tmp_path):
     # "\u3000" (ideographic space) and "\xa0" pad two spellings of A; "B C" keeps its inner space.
     path = tmp_path / "pad.parquet"
-    pq.write_table(pa.table({"company": ["A", "\u3000A", "A\xa0", "B C", " B C\t"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]}),
-                   path)
+    pq.write_table(
+        pa.table({"company": ["A", "\u3000A", "A\xa0", "B C", " B C\t"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]}), path
+    )
     doc = run_cli("concentration", path, "--format", "json", "--engine", "duckdb").json()
     assert doc["results"][0]["n"] == 2  # A = 1 + 2 + 3 = 6, "B C" = 4 + 5 = 9
     assert [(t["entity"], t["value"]) for t in doc["results"][0]["top"]] == [("B C", 9.0), ("A", 6.0)]
-    assert run_cli("concentration", path, "--format", "json").out == run_cli(
-        "concentration", path, "--format", "json", "--engine", "duckdb").out
+    assert (
+        run_cli("concentration", path, "--format", "json").out
+        == run_cli("concentration", path, "--format", "json", "--engine", "duckdb").out
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, run_cli, write
 
 DATA = "company,value\nA,30\nB,30\nC,20\nD,20\n"
@@ -26,9 +25,14 @@ def _env(**extra):
 def test_ctrl_c_exits_130_with_one_line_and_leaves_the_output_intact(tmp_path, after):
     target = tmp_path / "result.json"
     target.write_text("OLD\n")
-    proc = subprocess.Popen([sys.executable, "-m", "aistruct", "concentration", "-", "--format", "json",
-                             "-o", str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aistruct", "concentration", "-", "--format", "json", "-o", str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=_env(),
+    )
     try:
         time.sleep(after)  # standard input stays open and empty: the run waits for it
         proc.send_signal(signal.SIGINT)
@@ -46,27 +50,46 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_the_output_intact(tmp_path, a
 def test_a_shell_that_ignores_ctrl_c_is_respected(tmp_path):
     """Started with SIGINT ignored (``cmd &`` in a script, nohup), the run goes on and finishes."""
     data = write(tmp_path, "m.csv", DATA)
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); sys.argv = ['aistruct'] + sys.argv[1:];"
-            "from aistruct.entry import main; import os; os.kill(os.getpid(), signal.SIGINT); main()")
-    proc = subprocess.run([sys.executable, "-c", code, "concentration", str(data), "--format", "json"],
-                          capture_output=True, cwd=ROOT, env=_env(), timeout=60)
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); sys.argv = ['aistruct'] + sys.argv[1:];"
+        "from aistruct.entry import main; import os; os.kill(os.getpid(), signal.SIGINT); main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "concentration", str(data), "--format", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert round(json.loads(proc.stdout)["results"][0]["hhi"], 6) == 2600  # 30² + 30² + 20² + 20²
 
 
-@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "POSIX", "PYTHONUTF8": "0"},
-                                 {"PYTHONIOENCODING": "latin-1"}])
-@pytest.mark.parametrize("command, last", [
-    (["concentration", "--value", "value"], "\\u5b57\\u8282"),  # 字节 in the largest-companies table
-    (["trend", "--value", "value", "--period", "year", "--min-n", "1"], "Mann\\u2013Kendall"),
-    (["tiers", "--value", "value"], "log-normal market of this spread would."),
-])
+@pytest.mark.parametrize(
+    "env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "POSIX", "PYTHONUTF8": "0"}, {"PYTHONIOENCODING": "latin-1"}]
+)
+@pytest.mark.parametrize(
+    "command, last",
+    [
+        (["concentration", "--value", "value"], "\\u5b57\\u8282"),  # 字节 in the largest-companies table
+        (["trend", "--value", "value", "--period", "year", "--min-n", "1"], "Mann\\u2013Kendall"),
+        (["tiers", "--value", "value"], "log-normal market of this spread would."),
+    ],
+)
 def test_a_stream_that_is_not_utf8_gets_the_whole_table(tmp_path, env, command, last):
     rows = (("A", 300), ("B", 120), ("字节", 40), ("D", 9), ("E", 2), ("F", 1))
-    data = write(tmp_path, "m.csv", "company,value,year\n" + "".join(
-        f"{c},{v * (1 + y % 3)},{y}\n" for y in range(2015, 2023) for c, v in rows))
-    proc = subprocess.run([sys.executable, "-m", "aistruct", command[0], str(data), *command[1:]],
-                          capture_output=True, cwd=ROOT, env=_env(**env), timeout=60)
+    data = write(
+        tmp_path,
+        "m.csv",
+        "company,value,year\n" + "".join(f"{c},{v * (1 + y % 3)},{y}\n" for y in range(2015, 2023) for c, v in rows),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "aistruct", command[0], str(data), *command[1:]],
+        capture_output=True,
+        cwd=ROOT,
+        env=_env(**env),
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert b"internal error" not in proc.stderr
     text = proc.stdout.decode("latin-1" if env.get("PYTHONIOENCODING") == "latin-1" else "ascii")
@@ -76,9 +99,13 @@ def test_a_stream_that_is_not_utf8_gets_the_whole_table(tmp_path, env, command, 
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
 def test_file_formats_on_a_stream_that_is_not_utf8_are_utf8(tmp_path, fmt):
     data = write(tmp_path, "m.csv", "company,value\n字节,30\nB,30\nC,20\nD,20\n")
-    proc = subprocess.run([sys.executable, "-m", "aistruct", "concentration", str(data), "--format", fmt,
-                           "--show", "4"], capture_output=True, cwd=ROOT, env=_env(PYTHONIOENCODING="ascii"),
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aistruct", "concentration", str(data), "--format", fmt, "--show", "4"],
+        capture_output=True,
+        cwd=ROOT,
+        env=_env(PYTHONIOENCODING="ascii"),
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout.decode("utf-8")
     if fmt == "json":
@@ -88,18 +115,31 @@ def test_file_formats_on_a_stream_that_is_not_utf8_are_utf8(tmp_path, fmt):
 def test_closed_standard_output_is_an_error_not_a_silent_success(tmp_path):
     data = write(tmp_path, "m.csv", DATA)
     for fmt in ("table", "json"):
-        proc = subprocess.run([sys.executable, "-m", "aistruct", "concentration", str(data), "--format", fmt],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=_env(),
-                              timeout=60, preexec_fn=lambda: os.close(1))
+        proc = subprocess.run(
+            [sys.executable, "-m", "aistruct", "concentration", str(data), "--format", fmt],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=_env(),
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
         assert proc.returncode == 2
-        assert proc.stderr.decode() == ("aistruct: error: standard output is closed; give --output FILE to "
-                                        "write the result\n")
+        assert proc.stderr.decode() == (
+            "aistruct: error: standard output is closed; give --output FILE to write the result\n"
+        )
 
 
 def test_closed_standard_error_still_gives_the_exit_code(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "aistruct", "concentration", str(tmp_path / "missing.csv")],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, env=_env(),
-                          timeout=60, preexec_fn=lambda: os.close(2))
+    proc = subprocess.run(
+        [sys.executable, "-m", "aistruct", "concentration", str(tmp_path / "missing.csv")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=_env(),
+        timeout=60,
+        preexec_fn=lambda: os.close(2),
+    )
     assert proc.returncode == 2 and proc.stdout == b""
 
 

@@ -40,10 +40,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from conftest import assert_schema, run_cli
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
-
-from conftest import assert_schema, run_cli
 
 EXAMPLES = int(os.environ.get("AISTRUCT_FUZZ_EXAMPLES", "20"))
 settings.register_profile(
@@ -53,8 +52,12 @@ settings.register_profile(
     database=None,
     deadline=None,
     print_blob=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+        HealthCheck.filter_too_much,
+    ],
     # AISTRUCT_FUZZ_SHRINK=0: report the first failing case as found (shrinking a 2 MB case takes minutes)
     phases=[p for p in Phase if os.environ.get("AISTRUCT_FUZZ_SHRINK", "1") != "0" or p is not Phase.shrink],
 )
@@ -83,18 +86,101 @@ PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 HOSTILE = [
     "\x1b[2J\x1b[H",  # clear the screen, cursor home
     "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",  # OSC 8 hyperlink
-    "\x1b[31m", "\x9b2J", "\x07", "\x08", "\r", "\n", "\t", "\x0b", "\x0c", "\x7f", "\x85", "\x9d",
-    "\u202e", "\u202d", "\u2066", "\u2069", "\u200f", "\u061c", "\u2028", "\u2029", "\ufeff",
-    "e\u0301", "\u0301\u0302\u0303", "😀", "👨‍👩‍👧", "🇨🇳", "中文", "字节跳动", "百度", "ｶﾀｶﾅ", "\u200b",
-    "[bold red]X[/]", "[/]", "[link=https://evil.example]y[/link]", "[", "]", "\\",
-    "=HYPERLINK(\"https://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3", "=1+1",
-    '"', '""', ",", ";", "|", " ", "  ", "%", "::error::", "%0A",
+    "\x1b[31m",
+    "\x9b2J",
+    "\x07",
+    "\x08",
+    "\r",
+    "\n",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x7f",
+    "\x85",
+    "\x9d",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u200f",
+    "\u061c",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "e\u0301",
+    "\u0301\u0302\u0303",
+    "😀",
+    "👨‍👩‍👧",
+    "🇨🇳",
+    "中文",
+    "字节跳动",
+    "百度",
+    "ｶﾀｶﾅ",
+    "\u200b",
+    "[bold red]X[/]",
+    "[/]",
+    "[link=https://evil.example]y[/link]",
+    "[",
+    "]",
+    "\\",
+    '=HYPERLINK("https://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "-2+3",
+    "=1+1",
+    '"',
+    '""',
+    ",",
+    ";",
+    "|",
+    " ",
+    "  ",
+    "%",
+    "::error::",
+    "%0A",
 ]
 NUMBERS = [
-    "1e308", "-1e308", "1.7976931348623157e308", "1e309", "-0", "-0.0", "0", "nan", "NaN", "-nan", "inf",
-    "-inf", "Infinity", "1e-320", "5e-324", "2.2250738585072014e-308", "0x1F", "1_000", "1,234", "1.234,5",
-    "$3.2B", "30亿", "1000万", "12%", "(5)", "1e15", "1", "2", "3", "10", "100", "", " ", "-", "N/A",
-    "٣", "１２", "1.5.5", "e5", "+7", "--1",
+    "1e308",
+    "-1e308",
+    "1.7976931348623157e308",
+    "1e309",
+    "-0",
+    "-0.0",
+    "0",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e-320",
+    "5e-324",
+    "2.2250738585072014e-308",
+    "0x1F",
+    "1_000",
+    "1,234",
+    "1.234,5",
+    "$3.2B",
+    "30亿",
+    "1000万",
+    "12%",
+    "(5)",
+    "1e15",
+    "1",
+    "2",
+    "3",
+    "10",
+    "100",
+    "",
+    " ",
+    "-",
+    "N/A",
+    "٣",
+    "１２",
+    "1.5.5",
+    "e5",
+    "+7",
+    "--1",
 ]
 
 piece = st.one_of(
@@ -111,9 +197,12 @@ number_text = st.one_of(
     st.integers(min_value=0, max_value=10**6).map(str),
     hostile_text,
 )
-year_text = st.one_of(st.integers(min_value=2018, max_value=2024).map(str),
-                      st.integers(min_value=2018, max_value=2024).map(str),
-                      st.sampled_from(["", "20x1", "2024-03-01", "-5", "1e308"]), hostile_text)
+year_text = st.one_of(
+    st.integers(min_value=2018, max_value=2024).map(str),
+    st.integers(min_value=2018, max_value=2024).map(str),
+    st.sampled_from(["", "20x1", "2024-03-01", "-5", "1e308"]),
+    hostile_text,
+)
 
 
 def _to_csv(header, rows, delimiter=",", terminator="\n", quoting=csv.QUOTE_MINIMAL) -> str:
@@ -127,8 +216,22 @@ def _to_csv(header, rows, delimiter=",", terminator="\n", quoting=csv.QUOTE_MINI
 good_number = st.one_of(
     st.integers(min_value=0, max_value=10**6).map(str),
     st.floats(min_value=0, max_value=1e308).map(repr),
-    st.sampled_from(["1e308", "1.7976931348623157e308", "-0", "0", "1e-320", "5e-324", "1e15", "1,234", "$3.2B",
-                     "30亿", "1000万", "1_000"]),
+    st.sampled_from(
+        [
+            "1e308",
+            "1.7976931348623157e308",
+            "-0",
+            "0",
+            "1e-320",
+            "5e-324",
+            "1e15",
+            "1,234",
+            "$3.2B",
+            "30亿",
+            "1000万",
+            "1_000",
+        ]
+    ),
 )
 
 
@@ -154,10 +257,25 @@ def tables(draw):
         row = [entity, draw(values), draw(year_text)] + [draw(hostile_text) for _ in extra]
         rows.append(row)
     delimiter = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
-    text = _to_csv(header, rows, delimiter, draw(st.sampled_from(["\n", "\r\n", "\r"])),
-                   draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])))
-    damages = ["ragged", "open_quote", "nul", "bom_middle", "truncate", "huge_field", "header_only", "empty",
-               "blank_lines", "control_bytes"]
+    text = _to_csv(
+        header,
+        rows,
+        delimiter,
+        draw(st.sampled_from(["\n", "\r\n", "\r"])),
+        draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])),
+    )
+    damages = [
+        "ragged",
+        "open_quote",
+        "nul",
+        "bom_middle",
+        "truncate",
+        "huge_field",
+        "header_only",
+        "empty",
+        "blank_lines",
+        "control_bytes",
+    ]
     if draw(st.booleans()):
         for damage in draw(st.lists(st.sampled_from(damages), min_size=1, max_size=2, unique=True)):
             text = _damage(draw, damage, text, delimiter)
@@ -247,7 +365,9 @@ def check_run(cmd: str, args: list, fmt: str, *, stdin: bytes | None = None, inp
         assert "aistruct: error: " in r.err, "exit 2 without an error line"
     for stream in (r.out, r.err):
         bad = UNSAFE.search(stream)
-        assert bad is None, f"unsafe character {bad.group(0)!r} in output: {stream[max(0, bad.start() - 40):bad.end() + 40]!r}"
+        assert bad is None, (
+            f"unsafe character {bad.group(0)!r} in output: {stream[max(0, bad.start() - 40) : bad.end() + 40]!r}"
+        )
     for p, data in before.items():
         assert Path(p).read_bytes() == data, f"input file {p} changed"
     if r.out and r.code in (0, 1):
@@ -274,19 +394,26 @@ def command_args(cmd: str, path: str, header: list, companies: list, draw) -> li
     if cmd == "concentration":
         return [path, *cols] + draw(st.sampled_from([[], [f"--by={year}"], ["--top=1,2", "--show=1"]]))
     if cmd == "tiers":
-        return [path, *cols] + draw(st.sampled_from([[], ["--entities"], ["--bounds=1,100"], ["--method=headtail"],
-                                                     [f"--by={year}"], ["--explain"]]))
+        return [path, *cols] + draw(
+            st.sampled_from(
+                [[], ["--entities"], ["--bounds=1,100"], ["--method=headtail"], [f"--by={year}"], ["--explain"]]
+            )
+        )
     if cmd == "trend":
         return [path, *cols, f"--period={year}"] + draw(st.sampled_from([[], ["--min-n=1"], ["--bounds=1,100"]]))
     if cmd == "merge":
         a = draw(st.sampled_from(companies))
         t = draw(st.sampled_from([c for c in companies if c != a] or companies))
         return [path, *cols, f"--acquirer={a}", f"--target={t}"] + draw(
-            st.sampled_from([[], [f"--by={year}"], ["--guidelines=us-2023"]]))
+            st.sampled_from([[], [f"--by={year}"], ["--guidelines=us-2023"]])
+        )
     if cmd == "validate":
         args = [path, f"--entity={entity}", f"--value={value}"] if named else [path]
-        return args + draw(st.sampled_from([[], [f"--by={year}"], ["--outliers", "--unique"], ["--shares"],
-                                            ["--strict", "--max-missing=0.5"]]))
+        return args + draw(
+            st.sampled_from(
+                [[], [f"--by={year}"], ["--outliers", "--unique"], ["--shares"], ["--strict", "--max-missing=0.5"]]
+            )
+        )
     raise AssertionError(cmd)  # pragma: no cover
 
 
@@ -303,8 +430,14 @@ def run_every_command(data: bytes, header, companies, read_args, draw, suffix: s
                 args.append("--output=" + os.path.join(tmp, "out.txt"))
             elif output == "input" and not use_stdin:
                 args.append("--output=" + path)
-            r = check_run(cmd, args, fmt, stdin=data if use_stdin else None, inputs=[path],
-                          colour=draw(st.integers(min_value=0, max_value=4)) == 0)
+            r = check_run(
+                cmd,
+                args,
+                fmt,
+                stdin=data if use_stdin else None,
+                inputs=[path],
+                colour=draw(st.integers(min_value=0, max_value=4)) == 0,
+            )
             if output == "input" and not use_stdin:
                 assert r.code == 2
             if output == "out":
@@ -330,13 +463,21 @@ def test_fuzz_damaged_tables(data):
 @given(st.data())
 def test_fuzz_hostile_names_clean_numbers(data):
     """Hostile column names, company names and group labels over clean numbers: every case reaches the renderers."""
-    names = data.draw(st.lists(st.lists(piece, min_size=1, max_size=3).map("".join).filter(
-        lambda x: x.strip() and "\x00" not in x), min_size=3, max_size=3, unique_by=lambda x: x.strip().casefold()))
-    companies = data.draw(st.lists(hostile_text.filter(lambda x: x.strip() and "\x00" not in x),
-                                   min_size=2, max_size=8, unique=True))
+    names = data.draw(
+        st.lists(
+            st.lists(piece, min_size=1, max_size=3).map("".join).filter(lambda x: x.strip() and "\x00" not in x),
+            min_size=3,
+            max_size=3,
+            unique_by=lambda x: x.strip().casefold(),
+        )
+    )
+    companies = data.draw(
+        st.lists(hostile_text.filter(lambda x: x.strip() and "\x00" not in x), min_size=2, max_size=8, unique=True)
+    )
     years = data.draw(st.lists(st.integers(min_value=2019, max_value=2024), min_size=1, max_size=3, unique=True))
-    rows = [[c, data.draw(good_number.filter(lambda v: not v.startswith("-"))), str(y)]
-            for y in years for c in companies]
+    rows = [
+        [c, data.draw(good_number.filter(lambda v: not v.startswith("-"))), str(y)] for y in years for c in companies
+    ]
     text = _to_csv(names, rows)
     run_every_command(text.encode("utf-8"), names, companies, [], data.draw)
 
@@ -345,11 +486,29 @@ def test_fuzz_hostile_names_clean_numbers(data):
 @given(st.data())
 def test_fuzz_random_bytes(data):
     """Arbitrary bytes under every name and --input-format; some start with a compression or Parquet magic."""
-    prefix = data.draw(st.sampled_from([b"", b"", b"\x1f\x8b\x08", b"PK\x03\x04", b"BZh9", b"\xfd7zXZ\x00",
-                                        b"PAR1", b"\xff\xfe", b"\xef\xbb\xbf", b"[", b"{\"data\":"]))
+    prefix = data.draw(
+        st.sampled_from(
+            [
+                b"",
+                b"",
+                b"\x1f\x8b\x08",
+                b"PK\x03\x04",
+                b"BZh9",
+                b"\xfd7zXZ\x00",
+                b"PAR1",
+                b"\xff\xfe",
+                b"\xef\xbb\xbf",
+                b"[",
+                b'{"data":',
+            ]
+        )
+    )
     content = prefix + data.draw(st.binary(max_size=3000))
-    suffix = data.draw(st.sampled_from([".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx", ".gz", ".zip",
-                                        ".bz2", ".xz", ".bin", ""]))
+    suffix = data.draw(
+        st.sampled_from(
+            [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx", ".gz", ".zip", ".bz2", ".xz", ".bin", ""]
+        )
+    )
     read_args = []
     fmt = data.draw(st.sampled_from([None, None, "csv", "tsv", "json", "jsonl", "parquet", "xlsx"]))
     if fmt:
@@ -363,9 +522,15 @@ def test_fuzz_random_bytes(data):
 @given(st.data())
 def test_fuzz_json_input(data):
     """JSON and JSON Lines records with hostile keys and values of every JSON type."""
-    scalar = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**20), max_value=10**20),
-                       st.floats(allow_nan=False), hostile_text, st.sampled_from(NUMBERS),
-                       st.sampled_from(["\ud800", "x\udfff"]))  # lone surrogates: JSON can escape them
+    scalar = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**20), max_value=10**20),
+        st.floats(allow_nan=False),
+        hostile_text,
+        st.sampled_from(NUMBERS),
+        st.sampled_from(["\ud800", "x\udfff"]),
+    )  # lone surrogates: JSON can escape them
     key = st.one_of(st.sampled_from(["company", "value", "year"]), hostile_text)
     record = st.dictionaries(key, st.one_of(scalar, st.lists(scalar, max_size=2)), max_size=5)
     records = data.draw(st.lists(record, max_size=12))
@@ -384,10 +549,17 @@ def test_fuzz_json_input(data):
 @given(st.data())
 def test_fuzz_numbers(data):
     """Two clean columns, every number form: strict JSON, shares in [0, 1], HHI in [0, 10000], Gini in [0, 1]."""
-    values = data.draw(st.lists(st.one_of(st.sampled_from(NUMBERS[:24]),
-                                          st.floats(min_value=0, allow_infinity=False).map(repr),
-                                          st.floats(min_value=0, max_value=1e-300).map(repr)),
-                                min_size=1, max_size=30))
+    values = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(NUMBERS[:24]),
+                st.floats(min_value=0, allow_infinity=False).map(repr),
+                st.floats(min_value=0, max_value=1e-300).map(repr),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
     text = _to_csv(["company", "value"], [[f"c{i % 20}", v] for i, v in enumerate(values)])
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "numbers.csv")
@@ -429,9 +601,21 @@ def test_fuzz_compressed(data):
         packed = buf.getvalue()
     if data.draw(st.booleans()) and packed:  # a damaged archive
         at = data.draw(st.integers(min_value=0, max_value=len(packed) - 1))
-        packed = packed[:at] + bytes([packed[at] ^ 0xFF]) + packed[at + 1:]
-    read_args = read_args + ["--decompress"] + data.draw(st.sampled_from(
-        [[], ["--max-bytes=1"], [f"--max-bytes={max(1, len(content) - 1)}"], [f"--max-bytes={len(content) or 1}"]]))
+        packed = packed[:at] + bytes([packed[at] ^ 0xFF]) + packed[at + 1 :]
+    read_args = (
+        read_args
+        + ["--decompress"]
+        + data.draw(
+            st.sampled_from(
+                [
+                    [],
+                    ["--max-bytes=1"],
+                    [f"--max-bytes={max(1, len(content) - 1)}"],
+                    [f"--max-bytes={len(content) or 1}"],
+                ]
+            )
+        )
+    )
     run_every_command(packed, header, companies, read_args, data.draw, ".csv." + kind)
 
 
@@ -460,25 +644,50 @@ def test_fuzz_scenarios_and_schema_files(data):
         path = os.path.join(tmp, "input.csv")
         Path(path).write_bytes(content)
         side = os.path.join(tmp, "side" + data.draw(st.sampled_from([".csv", ".json", ".yaml"])))
-        side_text = data.draw(st.one_of(
-            st.builds(lambda a, t, n: _to_csv(["acquirer", "target", "name"], [[a, t, n]]),
-                      st.sampled_from(companies), st.sampled_from(companies), hostile_text),
-            st.builds(lambda f: json.dumps({"fields": f}), st.lists(
-                st.fixed_dictionaries({"name": st.one_of(st.sampled_from(header), hostile_text),
-                                       "type": st.sampled_from(["string", "number", "integer", "year", "x"])},
-                                      optional={"constraints": st.dictionaries(
-                                          st.sampled_from(["required", "unique", "minimum", "maximum", "enum",
-                                                           "pattern"]),
-                                          st.one_of(st.booleans(), st.integers(), hostile_text,
-                                                    st.lists(hostile_text, max_size=2)))}),
-                max_size=4)),
-            hostile_text,
-            st.just("fields: [\n"),
-            st.just("!!python/object/apply:os.system ['echo pwned']\n"),
-        ))
+        side_text = data.draw(
+            st.one_of(
+                st.builds(
+                    lambda a, t, n: _to_csv(["acquirer", "target", "name"], [[a, t, n]]),
+                    st.sampled_from(companies),
+                    st.sampled_from(companies),
+                    hostile_text,
+                ),
+                st.builds(
+                    lambda f: json.dumps({"fields": f}),
+                    st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "name": st.one_of(st.sampled_from(header), hostile_text),
+                                "type": st.sampled_from(["string", "number", "integer", "year", "x"]),
+                            },
+                            optional={
+                                "constraints": st.dictionaries(
+                                    st.sampled_from(["required", "unique", "minimum", "maximum", "enum", "pattern"]),
+                                    st.one_of(
+                                        st.booleans(), st.integers(), hostile_text, st.lists(hostile_text, max_size=2)
+                                    ),
+                                )
+                            },
+                        ),
+                        max_size=4,
+                    ),
+                ),
+                hostile_text,
+                st.just("fields: [\n"),
+                st.just("!!python/object/apply:os.system ['echo pwned']\n"),
+            )
+        )
         Path(side).write_text(side_text, encoding="utf-8")
         entity, value = (header + ["company", "value"])[:2]
-        check_run("merge", [path, f"--entity={entity}", f"--value={value}", f"--scenarios={side}", *read_args],
-                  data.draw(st.sampled_from(FORMATS["merge"])), inputs=[path, side])
-        check_run("validate", [path, f"--schema={side}", *read_args],
-                  data.draw(st.sampled_from(FORMATS["validate"])), inputs=[path, side])
+        check_run(
+            "merge",
+            [path, f"--entity={entity}", f"--value={value}", f"--scenarios={side}", *read_args],
+            data.draw(st.sampled_from(FORMATS["merge"])),
+            inputs=[path, side],
+        )
+        check_run(
+            "validate",
+            [path, f"--schema={side}", *read_args],
+            data.draw(st.sampled_from(FORMATS["validate"])),
+            inputs=[path, side],
+        )

@@ -30,7 +30,7 @@ SGR = re.compile("\x1b\\[[0-9;]*m")
 def inert(text: str) -> None:
     """No ESC, control, bidi or BOM character in the text."""
     bad = UNSAFE.search(text)
-    assert bad is None, f"{bad.group(0)!r} reached the terminal: {text[max(0, bad.start() - 30):bad.end() + 30]!r}"
+    assert bad is None, f"{bad.group(0)!r} reached the terminal: {text[max(0, bad.start() - 30) : bad.end() + 30]!r}"
 
 
 def table_lines(out: str) -> list:
@@ -81,8 +81,12 @@ def test_screen_clearing_sequence_is_shown_escaped_in_every_command():
     r = run_cli("concentration", path)
     assert "│ 1 │ \\x1b[2J\\x1b[HAll clear │    70 │ 70.0% │" in table_lines(r.out)
     target = f"{make_fixtures.CLEAR_SCREEN}All clear"
-    for args in (["tiers", path, "--bounds", "40,60", "--entities"], ["merge", path, "-a", "B", "-t", target],
-                 ["validate", path, "--value", "company"], ["validate", path, "--value", "company", "--format", "github"]):
+    for args in (
+        ["tiers", path, "--bounds", "40,60", "--entities"],
+        ["merge", path, "-a", "B", "-t", target],
+        ["validate", path, "--value", "company"],
+        ["validate", path, "--value", "company", "--format", "github"],
+    ):
         res = run_cli(*args)
         assert res.code in (0, 1), res.err
         assert "\\x1b[2J\\x1b[HAll clear" in res.out, args  # the name, shown escaped
@@ -104,8 +108,12 @@ def test_escape_sequences_in_column_names_are_shown_escaped_in_titles():
     assert table_lines(r.out)[0] == "Concentration of value\\u202e across \\x1b[31mcompany\\x1b[0m"
     t = run_cli("tiers", path, "--bounds", "45,55")
     assert t.out.startswith("Tiers of \\x1b[31mcompany\\x1b[0m by value\\u202e (bounds: small < 45 <= ")
-    for res in (r, t, run_cli("tiers", path, "--bounds", "45,55", "--format", "markdown"),
-                run_cli("validate", path, "--entity", f"{make_fixtures.ESC}[31mcompany{make_fixtures.ESC}[0m")):
+    for res in (
+        r,
+        t,
+        run_cli("tiers", path, "--bounds", "45,55", "--format", "markdown"),
+        run_cli("validate", path, "--entity", f"{make_fixtures.ESC}[31mcompany{make_fixtures.ESC}[0m"),
+    ):
         inert(res.out + res.err)
 
 
@@ -146,8 +154,11 @@ def test_windows_1252_file_gets_an_exact_hint_then_reads_with_encoding():
     ok = run_cli("concentration", path, "--encoding", "cp1252")
     assert ok.code == 0, ok.err
     lines = table_lines(ok.out)
-    for line in ("│ 1 │ €uro AG     │    50 │ 50.0% │", "│ 2 │ Café Bleu   │    30 │ 30.0% │",
-                 "│ 3 │ Müller GmbH │    20 │ 20.0% │"):
+    for line in (
+        "│ 1 │ €uro AG     │    50 │ 50.0% │",
+        "│ 2 │ Café Bleu   │    30 │ 30.0% │",
+        "│ 3 │ Müller GmbH │    20 │ 20.0% │",
+    ):
         assert line in lines
 
 
@@ -163,8 +174,10 @@ def test_bom_in_the_middle_names_the_row_of_the_second_header():
     path = HOSTILE / "bom_in_the_middle.csv"
     r = run_cli("concentration", path, "--value", "value")
     assert r.code == 2 and r.out == ""
-    assert r.err == (f"aistruct: error: {path}: row 4, column 'value': not a number: 'value'; "
-                     "use --on-bad-value drop to skip such cells\n")
+    assert r.err == (
+        f"aistruct: error: {path}: row 4, column 'value': not a number: 'value'; "
+        "use --on-bad-value drop to skip such cells\n"
+    )
     v = run_cli("validate", path, "--entity", "company", "--value", "value", "--format", "json")
     assert v.code == 1
     problem = next(c for c in v.json()["checks"] if c["name"] == "value-number")["examples"][0]
@@ -213,8 +226,10 @@ def test_gzip_bomb_needs_decompress_and_stops_at_max_bytes(monkeypatch):
     monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
     r = run_cli("concentration", path, "--decompress", "--max-bytes", "1000000")
     assert r.code == 2 and r.out == ""
-    assert r.err == (f"aistruct: error: {path}: more than 1,000,000 bytes once decompressed; stopped "
-                     "(raise --max-bytes if this is expected)\n")
+    assert r.err == (
+        f"aistruct: error: {path}: more than 1,000,000 bytes once decompressed; stopped "
+        "(raise --max-bytes if this is expected)\n"
+    )
     assert sum(read) == 1_000_001  # one byte past the limit proves it; not one more is decompressed
 
 

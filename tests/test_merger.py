@@ -4,12 +4,14 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aistruct import metrics
 from aistruct.errors import InputError, UsageError
 from aistruct.guidelines import guideline_verdict, parse_guidelines
+from aistruct.markets import MarketSpec, prepare_markets
 from aistruct.merger import (
     Deal,
     MarketState,
@@ -20,10 +22,7 @@ from aistruct.merger import (
     merger_report,
     read_scenarios,
 )
-from aistruct.markets import MarketSpec, prepare_markets
 from aistruct.reader import load_table
-
-from conftest import FIXTURES
 
 DOJ = (["Alpha", "Bravo", "Charlie", "Delta"], [30, 30, 20, 20])
 
@@ -354,11 +353,13 @@ def test_sequential_cr4_and_rank_in_larger_market():
 
 
 def test_by_market_absent_party_and_zero_market(tmp_path):
-    frame = pd.DataFrame({
-        "market": ["chat", "chat", "chat", "image", "image", "video", "video"],
-        "company": ["A", "B", "C", "A", "C", "A", "B"],
-        "users": [50, 30, 20, 60, 40, 0, 0],
-    })
+    frame = pd.DataFrame(
+        {
+            "market": ["chat", "chat", "chat", "image", "image", "video", "video"],
+            "company": ["A", "B", "C", "A", "C", "A", "B"],
+            "users": [50, 30, 20, 60, 40, 0, 0],
+        }
+    )
     rep = merger_of_markets(_markets(frame, by=["market"]), [Deal("A", ("B",))])
     chat, image, video = rep.results
     assert chat["group"] == {"market": "chat"} and chat["delta_hhi"] == 3000.0  # 2*50*30
@@ -395,8 +396,7 @@ def test_merger_report_options():
         merger_report(FIXTURES / "doj_30_30_20_20.csv", acquirer="Alpha", targets="Bravo", sequential=True)
     with pytest.raises(UsageError, match="--acquirer NAME"):
         merger_report(FIXTURES / "doj_30_30_20_20.csv", acquirer="Alpha")
-    rep = merger_report(str(FIXTURES / "doj_30_30_20_20.csv"), acquirer="alpha", targets="bravo",
-                        guidelines="us-2010")
+    rep = merger_report(str(FIXTURES / "doj_30_30_20_20.csv"), acquirer="alpha", targets="bravo", guidelines="us-2010")
     r = rep.results[0]
     assert r["acquirer"] == "Alpha" and r["delta_hhi"] == 1800.0
     assert list(r["verdicts"]) == ["us-2010"]

@@ -85,9 +85,25 @@ def test_docs_metric_table_lists_every_registered_key():
 
 
 def test_old_exports_still_there():
-    for name in ("hhi", "herfindahl", "hhi_normalized", "equivalent_firms", "concentration_ratio",
-                 "concentration_ratios", "gini", "gini_corrected", "theil", "entropy", "entropy_normalized",
-                 "atkinson", "palma", "rosenbluth", "shares", "band", "guideline_verdict"):
+    for name in (
+        "hhi",
+        "herfindahl",
+        "hhi_normalized",
+        "equivalent_firms",
+        "concentration_ratio",
+        "concentration_ratios",
+        "gini",
+        "gini_corrected",
+        "theil",
+        "entropy",
+        "entropy_normalized",
+        "atkinson",
+        "palma",
+        "rosenbluth",
+        "shares",
+        "band",
+        "guideline_verdict",
+    ):
         assert name in aistruct.__all__ and callable(getattr(aistruct, name))
     assert metrics.ATKINSON_EPSILONS == (0.5, 1.0, 2.0)
 
@@ -160,8 +176,10 @@ def test_rosenbluth_hand_computed():
     assert metrics.rosenbluth([3, 1, 0]) == pytest.approx(2 / 3, rel=1e-15)
 
 
-@pytest.mark.parametrize("values", [[1, 2, 3, 4, 5], [541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261],
-                                    [10**6, 1, 1, 1], [7, 7, 0, 0, 1]])
+@pytest.mark.parametrize(
+    "values",
+    [[1, 2, 3, 4, 5], [541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261], [10**6, 1, 1, 1], [7, 7, 0, 0, 1]],
+)
 def test_rosenbluth_matches_rational_arithmetic(values):
     assert metrics.rosenbluth(values) == pytest.approx(float(exact_rosenbluth(values)), rel=1e-13)
 
@@ -253,12 +271,25 @@ def test_reasons_are_built_from_the_thresholds(monkeypatch):
     assert v["reason"] == "post-merger HHI 1,850 is not greater than 1,900 and merged share 20% is not over 30%"
 
 
-@pytest.mark.parametrize("gl, band", [("us-2023", "highly concentrated"), ("us-2010", "moderately concentrated"),
-                                      ("eu", "highly concentrated")])
+@pytest.mark.parametrize(
+    "gl, band",
+    [("us-2023", "highly concentrated"), ("us-2010", "moderately concentrated"), ("eu", "highly concentrated")],
+)
 def test_concentration_records_its_guidelines(gl, band):
     # Shares .3 .3 .2 .1 .1: HHI 900 + 900 + 400 + 100 + 100 = 2,400.
-    doc = run_cli("concentration", "-", "--entity", "c", "--value", "v", "--guidelines", gl, "--format", "json",
-                  stdin=b"c,v\na,30\nb,30\nc,20\nd,10\ne,10\n").json()
+    doc = run_cli(
+        "concentration",
+        "-",
+        "--entity",
+        "c",
+        "--value",
+        "v",
+        "--guidelines",
+        gl,
+        "--format",
+        "json",
+        stdin=b"c,v\na,30\nb,30\nc,20\nd,10\ne,10\n",
+    ).json()
     assert_schema(doc, "concentration")
     assert doc["guidelines"] == gl
     assert list(doc)[:5] == ["schema_version", "command", "aistruct_version", "input", "guidelines"]

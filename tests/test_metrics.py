@@ -80,7 +80,9 @@ class TestHandComputed:
         # H = 0.26; normalised (0.26 - 0.25) / 0.75 = 0.0133333; 1/H = 3.8461538
         assert m.hhi_normalized(x) == pytest.approx(0.01 / 0.75, rel=1e-9)
         assert rel(m.equivalent_firms(x), 1 / 0.26)
-        assert m.concentration_ratios(x, (1, 2, 4, 8)) == pytest.approx({"1": 0.3, "2": 0.6, "4": 1.0, "8": 1.0}, rel=1e-12)
+        assert m.concentration_ratios(x, (1, 2, 4, 8)) == pytest.approx(
+            {"1": 0.3, "2": 0.6, "4": 1.0, "8": 1.0}, rel=1e-12
+        )
 
     def test_concentration_ratio_single(self):
         assert m.concentration_ratio([30, 30, 20, 20], 2) == pytest.approx(0.6)
@@ -175,8 +177,7 @@ def test_bounds(xs):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=2, max_size=40).filter(lambda v: sum(v) > 0),
-       st.data())
+@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=2, max_size=40).filter(lambda v: sum(v) > 0), st.data())
 def test_merging_never_lowers_hhi(xs, data):
     i = data.draw(st.integers(0, len(xs) - 1))
     j = data.draw(st.integers(0, len(xs) - 1).filter(lambda k: k != i))

@@ -64,8 +64,26 @@ def test_missing_forms(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["0x1F", "1_000", "inf", "-inf", "Infinity", "ten", "1e309", "1,23", "1.2.3", "$", "B", "--5",
-             "12,34", "1,234.5.6", "__import__('os')", "1+1", True]
+    "text",
+    [
+        "0x1F",
+        "1_000",
+        "inf",
+        "-inf",
+        "Infinity",
+        "ten",
+        "1e309",
+        "1,23",
+        "1.2.3",
+        "$",
+        "B",
+        "--5",
+        "12,34",
+        "1,234.5.6",
+        "__import__('os')",
+        "1+1",
+        True,
+    ],
 )
 def test_refused_forms(text):
     with pytest.raises(BadNumber):

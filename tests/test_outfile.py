@@ -15,7 +15,6 @@ import sys
 import threading
 
 import pytest
-
 from conftest import ROOT, run_cli, write
 
 DATA = "company,value\nA,30\nB,30\nC,20\nD,20\n"  # HHI 900 + 900 + 400 + 400 = 2600
@@ -34,9 +33,16 @@ def _cli(*args, stdin=None, stdout=subprocess.PIPE, umask=None):
         if umask is not None:
             os.umask(umask)
 
-    return subprocess.run([sys.executable, "-m", "aistruct", *map(str, args)], stdin=stdin, stdout=stdout,
-                          stderr=subprocess.PIPE, cwd=ROOT, timeout=60, preexec_fn=pre,
-                          env={**os.environ, "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "aistruct", *map(str, args)],
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        timeout=60,
+        preexec_fn=pre,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def test_a_fifo_is_written_in_place_and_stays_a_fifo(tmp_path):
@@ -119,7 +125,7 @@ def test_dev_stdout_writes_the_open_descriptor_without_replacing_the_file(tmp_pa
     assert r.returncode == 0, r.stderr
     assert os.stat(sink).st_ino == inode  # the same file: written through the descriptor, not renamed over
     text = sink.read_text()
-    assert text.startswith("before\n") and _hhi(text[len("before\n"):]) == 2600
+    assert text.startswith("before\n") and _hhi(text[len("before\n") :]) == 2600
 
 
 def test_an_existing_file_keeps_its_mode(tmp_path):
@@ -165,23 +171,32 @@ def test_the_file_standard_input_reads_is_never_overwritten(tmp_path):
     with open(data, "rb") as fh:
         r = _cli("concentration", "-", "-o", data, stdin=fh)
     assert r.returncode == 2
-    assert r.stderr.decode() == (f"aistruct: error: --output {data}: refusing to overwrite the file standard "
-                                 "input reads\n")
+    assert r.stderr.decode() == (
+        f"aistruct: error: --output {data}: refusing to overwrite the file standard input reads\n"
+    )
     assert data.read_text() == DATA
 
 
 def test_standard_input_from_a_pipe_is_no_obstacle(tmp_path):
     target = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, "-m", "aistruct", "concentration", "-", "--format", "json", "-o",
-                           str(target)], input=DATA.encode(), capture_output=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aistruct", "concentration", "-", "--format", "json", "-o", str(target)],
+        input=DATA.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert _hhi(target.read_text()) == 2600
 
 
 def test_validate_never_overwrites_its_schema(tmp_path):
     data = _data(tmp_path)
-    schema = write(tmp_path, "s.json", json.dumps({"fields": [{"name": "company", "type": "string"},
-                                                              {"name": "value", "type": "number"}]}))
+    schema = write(
+        tmp_path,
+        "s.json",
+        json.dumps({"fields": [{"name": "company", "type": "string"}, {"name": "value", "type": "number"}]}),
+    )
     before = schema.read_bytes()
     r = run_cli("validate", data, "--schema", schema, "-o", schema)
     assert r.code == 2
@@ -191,8 +206,11 @@ def test_validate_never_overwrites_its_schema(tmp_path):
 
 def test_validate_never_overwrites_a_link_to_its_schema(tmp_path):
     data = _data(tmp_path)
-    schema = write(tmp_path, "s.json", json.dumps({"fields": [{"name": "company", "type": "string"},
-                                                              {"name": "value", "type": "number"}]}))
+    schema = write(
+        tmp_path,
+        "s.json",
+        json.dumps({"fields": [{"name": "company", "type": "string"}, {"name": "value", "type": "number"}]}),
+    )
     link = tmp_path / "link.json"
     os.symlink(schema, link)
     r = run_cli("validate", data, "--schema", schema, "-o", link)

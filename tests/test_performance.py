@@ -6,15 +6,14 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import run_cli, write
 
 from aistruct import metrics
 from aistruct.concentration import concentration_report, market_metrics
-from aistruct.errors import UsageError
 from aistruct.engines import load_markets
+from aistruct.errors import UsageError
 from aistruct.markets import MarketSpec, present_combos
 from aistruct.reader import ReadOptions, load_table
-from conftest import run_cli, write
-
 
 # ---------------------------------------------------------------- group combinations
 
@@ -57,8 +56,18 @@ def test_metrics_do_not_depend_on_company_order():
 def test_prepared_gives_the_figures_of_the_raw_values():
     x = [541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261]
     p = metrics.Prepared(x)
-    for f in (metrics.hhi, metrics.hhi_normalized, metrics.equivalent_firms, metrics.gini, metrics.gini_corrected,
-              metrics.theil, metrics.entropy, metrics.entropy_normalized, metrics.palma, metrics.rosenbluth):
+    for f in (
+        metrics.hhi,
+        metrics.hhi_normalized,
+        metrics.equivalent_firms,
+        metrics.gini,
+        metrics.gini_corrected,
+        metrics.theil,
+        metrics.entropy,
+        metrics.entropy_normalized,
+        metrics.palma,
+        metrics.rosenbluth,
+    ):
         assert f(p) == f(x), f.__name__
     assert metrics.concentration_ratios(p, (1, 4)) == metrics.concentration_ratios(x, (1, 4))
     assert metrics.concentration_ratio(p, 4) == metrics.concentration_ratios(x, (4,))["4"]
@@ -170,9 +179,11 @@ def test_indexed_group_split_equals_pandas_groupby(tmp_path):
 
     rows = ["company,region,year,v"]
     rng = np.random.default_rng(11)
-    for i in range(400):
-        rows.append(f"c{rng.integers(0, 40)},{['EU', 'US', ''][rng.integers(0, 3)]},{rng.integers(2020, 2024)},"
-                    f"{rng.integers(1, 100)}")
+    for _ in range(400):
+        rows.append(
+            f"c{rng.integers(0, 40)},{['EU', 'US', ''][rng.integers(0, 3)]},{rng.integers(2020, 2024)},"
+            f"{rng.integers(1, 100)}"
+        )
     f = write(tmp_path, "g.csv", "\n".join(rows) + "\n")
     markets = prepare_markets(load_table(f), MarketSpec(entity="company", value="v", by=("region", "year")))
     assert markets.group_index is not None

@@ -5,7 +5,6 @@ import os
 import zipfile
 
 import pytest
-
 from conftest import FIXTURES, run_cli, write
 
 FORMATS = FIXTURES / "formats"
@@ -213,8 +212,15 @@ def test_freq_year_matches_precomputed_year_column():
 
 def test_freq_quarter_and_month_labels():
     res, _ = concentration_json(READER / "rounds_dates.csv", "--by", "close_date", "--freq", "quarter")
-    assert [r["group"]["close_date"] for r in res] == ["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2",
-                                                       "2024Q4"]
+    assert [r["group"]["close_date"] for r in res] == [
+        "2023Q1",
+        "2023Q2",
+        "2023Q3",
+        "2023Q4",
+        "2024Q1",
+        "2024Q2",
+        "2024Q4",
+    ]
     res, _ = concentration_json(READER / "rounds_dates.csv", "--by", "close_date", "--freq", "month")
     assert res[0]["group"]["close_date"] == "2023-01" and res[-1]["group"]["close_date"] == "2024-10"
 
@@ -235,7 +241,7 @@ def test_where_filters():
     assert sorted(t["entity"] for t in res[0]["top"]) == ["OpenAI", "xAI"]
     res, _ = concentration_json(spaced, "--where", "'Amount (USD)' != 100", "--where", "'Amount (USD)' < 80")
     assert [t["entity"] for t in res[0]["top"]] == ["Anthropic", "Mistral"]
-    res, _ = concentration_json(spaced, "--where", "\"Amount (USD)\" > 10", "--where", "'Amount (USD)' <= 80")
+    res, _ = concentration_json(spaced, "--where", '"Amount (USD)" > 10', "--where", "'Amount (USD)' <= 80")
     assert sorted(t["entity"] for t in res[0]["top"]) == ["Anthropic", "xAI"]
 
 
@@ -278,8 +284,9 @@ def test_wide_with_explicit_id_and_entity_conflict():
     ],
 )
 def test_split_entities(mode, expected):
-    res, _ = concentration_json(READER / "joint.csv", "--entity", "organization", "--split-entities", ",",
-                                "--split-mode", mode)
+    res, _ = concentration_json(
+        READER / "joint.csv", "--entity", "organization", "--split-entities", ",", "--split-mode", mode
+    )
     assert {t["entity"]: t["value"] for t in res[0]["top"]} == expected
 
 

@@ -35,7 +35,6 @@ import re
 import shlex
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 README = ROOT / "README.md"
@@ -67,19 +66,20 @@ def parse_examples(text: str, source: str = "README.md") -> list[dict]:
         if not body or not body[0].startswith("$ aistruct "):
             raise AssertionError(f"{source} example {m.group('name')!r}: first line must be '$ aistruct ...'")
         opts = dict(o.split("=", 1) for o in m.group("opts").split() if "=" in o)
-        examples.append({
-            "name": m.group("name"),
-            "exit": int(opts.get("exit", 0)),
-            "argv": shlex.split(body[0][len("$ aistruct "):]),
-            "expected": "\n".join(body[1:]),
-            "line": start,
-            "source": source,
-        })
+        examples.append(
+            {
+                "name": m.group("name"),
+                "exit": int(opts.get("exit", 0)),
+                "argv": shlex.split(body[0][len("$ aistruct ") :]),
+                "expected": "\n".join(body[1:]),
+                "line": start,
+                "source": source,
+            }
+        )
     return examples
 
 
-EXAMPLES = [e for page in PAGES
-            for e in parse_examples(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))]
+EXAMPLES = [e for page in PAGES for e in parse_examples(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))]
 
 
 def _json_equal(a, b, path="$"):
@@ -115,7 +115,9 @@ def test_readme_has_examples_with_unique_names():
 
 
 def test_parser_reads_marker_command_and_output():
-    text = "x\n<!-- example: demo exit=1 -->\n\n```console\n$ aistruct concentration 'a b.csv' --top 1,2\nHHI 3,886\n```\n"
+    text = (
+        "x\n<!-- example: demo exit=1 -->\n\n```console\n$ aistruct concentration 'a b.csv' --top 1,2\nHHI 3,886\n```\n"
+    )
     (ex,) = parse_examples(text)
     assert ex["name"] == "demo" and ex["exit"] == 1
     assert ex["argv"] == ["concentration", "a b.csv", "--top", "1,2"]

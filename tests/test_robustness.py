@@ -17,7 +17,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from conftest import DATASETS, ROOT, assert_schema, run_cli, write
 
 from aistruct import metrics
@@ -114,9 +113,19 @@ def test_two_companies(tmp_path):
 TABLE = (
     "company,value,year,size\n"
     # ties (B and C, D and E) and a name order that differs from the value order
-    + "".join(f"{c},{v},{y},{s}\n" for y in (2020, 2021, 2022, 2023, 2024, 2025)
-              for c, v, s in (("Zeta", 50 + y % 7, 900), ("B", 20, 40), ("C", 20, 40), ("D", 5, 3),
-                              ("E", 5, 3), ("字节", 1.5, 120), ("é\u0301", 0.25, 8)))
+    + "".join(
+        f"{c},{v},{y},{s}\n"
+        for y in (2020, 2021, 2022, 2023, 2024, 2025)
+        for c, v, s in (
+            ("Zeta", 50 + y % 7, 900),
+            ("B", 20, 40),
+            ("C", 20, 40),
+            ("D", 5, 3),
+            ("E", 5, 3),
+            ("字节", 1.5, 120),
+            ("é\u0301", 0.25, 8),
+        )
+    )
 )
 SCENARIOS = "acquirer,target,name\nB,C,tie\nD,E,small\nZeta,字节,big\n"
 
@@ -153,8 +162,13 @@ def test_same_input_gives_byte_identical_json_for_every_command(tmp_path):
         folder = tmp_path / f"run{seed}"
         folder.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
-        subprocess.run([sys.executable, "-c", _RUNNER, json.dumps([[str(a) for a in c] for c in commands]),
-                        str(folder)], check=True, env=env, cwd=ROOT, timeout=120)
+        subprocess.run(
+            [sys.executable, "-c", _RUNNER, json.dumps([[str(a) for a in c] for c in commands]), str(folder)],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
         runs.append([(folder / f"{i}.json").read_bytes() for i in range(len(commands))])
     for cmd, a, b in zip(commands, *runs):
         if cmd[0] == "validate":  # its documented stats.seconds is a stopwatch: the one field allowed to differ
@@ -225,10 +239,13 @@ class _FailingFile:
         return False
 
 
-@pytest.mark.parametrize("exc, code, message", [
-    (OSError(errno.ENOSPC, "No space left on device"), 2, "cannot write (No space left on device)"),
-    (KeyboardInterrupt(), 130, None),  # Ctrl-C: exit 130 as shells expect, and one line saying so
-])
+@pytest.mark.parametrize(
+    "exc, code, message",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), 2, "cannot write (No space left on device)"),
+        (KeyboardInterrupt(), 130, None),  # Ctrl-C: exit 130 as shells expect, and one line saying so
+    ],
+)
 def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatch, exc, code, message):
     commands, _ = _commands(tmp_path)
     target = tmp_path / "result.json"
@@ -256,8 +273,13 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, fmt):
     rows = "company,value\n" + "".join(f"c{i},{i % 97 + 1}\n" for i in range(5000))  # ~300 KB out, > a pipe buffer
     path = write(tmp_path, "many.csv", rows)
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
-    proc = subprocess.Popen([sys.executable, "-m", "aistruct", "tiers", str(path), "--entities", "--bounds", "10,50",
-                             "--format", fmt], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aistruct", "tiers", str(path), "--entities", "--bounds", "10,50", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read()
@@ -280,12 +302,15 @@ def test_row_order_changes_no_figure(tmp_path, args):
     """The same rows in another order give the same document: numbers to 1e-12 relative (float sums
     within one company follow the rows' order in their last bits), everything else exactly."""
     rng = np.random.default_rng(11)
-    rows = [(f"C{int(c):02d}", int(y), float(np.round(rng.lognormal(6, 2), 3)))
-            for c, y in zip(rng.integers(0, 40, 400), rng.integers(2020, 2024, 400))]
+    rows = [
+        (f"C{int(c):02d}", int(y), float(np.round(rng.lognormal(6, 2), 3)))
+        for c, y in zip(rng.integers(0, 40, 400), rng.integers(2020, 2024, 400))
+    ]
     docs = []
     for order in (rows, rows[::-1], [rows[i] for i in rng.permutation(len(rows))]):
-        path = write(tmp_path, f"r{len(docs)}.csv",
-                     "company,year,funding\n" + "".join(f"{c},{y},{v}\n" for c, y, v in order))
+        path = write(
+            tmp_path, f"r{len(docs)}.csv", "company,year,funding\n" + "".join(f"{c},{y},{v}\n" for c, y, v in order)
+        )
         r = run_cli(args[0], path, "--entity", "company", "--value", "funding", "-f", "json", *args[1:])
         assert r.code == 0, r.err
         doc = r.json()

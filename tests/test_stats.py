@@ -87,9 +87,7 @@ class TestMannKendallHand:
         assert r.method == "normal"
         assert r.p_value == pytest.approx(0.1485618, abs=1e-7)
         # without the continuity correction z = 5 / 2.768875 = 1.805788, p = 0.070951
-        assert mann_kendall([1, 2, 2, 3], exact_max=0, continuity=False).p_value == pytest.approx(
-            0.0709515, abs=1e-7
-        )
+        assert mann_kendall([1, 2, 2, 3], exact_max=0, continuity=False).p_value == pytest.approx(0.0709515, abs=1e-7)
         # the same from the standard library's normal distribution
         from statistics import NormalDist
 
@@ -147,6 +145,7 @@ class TestMannKendallAgainstBruteForce:
 class TestAgainstScipy:
     def test_tau_b_with_ties(self):
         import scipy.stats as stats
+
         rng = np.random.default_rng(5)
         for _ in range(50):
             x = rng.integers(0, 6, int(rng.integers(3, 40))).astype(float)
@@ -156,6 +155,7 @@ class TestAgainstScipy:
 
     def test_exact_p_without_ties(self):
         import scipy.stats as stats
+
         rng = np.random.default_rng(9)
         for n in range(3, 16):
             x = rng.permutation(n).astype(float) + rng.normal(scale=0.01, size=n) * np.arange(n)
@@ -165,6 +165,7 @@ class TestAgainstScipy:
     def test_normal_variance_with_ties(self):
         # scipy's asymptotic test is ours without the continuity correction
         import scipy.stats as stats
+
         rng = np.random.default_rng(13)
         for _ in range(30):
             x = rng.integers(0, 5, int(rng.integers(12, 80))).astype(float)
@@ -214,7 +215,7 @@ class TestHelpers:
         for i in rng.integers(1, 12, 200).tolist():
             fenwick_add(tree, i)
             counts[i] += 1
-            assert all(fenwick_sum(tree, k) == sum(counts[1:k + 1]) for k in range(12))
+            assert all(fenwick_sum(tree, k) == sum(counts[1 : k + 1]) for k in range(12))
 
     def test_q_integer_mul_div_round_trip(self):
         # [2]_q [3]_q [4]_q = [4]_q! / 1 = the Mahonian row of 4

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 
 from aistruct.errors import UsageError
 from aistruct.tiers import (
@@ -32,7 +33,6 @@ from aistruct.tiers import (
     tiers_report,
     wolfson,
 )
-from conftest import FIXTURES
 
 
 def test_public_constants():
@@ -189,9 +189,15 @@ def test_tier_bounds_resolution_and_errors():
     assert tier_bounds([], preset="headcount") == (50.0, 500.0)
     assert tier_bounds([1, 2], bounds="1,2") == (1.0, 2.0)  # fixed bounds need no data
     assert tier_bounds([1, 2]) is None
-    for kwargs in ({"method": "kmeans"}, {"preset": "revenue"}, {"bounds": (5, 5)}, {"bounds": (-1, 5)},
-                   {"bounds": "50,500", "preset": "headcount"}, {"bounds": (1, 2), "method": "natural"},
-                   {"bounds": 7}):
+    for kwargs in (
+        {"method": "kmeans"},
+        {"preset": "revenue"},
+        {"bounds": (5, 5)},
+        {"bounds": (-1, 5)},
+        {"bounds": "50,500", "preset": "headcount"},
+        {"bounds": (1, 2), "method": "natural"},
+        {"bounds": 7},
+    ):
         with pytest.raises(UsageError):
             tier_bounds(sizes, **kwargs)
 
@@ -255,8 +261,11 @@ def test_esteban_ray_hand_computed():
     #    = 0.1875 + 0.046875 + 0.09375 = 0.328125
     assert esteban_ray([2, 1, 1], [1, 4, 10], 4.0, alpha=1.0) == pytest.approx(0.328125)
     # alpha = 1.3, the same sums with pi_i^2.3
-    expected = (0.5 ** 2.3 * (0.25 * 0.75 + 0.25 * 2.25) + 0.25 ** 2.3 * (0.5 * 0.75 + 0.25 * 1.5)
-                + 0.25 ** 2.3 * (0.5 * 2.25 + 0.25 * 1.5))
+    expected = (
+        0.5**2.3 * (0.25 * 0.75 + 0.25 * 2.25)
+        + 0.25**2.3 * (0.5 * 0.75 + 0.25 * 1.5)
+        + 0.25**2.3 * (0.5 * 2.25 + 0.25 * 1.5)
+    )
     assert esteban_ray([2, 1, 1], [1, 4, 10], 4.0) == pytest.approx(expected)
     assert esteban_ray([3, 0, 2], [5, 0, 5], 5.0) == 0.0  # equal means: no polarisation; empty tier ignored
     assert esteban_ray([1, 1, 1], [0, 0, 0], 0.0) is None
@@ -359,8 +368,13 @@ def test_market_tiers_with_too_few_sizes():
 
 
 def test_tiers_report_on_fixture_and_dataframe():
-    r = tiers_report(FIXTURES / "team_sizes.csv", options=TierOptions(size="headcount", bounds="50,500"),
-                     value="funding", entities=True, labels="small teams,middle class,giants")
+    r = tiers_report(
+        FIXTURES / "team_sizes.csv",
+        options=TierOptions(size="headcount", bounds="50,500"),
+        value="funding",
+        entities=True,
+        labels="small teams,middle class,giants",
+    )
     doc = r.to_dict()
     res = doc["results"][0]
     assert [t["count"] for t in res["tiers"]] == [4, 3, 2]

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 
 from aistruct.errors import UsageError
 from aistruct.trend import (
@@ -11,8 +12,6 @@ from aistruct.trend import (
     period_positions,
     trend_report,
 )
-
-from conftest import FIXTURES
 
 TREND_CSV = FIXTURES / "trend_by_year.csv"
 
@@ -54,9 +53,18 @@ class TestChange:
 
     def test_metric_keys(self):
         assert metric_keys([1, 4]) == [
-            "n", "total", "hhi", "cr_1", "cr_4", "gini",
-            "small_count_share", "small_value_share", "middle_count_share", "middle_value_share",
-            "giant_count_share", "giant_value_share",
+            "n",
+            "total",
+            "hhi",
+            "cr_1",
+            "cr_4",
+            "gini",
+            "small_count_share",
+            "small_value_share",
+            "middle_count_share",
+            "middle_value_share",
+            "giant_count_share",
+            "giant_value_share",
         ]
 
 
@@ -183,16 +191,20 @@ class TestTrendReport:
 
     def test_quarters_from_dates(self):
         df = pd.DataFrame(
-            {"company": ["A", "B", "A", "B"], "date": ["2024-01-15", "2024-02-01", "2024-04-30", "2023-12-31"],
-             "v": [1, 2, 3, 4]}
+            {
+                "company": ["A", "B", "A", "B"],
+                "date": ["2024-01-15", "2024-02-01", "2024-04-30", "2023-12-31"],
+                "v": [1, 2, 3, 4],
+            }
         )
         r = trend_report(df, period="date", freq="quarter", min_n=1, bounds=(1, 2))
         assert [p["period"] for p in r.results[0]["periods"]] == ["2023Q4", "2024Q1", "2024Q2"]
         assert r.results[0]["slope_unit"] == "quarter" and r.input["freq"] == "quarter"
 
     def test_zero_total_period(self):
-        df = pd.DataFrame({"company": list("AB") * 3, "year": [2020, 2020, 2021, 2021, 2022, 2022],
-                           "v": [1, 3, 0, 0, 3, 1]})
+        df = pd.DataFrame(
+            {"company": list("AB") * 3, "year": [2020, 2020, 2021, 2021, 2022, 2022], "v": [1, 3, 0, 0, 3, 1]}
+        )
         r = trend_report(df, period="year", min_n=1, bounds=(1, 2))
         (s,) = r.results
         assert s["periods"][1]["status"] == "zero total" and s["periods"][1]["hhi"] is None

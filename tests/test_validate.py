@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATASETS, FIXTURES, assert_schema, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATASETS, FIXTURES, assert_schema, write
 from aistruct.errors import InputError, UsageError
 from aistruct.numbers import parse_series
 from aistruct.reader import ReadOptions
@@ -27,8 +27,16 @@ from aistruct.validation.tableschema import cast
 
 V = FIXTURES / "validate"
 SCHEMA = V / "schema.json"
-STRUCTURE = ["encoding", "header", "names-non-empty", "names-unique", "field-count", "no-blank-rows",
-             "no-duplicate-rows", "has-rows"]
+STRUCTURE = [
+    "encoding",
+    "header",
+    "names-non-empty",
+    "names-unique",
+    "field-count",
+    "no-blank-rows",
+    "no-duplicate-rows",
+    "has-rows",
+]
 
 # (fixture, options, the one check that does not pass, its status, count, first row)
 CASES = [
@@ -50,8 +58,14 @@ CASES = [
     ("value_negative.csv", {"value": "usd"}, "value-non-negative", "fail", 1, 4),
     ("value_missing.csv", {"value": "usd"}, "value-missing", "fail", 1, 3),
     # 2024: 55 + 40 = 95, off 100 by 5 > 0.5
-    ("shares_off.csv", {"entity": "company", "value": "share", "by": ("year",), "shares": True},
-     "shares-sum", "fail", 1, 4),
+    (
+        "shares_off.csv",
+        {"entity": "company", "value": "share", "by": ("year",), "shares": True},
+        "shares-sum",
+        "fail",
+        1,
+        4,
+    ),
     # median of 120, 80, 1e6, 95 is (95 + 120) / 2 = 107.5; 1e6 / 107.5 = 9302 > 1000
     ("outliers_thousands.csv", {"value": "usd", "outliers": True}, "outliers", "warn", 1, 4),
     ("period_bad_date.csv", {"by": ("month",), "freq": "month"}, "period-valid", "fail", 1, 3),
@@ -72,8 +86,7 @@ def not_passing(report):
     return [c for c in report.checks if c.status != "pass"]
 
 
-@pytest.mark.parametrize("fixture,options,check,status,count,row", CASES,
-                         ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("fixture,options,check,status,count,row", CASES, ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
 def test_each_fixture_trips_exactly_its_check(fixture, options, check, status, count, row):
     report = validate(V / fixture, ValidateOptions(**options))
     bad = not_passing(report)
@@ -88,13 +101,22 @@ def test_warnings_fail_with_strict():
 
 
 def test_clean_fixture_passes_every_check():
-    opts = ValidateOptions(entity="company", value="share", by=("year",), freq="year", shares=True,
-                           outliers=True, unique=True, strict=True)
+    opts = ValidateOptions(
+        entity="company", value="share", by=("year",), freq="year", shares=True, outliers=True, unique=True, strict=True
+    )
     report = validate(V / "clean.csv", opts)
     assert not_passing(report) == []
     assert [c.name for c in report.checks] == STRUCTURE + [
-        "entity-non-empty", "entity-unique", "value-number", "value-non-negative", "value-missing",
-        "shares-sum", "outliers", "period-valid", "period-gaps"]
+        "entity-non-empty",
+        "entity-unique",
+        "value-number",
+        "value-non-negative",
+        "value-missing",
+        "shares-sum",
+        "outliers",
+        "period-valid",
+        "period-gaps",
+    ]
     assert (report.rows, report.columns, report.exit_code) == (4, 3, 0)
 
 
@@ -102,15 +124,24 @@ def test_schema_clean_fixture_passes_with_json_and_yaml():
     for schema in (SCHEMA, V / "schema.yaml"):
         report = validate(V / "schema_clean.csv", ValidateOptions(schema=schema))
         assert not_passing(report) == []
-        assert [c.name for c in report.checks][len(STRUCTURE):] == [
-            "schema-fields", "schema-type", "schema-required", "schema-unique", "schema-range",
-            "schema-length", "schema-pattern", "schema-enum", "schema-primary-key"]
+        assert [c.name for c in report.checks][len(STRUCTURE) :] == [
+            "schema-fields",
+            "schema-type",
+            "schema-required",
+            "schema-unique",
+            "schema-range",
+            "schema-length",
+            "schema-pattern",
+            "schema-enum",
+            "schema-primary-key",
+        ]
 
 
 def test_yaml_and_json_schemas_are_the_same():
     a, b = load_schema(SCHEMA), load_schema(V / "schema.yaml")
-    assert [(f.name, f.type, sorted(f.constraints)) for f in a.fields] == \
-           [(f.name, f.type, sorted(f.constraints)) for f in b.fields]
+    assert [(f.name, f.type, sorted(f.constraints)) for f in a.fields] == [
+        (f.name, f.type, sorted(f.constraints)) for f in b.fields
+    ]
     assert (a.primary_key, a.missing_values) == (b.primary_key, b.missing_values) == (["company", "kind"], ("", "n/a"))
 
 
@@ -158,8 +189,12 @@ def test_crlf_and_bom_are_fine(tmp_path):
 
 
 def test_semicolon_csv_and_tsv(tmp_path):
-    assert not_passing(validate(write(tmp_path, "s.csv", "company;usd\nA;1,5\n"),
-                                ValidateOptions(value="usd", decimal=","))) == []
+    assert (
+        not_passing(
+            validate(write(tmp_path, "s.csv", "company;usd\nA;1,5\n"), ValidateOptions(value="usd", decimal=","))
+        )
+        == []
+    )
     tsv = validate(write(tmp_path, "t.tsv", "company\tusd\nA\t1\nB\t2\t3\n"))
     assert [c.name for c in not_passing(tsv)] == ["field-count"]
 
@@ -182,6 +217,7 @@ def test_empty_file_fails_the_header_check(tmp_path):
 
 def test_xlsx_blank_name_and_blank_row(tmp_path):
     import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in (["company", None, "usd"], ["A", "x", 1], [None, None, None], ["B", "y", -2]):
@@ -189,7 +225,10 @@ def test_xlsx_blank_name_and_blank_row(tmp_path):
     wb.save(tmp_path / "t.xlsx")
     report = validate(tmp_path / "t.xlsx", ValidateOptions(value="usd"))
     assert [(c.name, c.examples[0].row) for c in not_passing(report)] == [
-        ("names-non-empty", 1), ("no-blank-rows", 3), ("value-non-negative", 4)]
+        ("names-non-empty", 1),
+        ("no-blank-rows", 3),
+        ("value-non-negative", 4),
+    ]
 
 
 def test_unusable_input_raises_not_reports(tmp_path):
@@ -208,8 +247,7 @@ def test_records_formats_number_records_from_row_2(tmp_path):
     pq = tmp_path / "d.parquet"
     pd.DataFrame({"company": ["A", "B", "A"], "usd": [1.0, np.nan, 1.0]}).to_parquet(pq)
     report = validate(pq, ValidateOptions(value="usd", max_missing=0.5))
-    assert [(c.name, c.status, c.examples[0].row) for c in not_passing(report)] == [
-        ("no-duplicate-rows", "warn", 4)]
+    assert [(c.name, c.status, c.examples[0].row) for c in not_passing(report)] == [("no-duplicate-rows", "warn", 4)]
 
 
 # ---------------------------------------------------------------- value checks
@@ -219,8 +257,9 @@ def test_records_formats_number_records_from_row_2(tmp_path):
 def test_shares_tolerance_is_inclusive(tmp_path, total, status):
     # 60 + (total - 60) = total; |total - 100| <= 0.5 passes
     path = write(tmp_path, "s.csv", f"company,share\nA,60\nB,{float(total) - 60:.1f}\n")
-    check = next(c for c in validate(path, ValidateOptions(value="share", shares=True)).checks
-                 if c.name == "shares-sum")
+    check = next(
+        c for c in validate(path, ValidateOptions(value="share", shares=True)).checks if c.name == "shares-sum"
+    )
     assert check.status == status
 
 
@@ -240,17 +279,27 @@ def test_value_missing_counts_even_when_allowed():
 def test_outlier_factor_threshold(tmp_path):
     # median of positives 10, 20, 30 is 20; 20 * 1.5 = 30 is not above, 31 would be
     path = write(tmp_path, "o.csv", "company,usd\nA,10\nB,20\nC,30\nD,0\n")
-    check = lambda f: next(c for c in validate(path, ValidateOptions(value="usd", outliers=True, outlier_factor=f)
-                                                ).checks if c.name == "outliers")
+
+    def check(f):
+        return next(
+            c
+            for c in validate(path, ValidateOptions(value="usd", outliers=True, outlier_factor=f)).checks
+            if c.name == "outliers"
+        )
+
     assert check(1.5).count == 0
     assert check(1.4).count == 1 and check(1.4).examples[0].row == 4
 
 
 def test_period_gaps_count_missing_periods_per_group(tmp_path):
-    path = write(tmp_path, "g.csv",
-                 "region,month,v\nEU,2024-01,1\nEU,2024-04,1\nUS,2024-01,1\nUS,2024-02,1\nUS,2024-03,1\n")
-    gaps = next(c for c in validate(path, ValidateOptions(by=("region", "month"), freq="month")).checks
-                if c.name == "period-gaps")
+    path = write(
+        tmp_path, "g.csv", "region,month,v\nEU,2024-01,1\nEU,2024-04,1\nUS,2024-01,1\nUS,2024-02,1\nUS,2024-03,1\n"
+    )
+    gaps = next(
+        c
+        for c in validate(path, ValidateOptions(by=("region", "month"), freq="month")).checks
+        if c.name == "period-gaps"
+    )
     assert gaps.count == 2  # EU lacks 2024-02 and 2024-03; US has no gap
     assert gaps.examples[0].message == "no rows for 2024-02 to 2024-03 for region=EU (between 2024-01 and 2024-04)"
     q = write(tmp_path, "q.csv", "date,v\n2023-02-10,1\n2023-11-30,1\n")
@@ -263,11 +312,21 @@ def test_unknown_column_is_a_usage_error():
         validate(V / "value_negative.csv", ValidateOptions(value="usdd"))
 
 
-@pytest.mark.parametrize("options", [
-    {"freq": "week", "by": ("year",)}, {"freq": "year"}, {"max_missing": 1.5}, {"tolerance": -1},
-    {"outlier_factor": 1}, {"max_examples": -1}, {"shares": True}, {"outliers": True}, {"unique": True},
-    {"decimal": ";"},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"freq": "week", "by": ("year",)},
+        {"freq": "year"},
+        {"max_missing": 1.5},
+        {"tolerance": -1},
+        {"outlier_factor": 1},
+        {"max_examples": -1},
+        {"shares": True},
+        {"outliers": True},
+        {"unique": True},
+        {"decimal": ";"},
+    ],
+)
 def test_bad_options_are_usage_errors(options):
     with pytest.raises(UsageError):
         ValidateOptions(**options).check()
@@ -275,8 +334,9 @@ def test_bad_options_are_usage_errors(options):
 
 def test_max_examples_limits_examples_not_count(tmp_path):
     path = write(tmp_path, "m.csv", "company,usd\n" + "".join(f"C{i},-{i + 1}\n" for i in range(10)))
-    neg = next(c for c in validate(path, ValidateOptions(value="usd", max_examples=3)).checks
-               if c.name == "value-non-negative")
+    neg = next(
+        c for c in validate(path, ValidateOptions(value="usd", max_examples=3)).checks if c.name == "value-non-negative"
+    )
     assert neg.count == 10 and [e.row for e in neg.examples] == [2, 3, 4]
 
 
@@ -284,8 +344,28 @@ def test_max_examples_limits_examples_not_count(tmp_path):
 
 
 def test_parse_values_matches_parse_series_on_common_forms():
-    cells = ["1", "-0", "+3.5", ".5", "5.", "1e3", "1e400", "inf", "", "NA", "$3.2B", "30亿", "1,234",
-             "(1,200)", "52.4%", " 7 ", "ten", "0x1F", "1_000", "--5"]
+    cells = [
+        "1",
+        "-0",
+        "+3.5",
+        ".5",
+        "5.",
+        "1e3",
+        "1e400",
+        "inf",
+        "",
+        "NA",
+        "$3.2B",
+        "30亿",
+        "1,234",
+        "(1,200)",
+        "52.4%",
+        " 7 ",
+        "ten",
+        "0x1F",
+        "1_000",
+        "--5",
+    ]
     values, bad, missing = parse_values(pd.Series(cells, dtype="str"))
     ref = parse_series(pd.Series(cells, dtype=object))
     np.testing.assert_array_equal(values, ref.values)
@@ -295,8 +375,10 @@ def test_parse_values_matches_parse_series_on_common_forms():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet="0123456789+-.,eE $%亿kB()", max_size=8), min_size=1, max_size=20),
-       st.sampled_from([".", ","]))
+@given(
+    st.lists(st.text(alphabet="0123456789+-.,eE $%亿kB()", max_size=8), min_size=1, max_size=20),
+    st.sampled_from([".", ","]),
+)
 def test_parse_values_is_parse_series(cells, decimal):
     values, bad, missing = parse_values(pd.Series(cells, dtype="str"), decimal)
     ref = parse_series(pd.Series(cells, dtype=object), decimal)
@@ -329,31 +411,41 @@ def field(**kw):
     return load_schema({"fields": [{"name": "x", **kw}]}).fields[0]
 
 
-@pytest.mark.parametrize("spec,cells,bad", [
-    ({"type": "integer"}, ["1", "-2", "+3", "1.0", "x", "007"], [3, 4]),
-    ({"type": "number"}, ["1", "-2.5", "1e3", "NaN", "INF", "1,000", "$5"], [5, 6]),
-    ({"type": "number", "groupChar": ",", "decimalChar": "."}, ["1,000.5"], []),
-    ({"type": "number", "decimalChar": ",", "groupChar": "."}, ["1.000,5", "2,5"], []),
-    ({"type": "number", "bareNumber": False}, ["$5", "95%", "EUR 1.5", "abc"], [3]),
-    ({"type": "boolean"}, ["true", "False", "1", "0", "yes"], [4]),
-    ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, ["yes", "no", "true"], [2]),
-    ({"type": "date"}, ["2024-02-29", "2023-02-29", "2024-1-5", "2024/01/05"], [1, 2, 3]),
-    ({"type": "date", "format": "%d/%m/%Y"}, ["31/12/2023", "32/12/2023"], [1]),
-    ({"type": "datetime"}, ["2024-03-01T12:00:00Z", "2024-03-01T12:00:00+08:00", "2024-03-01 25:00:00", "x"],
-     [2, 3]),
-    ({"type": "year"}, ["2024", "24", "2024.0"], [1, 2]),
-    ({"type": "yearmonth"}, ["2024-03", "2024-13", "2024-3"], [1, 2]),
-    ({"type": "string", "format": "email"}, ["a@b.co", "not an email"], [1]),
-    ({"type": "string", "format": "uri"}, ["https://epoch.ai/data", "epoch.ai"], [1]),
-])
+@pytest.mark.parametrize(
+    "spec,cells,bad",
+    [
+        ({"type": "integer"}, ["1", "-2", "+3", "1.0", "x", "007"], [3, 4]),
+        ({"type": "number"}, ["1", "-2.5", "1e3", "NaN", "INF", "1,000", "$5"], [5, 6]),
+        ({"type": "number", "groupChar": ",", "decimalChar": "."}, ["1,000.5"], []),
+        ({"type": "number", "decimalChar": ",", "groupChar": "."}, ["1.000,5", "2,5"], []),
+        ({"type": "number", "bareNumber": False}, ["$5", "95%", "EUR 1.5", "abc"], [3]),
+        ({"type": "boolean"}, ["true", "False", "1", "0", "yes"], [4]),
+        ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, ["yes", "no", "true"], [2]),
+        ({"type": "date"}, ["2024-02-29", "2023-02-29", "2024-1-5", "2024/01/05"], [1, 2, 3]),
+        ({"type": "date", "format": "%d/%m/%Y"}, ["31/12/2023", "32/12/2023"], [1]),
+        (
+            {"type": "datetime"},
+            ["2024-03-01T12:00:00Z", "2024-03-01T12:00:00+08:00", "2024-03-01 25:00:00", "x"],
+            [2, 3],
+        ),
+        ({"type": "year"}, ["2024", "24", "2024.0"], [1, 2]),
+        ({"type": "yearmonth"}, ["2024-03", "2024-13", "2024-3"], [1, 2]),
+        ({"type": "string", "format": "email"}, ["a@b.co", "not an email"], [1]),
+        ({"type": "string", "format": "uri"}, ["https://epoch.ai/data", "epoch.ai"], [1]),
+    ],
+)
 def test_cast_types(spec, cells, bad):
     _, mask = cast(field(**spec), pd.Series(cells, dtype="str"))
     assert np.flatnonzero(mask).tolist() == bad
 
 
 def test_date_bounds_compare_as_dates(tmp_path):
-    schema = {"fields": [{"name": "d", "type": "date", "constraints": {"minimum": "2024-01-01"}},
-                         {"name": "m", "type": "yearmonth", "constraints": {"exclusiveMaximum": "2024-06"}}]}
+    schema = {
+        "fields": [
+            {"name": "d", "type": "date", "constraints": {"minimum": "2024-01-01"}},
+            {"name": "m", "type": "yearmonth", "constraints": {"exclusiveMaximum": "2024-06"}},
+        ]
+    }
     path = write(tmp_path, "d.csv", "d,m\n2023-12-31,2024-05\n2024-01-01,2024-06\n")
     rng = next(c for c in validate(path, ValidateOptions(schema=schema)).checks if c.name == "schema-range")
     assert [(e.row, e.column) for e in rng.examples] == [(2, "d"), (3, "m")]
@@ -381,22 +473,25 @@ def test_primary_key_with_a_missing_cell(tmp_path):
     assert (pk.count, pk.examples[0].row) == (1, 3)
 
 
-@pytest.mark.parametrize("spec,message", [
-    ([], "must be an object"),
-    ({"fields": []}, "'fields' must be a non-empty list"),
-    ({"fields": [{"type": "string"}]}, "'name' must be a non-empty string"),
-    ({"fields": [{"name": "a"}, {"name": "a"}]}, "used twice"),
-    ({"fields": [{"name": "a", "type": "numbr"}]}, "unknown type 'numbr'"),
-    ({"fields": [{"name": "a", "constraints": {"required": "yes"}}]}, "required must be true or false"),
-    ({"fields": [{"name": "a", "constraints": {"maxLength": -1}}]}, "maxLength must be a whole number"),
-    ({"fields": [{"name": "a", "constraints": {"pattern": "("}}]}, "invalid regular expression"),
-    ({"fields": [{"name": "a", "constraints": {"enum": []}}]}, "enum must be a non-empty list"),
-    ({"fields": [{"name": "a", "type": "integer", "constraints": {"minimum": "one"}}]}, "'one' is not an integer"),
-    ({"fields": [{"name": "a", "type": "date", "constraints": {"maximum": "2024-13-01"}}]}, "is not a date"),
-    ({"fields": [{"name": "a", "type": "date", "format": "dd/mm/yyyy"}]}, "strptime pattern"),
-    ({"fields": [{"name": "a"}], "primaryKey": ["b"]}, "primaryKey names 'b'"),
-    ({"fields": [{"name": "a"}], "missingValues": [0]}, "missingValues: expected a list of strings"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ([], "must be an object"),
+        ({"fields": []}, "'fields' must be a non-empty list"),
+        ({"fields": [{"type": "string"}]}, "'name' must be a non-empty string"),
+        ({"fields": [{"name": "a"}, {"name": "a"}]}, "used twice"),
+        ({"fields": [{"name": "a", "type": "numbr"}]}, "unknown type 'numbr'"),
+        ({"fields": [{"name": "a", "constraints": {"required": "yes"}}]}, "required must be true or false"),
+        ({"fields": [{"name": "a", "constraints": {"maxLength": -1}}]}, "maxLength must be a whole number"),
+        ({"fields": [{"name": "a", "constraints": {"pattern": "("}}]}, "invalid regular expression"),
+        ({"fields": [{"name": "a", "constraints": {"enum": []}}]}, "enum must be a non-empty list"),
+        ({"fields": [{"name": "a", "type": "integer", "constraints": {"minimum": "one"}}]}, "'one' is not an integer"),
+        ({"fields": [{"name": "a", "type": "date", "constraints": {"maximum": "2024-13-01"}}]}, "is not a date"),
+        ({"fields": [{"name": "a", "type": "date", "format": "dd/mm/yyyy"}]}, "strptime pattern"),
+        ({"fields": [{"name": "a"}], "primaryKey": ["b"]}, "primaryKey names 'b'"),
+        ({"fields": [{"name": "a"}], "missingValues": [0]}, "missingValues: expected a list of strings"),
+    ],
+)
 def test_invalid_schemas_are_usage_errors(spec, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         load_schema(spec)
@@ -426,8 +521,7 @@ def test_unknown_keys_are_warned_not_ignored():
 
 
 def test_report_document_matches_the_json_schema():
-    report = validate_files([V / "clean.csv", V / "ragged.csv", V / "nope.csv"],
-                            ValidateOptions(entity="company"))
+    report = validate_files([V / "clean.csv", V / "ragged.csv", V / "nope.csv"], ValidateOptions(entity="company"))
     doc = report.to_dict()
     assert_schema(doc, "validate")
     assert (doc["valid"], report.exit_code) == (False, 2)

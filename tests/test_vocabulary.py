@@ -3,8 +3,9 @@
 import json
 import typing
 
-from aistruct import vocabulary as v
 from conftest import ROOT
+
+from aistruct import vocabulary as v
 
 SCHEMAS = ROOT / "aistruct" / "schemas"
 

@@ -15,6 +15,7 @@ import typer
 from aistruct.cli.app import app
 from aistruct.errors import EXIT_UNUSABLE, AistructError, Interrupted
 
+
 def _register() -> None:
     # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
     from aistruct.cli import concentration, datasets, merge, tiers, trend, validate  # noqa: F401

@@ -42,7 +42,7 @@ def result_rows(doc: dict):
             flatten(key, r.get(key), flat)
         if not rows:
             columns += list(flat)
-        rows.append([r["group"].get(b) for b in by] + [flat.get(c) for c in columns[len(by):]])
+        rows.append([r["group"].get(b) for b in by] + [flat.get(c) for c in columns[len(by) :]])
     return columns, rows
 
 
@@ -104,9 +104,16 @@ def _groups_table(doc: dict) -> Table:
     ks = list(first_ok["cr"])[:2] if first_ok else []  # the first two requested (CR1 and CR4 by default)
 
     def build(largest_width):
-        t = Table(title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"),
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True, caption=Text(BAND_CAPTION), caption_justify="left")
+        t = Table(
+            title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"),
+            title_justify="left",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+            caption=Text(BAND_CAPTION),
+            caption_justify="left",
+        )
         for b in by:
             t.add_column(cell(b), no_wrap=True)
         for name in ("n", "Total", "HHI"):
@@ -167,7 +174,12 @@ def concentration_command(
 
     with core_run(out, read, engine) as progress:  # stderr, terminals only, never JSON
         report = concentration_report(
-            file, spec=spec, read=read, top=parse_int_list(top, "--top"), show=show, guidelines=guidelines,
+            file,
+            spec=spec,
+            read=read,
+            top=parse_int_list(top, "--top"),
+            show=show,
+            guidelines=guidelines,
             progress=progress,
         )
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])

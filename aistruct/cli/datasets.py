@@ -25,14 +25,16 @@ def list_doc() -> dict:
 
     items = []
     for res in datasets.resources():
-        items.append({
-            "name": res["name"],
-            "title": res.get("title", ""),
-            "rows": datasets.row_count(res),
-            "licence": datasets.licence_label(res),
-            "credit": datasets.credit_of(res),
-            "path": res["path"],
-        })
+        items.append(
+            {
+                "name": res["name"],
+                "title": res.get("title", ""),
+                "rows": datasets.row_count(res),
+                "licence": datasets.licence_label(res),
+                "credit": datasets.credit_of(res),
+                "path": res["path"],
+            }
+        )
     return envelope("datasets", None, None, [], datasets=items)
 
 

@@ -65,17 +65,42 @@ def result_rows(doc: dict):
     by = doc["input"]["by"]
     gl = doc["guidelines"]
     columns = list(by) + [
-        "step", "scenario", "acquirer", "targets", "status", "n", "pre_hhi", "post_hhi", "delta_hhi",
-        "cumulative_delta_hhi", "merged_share", "rank_before", "rank_after", "cr4_before", "cr4_after",
+        "step",
+        "scenario",
+        "acquirer",
+        "targets",
+        "status",
+        "n",
+        "pre_hhi",
+        "post_hhi",
+        "delta_hhi",
+        "cumulative_delta_hhi",
+        "merged_share",
+        "rank_before",
+        "rank_after",
+        "cr4_before",
+        "cr4_after",
     ]
     for g in gl:
         columns += [f"{g}_band", f"{g}_flag", f"{g}_finding"]
     rows = []
     for r in doc["results"]:
         row = [r["group"].get(b) for b in by] + [
-            r["step"], r["scenario"], r["acquirer"], "; ".join(r["targets"]), r["status"], r["n"],
-            r["pre_hhi"], r["post_hhi"], r["delta_hhi"], r["cumulative_delta_hhi"], r["merged_share"],
-            r["rank_before"], r["rank_after"], r["cr4_before"], r["cr4_after"],
+            r["step"],
+            r["scenario"],
+            r["acquirer"],
+            "; ".join(r["targets"]),
+            r["status"],
+            r["n"],
+            r["pre_hhi"],
+            r["post_hhi"],
+            r["delta_hhi"],
+            r["cumulative_delta_hhi"],
+            r["merged_share"],
+            r["rank_before"],
+            r["rank_after"],
+            r["cr4_before"],
+            r["cr4_after"],
         ]
         for g in gl:
             v = r["verdicts"][g]
@@ -101,12 +126,14 @@ def _single_tables(doc: dict, r: dict) -> list:
     acq = next((p for p in r["parties"] if p["role"] == "acquirer"), None)
     t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
     before_share = acq["share"] if acq and acq["share"] is not None else 0.0
-    t.add_row(Text("Share of ").append_text(cell(r["acquirer"])), fmt_pct(before_share),
-              fmt_pct(r["merged_share"]),
-              _points(r["merged_share"] - before_share))
+    t.add_row(
+        Text("Share of ").append_text(cell(r["acquirer"])),
+        fmt_pct(before_share),
+        fmt_pct(r["merged_share"]),
+        _points(r["merged_share"] - before_share),
+    )
     t.add_row("Rank", _rank(r["rank_before"]), _rank(r["rank_after"]), "")
-    t.add_row("CR4", fmt_pct(r["cr4_before"]), fmt_pct(r["cr4_after"]),
-              _points(r["cr4_after"] - r["cr4_before"]))
+    t.add_row("CR4", fmt_pct(r["cr4_before"]), fmt_pct(r["cr4_after"]), _points(r["cr4_after"] - r["cr4_before"]))
     v = Table(title="Guideline readings (post-merger HHI and ΔHHI)", title_justify="left", header_style="bold")
     v.add_column("Guideline")
     v.add_column("Band")
@@ -116,8 +143,13 @@ def _single_tables(doc: dict, r: dict) -> list:
     for g, verdict in r["verdicts"].items():
         v.add_row(GUIDELINE_TITLE[g], band_text(verdict["band"]), _finding(verdict), verdict["reason"])
         if verdict["text"]:
-            notes.append(Text.assemble((f"{GUIDELINE_TITLE[g]}: ", "bold"), (f"“{verdict['text']}” ", ""),
-                                       (f"({verdict['source']})", "dim")))
+            notes.append(
+                Text.assemble(
+                    (f"{GUIDELINE_TITLE[g]}: ", "bold"),
+                    (f"“{verdict['text']}” ", ""),
+                    (f"({verdict['source']})", "dim"),
+                )
+            )
     return [t, v, *notes]
 
 
@@ -129,15 +161,23 @@ def _many_table(doc: dict) -> Table:
     """
     by = doc["input"]["by"]
     seq = doc["mode"] == "sequential"
-    title = {"single": "Merger in each market",
-             "scenarios": "Merger scenarios, each against the same baseline, largest ΔHHI first",
-             "sequential": "Sequential roll-up, each step against the market the previous steps left"}[doc["mode"]]
+    title = {
+        "single": "Merger in each market",
+        "scenarios": "Merger scenarios, each against the same baseline, largest ΔHHI first",
+        "sequential": "Sequential roll-up, each step against the market the previous steps left",
+    }[doc["mode"]]
     title += f" ({doc['input']['value']} across {doc['input']['entity']}"
     pres = {r["pre_hhi"] for r in doc["results"] if r["step"] in (None, 1)}
     if not by and len(pres) == 1 and None not in pres:
         title += f"; HHI before: {fmt_number(pres.pop())}"
-    t = Table(title=Text(title + ")"), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-              collapse_padding=True, pad_edge=False)
+    t = Table(
+        title=Text(title + ")"),
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     for b in by:
         t.add_column(cell(b))
     if seq:
@@ -175,8 +215,13 @@ def result_table(doc: dict) -> list:
     if len(doc["results"]) == 1 and doc["mode"] == "single":
         return _single_tables(doc, doc["results"][0])
     out: list = [_many_table(doc)]
-    out.append(Text("Verdicts read the post-merger HHI and ΔHHI (presumed / concerns / examine = flagged); "
-                    "--format json gives each guideline's band, reason and the sentence it rests on.", style="dim"))
+    out.append(
+        Text(
+            "Verdicts read the post-merger HHI and ΔHHI (presumed / concerns / examine = flagged); "
+            "--format json gives each guideline's band, reason and the sentence it rests on.",
+            style="dim",
+        )
+    )
     return out
 
 
@@ -188,12 +233,16 @@ def merge_command(
         Optional[str], typer.Option("--acquirer", "-a", help="The buying company (exact, then case-insensitive).")
     ] = None,
     target: Annotated[
-        Optional[List[str]], typer.Option("--target", "-t", help="A company bought (repeatable: one deal, several targets).")
+        Optional[List[str]],
+        typer.Option("--target", "-t", help="A company bought (repeatable: one deal, several targets)."),
     ] = None,
     scenarios: Annotated[
         Optional[str],
-        typer.Option("--scenarios", help="Table of deals (columns acquirer, target, optional name), each read "
-                     "against the same baseline and sorted by ΔHHI."),
+        typer.Option(
+            "--scenarios",
+            help="Table of deals (columns acquirer, target, optional name), each read "
+            "against the same baseline and sorted by ΔHHI.",
+        ),
     ] = None,
     sequential: Annotated[
         bool, typer.Option("--sequential", help="With --scenarios: apply the deals in order, cumulatively.")
@@ -214,8 +263,16 @@ def merge_command(
     scenario_read = ReadOptions(decompress=read.decompress, max_bytes=read.max_bytes)
     with core_run(out, read, engine) as progress:
         report = merger_report(
-            file, acquirer=acquirer, targets=tuple(target or ()), scenarios=scenarios, sequential=sequential,
-            guidelines=guidelines, spec=spec, read=read, scenario_read=scenario_read, progress=progress,
+            file,
+            acquirer=acquirer,
+            targets=tuple(target or ()),
+            scenarios=scenarios,
+            sequential=sequential,
+            guidelines=guidelines,
+            spec=spec,
+            read=read,
+            scenario_read=scenario_read,
+            progress=progress,
         )
     inputs = [file] + ([scenarios] if scenarios else [])
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)

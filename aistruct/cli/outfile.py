@@ -64,7 +64,7 @@ def _input_stats(inputs: Iterable[str]) -> list:
             continue
         if src.startswith(DATASET_PREFIX):  # a bundled dataset is an input file too
             try:
-                src = str(dataset_path(src[len(DATASET_PREFIX):])[0])
+                src = str(dataset_path(src[len(DATASET_PREFIX) :])[0])
             except Exception:  # unknown name: reading it fails with its own message
                 continue
         st = _stat(src)

@@ -11,8 +11,18 @@ from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 from aistruct.vocabulary import TIER_KEYS
 
-DIAGNOSTICS = ("middle_count_share", "middle_value_share", "expected_middle_share", "middle_deficit",
-               "bimodality_coefficient", "dip", "dip_p_value", "esteban_ray", "alpha", "wolfson")
+DIAGNOSTICS = (
+    "middle_count_share",
+    "middle_value_share",
+    "expected_middle_share",
+    "middle_deficit",
+    "bimodality_coefficient",
+    "dip",
+    "dip_p_value",
+    "esteban_ray",
+    "alpha",
+    "wolfson",
+)
 BAR_WIDTH = 10
 SHAPE_STYLE = {"dumbbell": "bold red", "pyramid": "green", "mixed": "yellow"}
 
@@ -29,8 +39,9 @@ def result_rows(doc: dict):
         rows = []
         for r in doc["results"]:
             for e in r.get("entities") or []:
-                rows.append([r["group"].get(b) for b in by]
-                            + [e["entity"], e["size"], e["value"], e["tier"], labels[e["tier"]]])
+                rows.append(
+                    [r["group"].get(b) for b in by] + [e["entity"], e["size"], e["value"], e["tier"], labels[e["tier"]]]
+                )
         return columns, rows
     columns = list(by) + ["n", "n_positive", "method", "low", "high", "status", "shape"]
     for t in TIER_KEYS:
@@ -94,8 +105,10 @@ def _tiers_table(doc: dict, r: dict) -> Table:
     inp = doc["input"]
     low, high = r["bounds"]
     size = inp.get("size") or inp["value"]
-    title = (f"Tiers of {inp['entity']} by {size} ({r['method']}: small < {fmt_compact(low)} <= middle <= "
-             f"{fmt_compact(high)} < giant)")
+    title = (
+        f"Tiers of {inp['entity']} by {size} ({r['method']}: small < {fmt_compact(low)} <= middle <= "
+        f"{fmt_compact(high)} < giant)"
+    )
     if r["group"]:
         title += f", {_group_title(r['group'])}"
     if inp["value"] != size:
@@ -140,11 +153,17 @@ def _diag_table(r: dict) -> Table:
     t.add_row("Middle value share", fmt_pct(d["middle_value_share"]), "")
     t.add_row("Expected middle share", fmt_pct(d["expected_middle_share"]), "under a log-normal fitted to the sizes")
     deficit = d["middle_deficit"]
-    t.add_row("Middle deficit", "–" if deficit is None else f"{deficit * 100:+.1f} pts",
-              "positive: thinner than one hump predicts")
+    t.add_row(
+        "Middle deficit",
+        "–" if deficit is None else f"{deficit * 100:+.1f} pts",
+        "positive: thinner than one hump predicts",
+    )
     bc = d["bimodality_coefficient"]
-    t.add_row("Bimodality coefficient", fmt_ratio(bc),
-              "" if bc is None else ("> 5/9: two humps?" if bc > 5 / 9 else "<= 5/9: one hump"))
+    t.add_row(
+        "Bimodality coefficient",
+        fmt_ratio(bc),
+        "" if bc is None else ("> 5/9: two humps?" if bc > 5 / 9 else "<= 5/9: one hump"),
+    )
     t.add_row("Dip (Hartigan)", fmt_ratio(d["dip"], 4), f"p = {fmt_ratio(d['dip_p_value'])}")
     t.add_row("Esteban-Ray", fmt_ratio(d["esteban_ray"]), f"alpha = {d['alpha']:g}")
     t.add_row("Wolfson", fmt_ratio(d["wolfson"]), "bipolarisation of the values")
@@ -167,10 +186,16 @@ def _explain_table(r: dict) -> Table:
     t.add_column("Holds")
     t.add_column("Because")
     deficit = d["middle_deficit"]
-    t.add_row(f"middle missing: deficit >= {DEFICIT_THRESHOLD * 100:g} pts", yes(c["middle_missing"]),
-              "–" if deficit is None else f"deficit {deficit * 100:+.1f} pts")
-    t.add_row(f"bimodality coefficient > 5/9 ({BIMODALITY_THRESHOLD:.3f})", yes(c["bimodality_high"]),
-              f"BC {fmt_ratio(d['bimodality_coefficient'])}")
+    t.add_row(
+        f"middle missing: deficit >= {DEFICIT_THRESHOLD * 100:g} pts",
+        yes(c["middle_missing"]),
+        "–" if deficit is None else f"deficit {deficit * 100:+.1f} pts",
+    )
+    t.add_row(
+        f"bimodality coefficient > 5/9 ({BIMODALITY_THRESHOLD:.3f})",
+        yes(c["bimodality_high"]),
+        f"BC {fmt_ratio(d['bimodality_coefficient'])}",
+    )
     t.add_row(f"dip p-value < {DIP_P_THRESHOLD:g}", yes(c["dip_significant"]), f"p {fmt_ratio(d['dip_p_value'])}")
     t.add_row("two humps: both of the two above", yes(c["two_humps"]), "")
     t.add_row("small and giant tiers both occupied", yes(c["ends_present"]), "")
@@ -219,9 +244,14 @@ def _groups_table(doc: dict) -> Table:
             cells.append("–" if x is None else f"{fmt_pct(x['count_share'])} / {fmt_pct(x['value_share'])}")
         d = r["diagnostics"] or {}
         deficit = d.get("middle_deficit")
-        t.add_row(*[cell(r["group"][b]) for b in by], fmt_number(r["n"]), bounds, *cells,
-                  "–" if deficit is None else f"{deficit * 100:+.1f} pts",
-                  Text(r["shape"] or r["status"], style=SHAPE_STYLE.get(r["shape"] or "", "yellow")))
+        t.add_row(
+            *[cell(r["group"][b]) for b in by],
+            fmt_number(r["n"]),
+            bounds,
+            *cells,
+            "–" if deficit is None else f"{deficit * 100:+.1f} pts",
+            Text(r["shape"] or r["status"], style=SHAPE_STYLE.get(r["shape"] or "", "yellow")),
+        )
     return t
 
 
@@ -235,8 +265,12 @@ def result_table(doc: dict, explain: bool = False) -> list:
     for r in results:
         if r["tiers"] is None:
             if len(results) == 1:
-                out.append(Text(f"No tiers: {r['status']} ({r['n']} companies, {r['n_positive']} with a "
-                                f"positive size).", style="yellow"))
+                out.append(
+                    Text(
+                        f"No tiers: {r['status']} ({r['n']} companies, {r['n_positive']} with a positive size).",
+                        style="yellow",
+                    )
+                )
             continue
         if len(results) == 1:
             out.append(_tiers_table(doc, r))
@@ -257,17 +291,23 @@ def result_table(doc: dict, explain: bool = False) -> list:
 def tiers_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     labels: Annotated[
-        Optional[str], typer.Option("--labels", help="Display names of the three tiers, e.g. \"small teams,middle "
-                                                      "class,giants\" (JSON keys stay small, middle, giant).")
+        Optional[str],
+        typer.Option(
+            "--labels",
+            help='Display names of the three tiers, e.g. "small teams,middle '
+            'class,giants" (JSON keys stay small, middle, giant).',
+        ),
     ] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Esteban-Ray polarisation sensitivity, 0 < alpha <= 1.6.")
-                     ] = 1.3,
-    show: Annotated[int, typer.Option("--show", help="How many of the largest companies to list per tier.",
-                                      min=0)] = 3,
-    entities: Annotated[bool, typer.Option("--entities", help="List every company with its tier "
-                                                              "(CSV output: one row per company).")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Print the shape rule and which of its conditions "
-                                                            "hold.")] = False,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="Esteban-Ray polarisation sensitivity, 0 < alpha <= 1.6.")
+    ] = 1.3,
+    show: Annotated[int, typer.Option("--show", help="How many of the largest companies to list per tier.", min=0)] = 3,
+    entities: Annotated[
+        bool, typer.Option("--entities", help="List every company with its tier (CSV output: one row per company).")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the shape rule and which of its conditions hold.")
+    ] = False,
     read=None,
     engine=None,
     spec=None,
@@ -279,7 +319,22 @@ def tiers_command(
     from aistruct.tiers import tiers_report
 
     with core_run(out, read, engine) as progress:
-        report = tiers_report(file, spec=spec, read=read, options=tiering, alpha=alpha, show=show, labels=labels,
-                              entities=entities, progress=progress)
-    emit(report.to_dict(), out.format, out.output, table=lambda d: result_table(d, explain), rows=result_rows,
-         inputs=[file])
+        report = tiers_report(
+            file,
+            spec=spec,
+            read=read,
+            options=tiering,
+            alpha=alpha,
+            show=show,
+            labels=labels,
+            entities=entities,
+            progress=progress,
+        )
+    emit(
+        report.to_dict(),
+        out.format,
+        out.output,
+        table=lambda d: result_table(d, explain),
+        rows=result_rows,
+        inputs=[file],
+    )

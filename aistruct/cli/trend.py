@@ -27,7 +27,7 @@ def sparkline(values: list, width: int = SPARK_MAX) -> str:
     if len(values) > width:
         bins = []
         for b in range(width):
-            chunk = [v for v in values[b * len(values) // width:(b + 1) * len(values) // width] if v is not None]
+            chunk = [v for v in values[b * len(values) // width : (b + 1) * len(values) // width] if v is not None]
             bins.append(sum(chunk) / len(chunk) if chunk else None)
         values = bins
     present = [v for v in values if v is not None]

@@ -33,7 +33,7 @@ def github_annotations(doc: dict) -> str:
     lines = []
     for f in doc["files"]:
         if f["error"] is not None:
-            message = f["error"][len(f["file"]) + 2:] if f["error"].startswith(f["file"] + ": ") else f["error"]
+            message = f["error"][len(f["file"]) + 2 :] if f["error"].startswith(f["file"] + ": ") else f["error"]
             lines.append(f"::error file={escape_property(f['file'])}::{escape_data(message)}")
     for c in doc["checks"]:
         if c["status"] == "pass":
@@ -58,9 +58,13 @@ def _summary_table(doc: dict, f: dict) -> list:
     failed = sum(c["status"] == "fail" for c in checks)
     warned = sum(c["status"] == "warn" for c in checks)
     verdict = Text("valid", style="green") if f["valid"] else Text("INVALID", style="bold red")
-    title = Text.assemble(cell(f["file"]), ": ", verdict,
-                          f" ({stats['rows']:,} rows, {stats['columns']} columns, {len(checks)} checks, "
-                          f"{failed} failed, {warned} warned)")
+    title = Text.assemble(
+        cell(f["file"]),
+        ": ",
+        verdict,
+        f" ({stats['rows']:,} rows, {stats['columns']} columns, {len(checks)} checks, "
+        f"{failed} failed, {warned} warned)",
+    )
     t = Table(header_style="bold")
     t.add_column("Check")
     t.add_column("Status")
@@ -79,8 +83,13 @@ def _summary_table(doc: dict, f: dict) -> list:
         p.add_column("Value")
         p.add_column("Message")
         for c, e in problems:
-            p.add_row("" if e["row"] is None else str(e["row"]), c["name"], cell(e["column"] or ""),
-                      cell(e["value"] if e["value"] is not None else ""), cell(e["message"]))
+            p.add_row(
+                "" if e["row"] is None else str(e["row"]),
+                c["name"],
+                cell(e["column"] or ""),
+                cell(e["value"] if e["value"] is not None else ""),
+                cell(e["message"]),
+            )
         out.append(p)
     return out
 
@@ -89,8 +98,9 @@ def report_table(doc: dict) -> list:
     out: list = []
     for f in doc["files"]:
         if f["error"] is not None:
-            out.append(Text.assemble(cell(f["file"]), ": ", Text("not checked", style="bold red"), " (",
-                                     cell(f["error"]), ")"))
+            out.append(
+                Text.assemble(cell(f["file"]), ": ", Text("not checked", style="bold red"), " (", cell(f["error"]), ")")
+            )
             continue
         out += _summary_table(doc, f)
     return out
@@ -102,47 +112,106 @@ def report_table(doc: dict) -> list:
 @app.command("validate")
 @shared(READ, output_group(formats=FORMATS))
 def validate_command(
-    files: Annotated[List[str], typer.Argument(
-        help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies).")],
-    entity: Annotated[Optional[str], typer.Option(
-        "--entity", "-e", help="Company column: no blank names, no company twice in a group.",
-        rich_help_panel=CHECK_PANEL)] = None,
-    value: Annotated[Optional[str], typer.Option(
-        "--value", "-v", help="Value column: numbers in the reader's forms, finite, non-negative, few missing.",
-        rich_help_panel=CHECK_PANEL)] = None,
-    by: Annotated[Optional[List[str]], typer.Option(
-        "--by", "-b", help="Group column for the per-group checks (repeatable).", rich_help_panel=CHECK_PANEL)] = None,
-    freq: Annotated[Optional[str], typer.Option(
-        "--freq", help="The last --by column is a date: year, quarter or month; checks dates and gaps.",
-        rich_help_panel=CHECK_PANEL)] = None,
-    unique: Annotated[bool, typer.Option(
-        "--unique", help="A company twice in one group fails (default: a warning).",
-        rich_help_panel=CHECK_PANEL)] = False,
-    max_missing: Annotated[float, typer.Option(
-        "--max-missing", help="Largest fraction of missing --value cells allowed (0 to 1).",
-        rich_help_panel=CHECK_PANEL)] = 0.0,
-    shares: Annotated[bool, typer.Option(
-        "--shares", help="--value holds percentage shares: each group must sum to 100.",
-        rich_help_panel=CHECK_PANEL)] = False,
-    tolerance: Annotated[float, typer.Option(
-        "--tolerance", help="With --shares: how far from 100 a group's sum may be.",
-        rich_help_panel=CHECK_PANEL)] = 0.5,
-    outliers: Annotated[bool, typer.Option(
-        "--outliers", help="Warn about values more than --outlier-factor times their group's median.",
-        rich_help_panel=CHECK_PANEL)] = False,
-    outlier_factor: Annotated[float, typer.Option(
-        "--outlier-factor", help="With --outliers: how many times the median is suspicious.",
-        rich_help_panel=CHECK_PANEL)] = 1000.0,
-    decimal: Annotated[str, typer.Option(
-        "--decimal", help="Decimal mark of the --value numbers: . or , (European).",
-        rich_help_panel=CHECK_PANEL)] = ".",
-    schema: Annotated[Optional[str], typer.Option(
-        "--schema", help="Frictionless Table Schema (JSON or YAML) the files must match.",
-        rich_help_panel=CHECK_PANEL)] = None,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Warnings fail too (exit 1).", rich_help_panel=CHECK_PANEL)] = False,
-    max_examples: Annotated[int, typer.Option(
-        "--max-examples", help="Problems listed per check.", rich_help_panel=CHECK_PANEL)] = 5,
+    files: Annotated[
+        List[str],
+        typer.Argument(
+            help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies)."
+        ),
+    ],
+    entity: Annotated[
+        Optional[str],
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Company column: no blank names, no company twice in a group.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = None,
+    value: Annotated[
+        Optional[str],
+        typer.Option(
+            "--value",
+            "-v",
+            help="Value column: numbers in the reader's forms, finite, non-negative, few missing.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = None,
+    by: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--by", "-b", help="Group column for the per-group checks (repeatable).", rich_help_panel=CHECK_PANEL
+        ),
+    ] = None,
+    freq: Annotated[
+        Optional[str],
+        typer.Option(
+            "--freq",
+            help="The last --by column is a date: year, quarter or month; checks dates and gaps.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = None,
+    unique: Annotated[
+        bool,
+        typer.Option(
+            "--unique", help="A company twice in one group fails (default: a warning).", rich_help_panel=CHECK_PANEL
+        ),
+    ] = False,
+    max_missing: Annotated[
+        float,
+        typer.Option(
+            "--max-missing",
+            help="Largest fraction of missing --value cells allowed (0 to 1).",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = 0.0,
+    shares: Annotated[
+        bool,
+        typer.Option(
+            "--shares", help="--value holds percentage shares: each group must sum to 100.", rich_help_panel=CHECK_PANEL
+        ),
+    ] = False,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance", help="With --shares: how far from 100 a group's sum may be.", rich_help_panel=CHECK_PANEL
+        ),
+    ] = 0.5,
+    outliers: Annotated[
+        bool,
+        typer.Option(
+            "--outliers",
+            help="Warn about values more than --outlier-factor times their group's median.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = False,
+    outlier_factor: Annotated[
+        float,
+        typer.Option(
+            "--outlier-factor",
+            help="With --outliers: how many times the median is suspicious.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = 1000.0,
+    decimal: Annotated[
+        str,
+        typer.Option(
+            "--decimal", help="Decimal mark of the --value numbers: . or , (European).", rich_help_panel=CHECK_PANEL
+        ),
+    ] = ".",
+    schema: Annotated[
+        Optional[str],
+        typer.Option(
+            "--schema",
+            help="Frictionless Table Schema (JSON or YAML) the files must match.",
+            rich_help_panel=CHECK_PANEL,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail too (exit 1).", rich_help_panel=CHECK_PANEL)
+    ] = False,
+    max_examples: Annotated[
+        int, typer.Option("--max-examples", help="Problems listed per check.", rich_help_panel=CHECK_PANEL)
+    ] = 5,
     read=None,
     out=None,
 ) -> None:
@@ -156,9 +225,20 @@ def validate_command(
     if (out.format or "").lower() not in FORMATS:
         raise UsageError(f"--format: unknown format {out.format!r}; use one of {', '.join(FORMATS)}")
     opts = ValidateOptions(
-        entity=entity, value=value, by=tuple(by or ()), freq=freq, unique=unique, max_missing=max_missing,
-        shares=shares, tolerance=tolerance, outliers=outliers, outlier_factor=outlier_factor, strict=strict,
-        schema=schema, max_examples=max_examples, decimal=decimal,
+        entity=entity,
+        value=value,
+        by=tuple(by or ()),
+        freq=freq,
+        unique=unique,
+        max_missing=max_missing,
+        shares=shares,
+        tolerance=tolerance,
+        outliers=outliers,
+        outlier_factor=outlier_factor,
+        strict=strict,
+        schema=schema,
+        max_examples=max_examples,
+        decimal=decimal,
     )
 
     def on_error(message: str) -> None:
@@ -174,8 +254,14 @@ def validate_command(
         if all(f.error is not None for f in report.files):
             raise typer.Exit(2)
     doc = report.to_dict()
-    emit(doc, out.format, out.output, table=report_table, extra={"github": github_annotations},
-         inputs=[*files, *([schema] if schema else [])], formats=("table", "json"))
+    emit(
+        doc,
+        out.format,
+        out.output,
+        table=report_table,
+        extra={"github": github_annotations},
+        inputs=[*files, *([schema] if schema else [])],
+        formats=("table", "json"),
+    )
     if report.exit_code:
         raise typer.Exit(report.exit_code)
-

@@ -27,8 +27,15 @@ class Engine:
     module: str
     help: str = ""
 
-    def prepare(self, source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False,
-                progress: Callable | None = None) -> Markets:
+    def prepare(
+        self,
+        source: Any,
+        read: ReadOptions,
+        spec: MarketSpec,
+        *,
+        need_size: bool = False,
+        progress: Callable | None = None,
+    ) -> Markets:
         """The module's ``prepare``: read ``source`` and prepare its markets per ``spec``."""
         import importlib
 
@@ -39,9 +46,11 @@ class Engine:
 #: The engines by ``--engine`` name (the names are part of the command line: keep them).
 ENGINES: dict[str, Engine] = {
     "default": Engine("aistruct.engines.arrow"),
-    "duckdb": Engine("aistruct.engines.duckdb",
-                     help="Parquet files, globs (\"rounds/*.parquet\") and folders larger than memory, read and "
-                          "aggregated by DuckDB (pip install 'aistruct[duckdb]')"),
+    "duckdb": Engine(
+        "aistruct.engines.duckdb",
+        help='Parquet files, globs ("rounds/*.parquet") and folders larger than memory, read and '
+        "aggregated by DuckDB (pip install 'aistruct[duckdb]')",
+    ),
 }
 
 
@@ -50,8 +59,14 @@ def engine_help() -> str:
     return ", or ".join(f"{name}: {engine.help}" if engine.help else name for name, engine in ENGINES.items()) + "."
 
 
-def load_markets(source: Any, read: ReadOptions | None = None, spec: MarketSpec | None = None, *,
-                 need_size: bool = False, progress: Callable | None = None) -> Markets:
+def load_markets(
+    source: Any,
+    read: ReadOptions | None = None,
+    spec: MarketSpec | None = None,
+    *,
+    need_size: bool = False,
+    progress: Callable | None = None,
+) -> Markets:
     """Read ``source`` and prepare its markets with the engine ``read.engine`` names.
 
     ``default``: :func:`aistruct.reader.load_table` then :func:`aistruct.markets.prepare_markets`

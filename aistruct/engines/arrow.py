@@ -12,8 +12,9 @@ from aistruct.markets import Markets, MarketSpec, prepare_markets
 from aistruct.reader import ReadOptions, load_table
 
 
-def prepare(source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False,
-            progress: Callable | None = None) -> Markets:
+def prepare(
+    source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False, progress: Callable | None = None
+) -> Markets:
     """Read ``source`` with :func:`~aistruct.reader.load_table`, then :func:`~aistruct.markets.prepare_markets`."""
     raw = load_table(source, read, progress=progress)
     if progress is not None:

@@ -44,12 +44,28 @@ from aistruct.markets.spec import check_agg, check_on_bad_value
 from aistruct.reader import DEFAULT_MAX_BYTES, ReadOptions
 
 #: DuckDB types counted as numeric columns.
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "UHUGEINT", "FLOAT", "DOUBLE", "REAL")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "REAL",
+)
 #: Every character Python's ``str.strip()`` removes (``str.isspace``), as DuckDB ``trim``
 #: characters (tests/test_duckdb_engine.py checks the list against Python).
-WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
-               + "\u2028\u2029\u202f\u205f\u3000")
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 _WHITESPACE_CODES = ", ".join(str(ord(c)) for c in WHITESPACE)
 
 
@@ -102,8 +118,9 @@ def _refuse_read(read: ReadOptions) -> None:
     if read.max_bytes != DEFAULT_MAX_BYTES:
         given.append("--max-bytes")
     if given:
-        raise UsageError(f"--engine duckdb reads Parquet and does not take {', '.join(given)}; "
-                         "use the default engine for text files")
+        raise UsageError(
+            f"--engine duckdb reads Parquet and does not take {', '.join(given)}; use the default engine for text files"
+        )
     if read.input_format is not None and read.input_format.lower() != "parquet":
         raise UsageError(f"--engine duckdb reads Parquet only, not --input-format {read.input_format}")
 
@@ -125,8 +142,10 @@ def source_expression(source: Any) -> tuple[str, str]:
         raise UsageError("--engine duckdb reads Parquet files, a glob or a folder (not an in-memory table)")
     path = os.fspath(source)
     if path == "-" or path.startswith("dataset:"):
-        raise UsageError("--engine duckdb reads Parquet files, a glob or a folder (not standard input or a "
-                         "bundled dataset); use the default engine")
+        raise UsageError(
+            "--engine duckdb reads Parquet files, a glob or a folder (not standard input or a "
+            "bundled dataset); use the default engine"
+        )
     if os.path.isdir(path):
         pattern = os.path.join(path, "**", "*.parquet")
         if not _glob.glob(pattern, recursive=True):
@@ -139,8 +158,10 @@ def source_expression(source: Any) -> tuple[str, str]:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if not path.lower().endswith((".parquet", ".pq")):
-        raise UsageError(f"{path}: --engine duckdb reads Parquet (.parquet), a glob or a folder of them; "
-                         "use the default engine for other formats")
+        raise UsageError(
+            f"{path}: --engine duckdb reads Parquet (.parquet), a glob or a folder of them; "
+            "use the default engine for other formats"
+        )
     return _lit(path), path
 
 
@@ -182,8 +203,10 @@ class _Query:
     def row_labels(self, where: str, limit: int) -> list[str]:
         """``record N`` (``file record N`` for several files) of the first matching rows."""
         src = f"read_parquet({self.args}, file_row_number = true, filename = true)"
-        rows = self.sql(f"SELECT filename, file_row_number FROM {src} WHERE {where} "
-                        f"ORDER BY filename, file_row_number LIMIT {int(limit)}").fetchall()
+        rows = self.sql(
+            f"SELECT filename, file_row_number FROM {src} WHERE {where} "
+            f"ORDER BY filename, file_row_number LIMIT {int(limit)}"
+        ).fetchall()
         many = self.scalar(f"SELECT count(DISTINCT filename) > 1 FROM {src}")[0]
         return [(f"{f} " if many else "") + f"record {int(n) + 1}" for f, n in rows]
 
@@ -205,13 +228,15 @@ def _where_sql(q: _Query, conditions, decimal: str) -> str:
         typ = q.types[col]
         c = _q(col)
         if cond.op == "~":
-            raise UsageError(f"--where {text!r}: --engine duckdb does not take regular expressions (~); "
-                             "use the default engine")
+            raise UsageError(
+                f"--where {text!r}: --engine duckdb does not take regular expressions (~); use the default engine"
+            )
         if cond.op == "in":
             options = sorted({v.strip() for v in cond.value.split(",")})
             if not (_is_text(typ) or _is_numeric(typ)):
-                raise UsageError(f"--where {text!r}: --engine duckdb compares text and number columns only "
-                                 f"(column {col!r} is {typ})")
+                raise UsageError(
+                    f"--where {text!r}: --engine duckdb compares text and number columns only (column {col!r} is {typ})"
+                )
             cell = _trimmed(f"coalesce(CAST({c} AS VARCHAR), '')")
             parts.append(f"({cell} IN ({', '.join(_lit(o) for o in options)}))")
             continue
@@ -231,20 +256,28 @@ def _where_sql(q: _Query, conditions, decimal: str) -> str:
         elif _is_text(typ) and number is None:
             parts.append(f"(coalesce({c}, '') {op} {_lit(cond.value)})")
         elif _is_text(typ):
-            sample = [r[0] for r in q.sql(
-                f"SELECT {c} FROM {q.src} WHERE {c} IS NOT NULL AND {_trimmed(c)} <> '' "
-                "LIMIT 1000").fetchall()]
-            from aistruct.numbers import parse_series
+            sample = [
+                r[0]
+                for r in q.sql(
+                    f"SELECT {c} FROM {q.src} WHERE {c} IS NOT NULL AND {_trimmed(c)} <> '' LIMIT 1000"
+                ).fetchall()
+            ]
             import pandas as pd
+
+            from aistruct.numbers import parse_series
 
             parsed = parse_series(pd.Series(sample, dtype=object).astype(str), decimal=decimal) if sample else None
             if parsed is not None and len(parsed.bad) == 0 and parsed.missing < len(sample):
-                raise UsageError(f"--where {text!r}: column {col!r} holds numbers written as text; "
-                                 "--engine duckdb cannot parse them: use the default engine")
+                raise UsageError(
+                    f"--where {text!r}: column {col!r} holds numbers written as text; "
+                    "--engine duckdb cannot parse them: use the default engine"
+                )
             parts.append(f"(coalesce({c}, '') {op} {_lit(cond.value)})")
         else:
-            raise UsageError(f"--where {text!r}: --engine duckdb compares a number column with a number and a "
-                             f"text column with text (column {col!r} is {typ})")
+            raise UsageError(
+                f"--where {text!r}: --engine duckdb compares a number column with a number and a "
+                f"text column with text (column {col!r} is {typ})"
+            )
     return " AND ".join(parts) if parts else "TRUE"
 
 
@@ -266,8 +299,9 @@ def _default_columns(q: _Query, spec: MarketSpec, by_cols: list, size_col) -> tu
         if len(numeric) != 1:
             if not numeric:
                 raise UsageError(f"{q.what}: no numeric column to measure; name one with --value")
-            raise UsageError(f"{q.what}: several numeric columns ({', '.join(map(repr, numeric))}); "
-                             "choose one with --value")
+            raise UsageError(
+                f"{q.what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with --value"
+            )
         value = numeric[0]
     return entity, value
 
@@ -276,18 +310,25 @@ def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, w
     """SQL of a value (or size) column as DOUBLE, NULL where missing; bad and negative cells as in prepare."""
     typ = q.types[col]
     if not _is_numeric(typ):
-        raise UsageError(f"{q.what}: {option} {col!r} is {typ}, not a number column; --engine duckdb reads "
-                         "typed numbers only (use the default engine to parse number forms such as $3.2B)")
+        raise UsageError(
+            f"{q.what}: {option} {col!r} is {typ}, not a number column; --engine duckdb reads "
+            "typed numbers only (use the default engine to parse number forms such as $3.2B)"
+        )
     v = f"CAST({_q(col)} AS DOUBLE)"
     bad_where = f"{filt} AND isinf({v})"
-    n_bad = q.scalar(f"SELECT count(*) FROM {q.src} WHERE {bad_where}")[0] if typ.upper() in ("FLOAT", "DOUBLE", "REAL") else 0
+    n_bad = (
+        q.scalar(f"SELECT count(*) FROM {q.src} WHERE {bad_where}")[0]
+        if typ.upper() in ("FLOAT", "DOUBLE", "REAL")
+        else 0
+    )
     if n_bad:
         first = q.row_labels(bad_where, 1)[0]
         cell = q.scalar(f"SELECT {v} FROM {q.src} WHERE {bad_where} LIMIT 1")[0]
         cell_text = str(cell)
         if spec.on_bad_value == "drop":
-            warnings.append(f"{option} {col!r}: dropped {n_bad} cell(s) that are not numbers "
-                            f"(first: {first}, {cell_text!r})")
+            warnings.append(
+                f"{option} {col!r}: dropped {n_bad} cell(s) that are not numbers (first: {first}, {cell_text!r})"
+            )
         else:
             raise InputError(
                 f"{q.what}: {first}, column {col!r}: not a number: {cell_text[:80]!r}"
@@ -304,8 +345,9 @@ def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, w
     return f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END)"
 
 
-def prepare(source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False,
-            progress: Callable | None = None) -> Markets:
+def prepare(
+    source: Any, read: ReadOptions, spec: MarketSpec, *, need_size: bool = False, progress: Callable | None = None
+) -> Markets:
     """Like ``prepare_markets(load_table(source, read), spec)``, with DuckDB doing the reading and aggregating."""
     if progress is not None:
         progress("aggregate", None, None)
@@ -366,20 +408,26 @@ def _resolve_columns(q: _Query, spec: MarketSpec):
     return by_cols, entity_col, value_col, size_col
 
 
-def _aggregate(q: _Query, agg: str, by_cols: list, entity_col: str, value: str, size: str | None, filt: str,
-               warnings: list):
+def _aggregate(
+    q: _Query, agg: str, by_cols: list, entity_col: str, value: str, size: str | None, filt: str, warnings: list
+):
     """Arrow table of the per-(group, company) measures and row counts, rows with a blank name left out (warned)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     func = {"sum": "sum", "mean": "avg", "max": "max", "min": "min", "count": "count"}[agg]
     usable = "v IS NOT NULL" + (" AND s IS NOT NULL" if size else "")
-    measures = [f"{func}(v) FILTER (WHERE {usable}) AS v"] + ([f"{func}(s) FILTER (WHERE {usable}) AS s"] if size else [])
+    measures = [f"{func}(v) FILTER (WHERE {usable}) AS v"] + (
+        [f"{func}(s) FILTER (WHERE {usable}) AS s"] if size else []
+    )
     group_by = ", ".join([f"g{i}" for i in range(len(by_cols))] + ["e"])
 
     def aggregate(entity_sql: str):
-        inner = ", ".join([f"{_q(b)} AS g{i}" for i, b in enumerate(by_cols)]
-                          + [f"{entity_sql} AS e", f"{value} AS v"] + ([f"{size} AS s"] if size else []))
+        inner = ", ".join(
+            [f"{_q(b)} AS g{i}" for i, b in enumerate(by_cols)]
+            + [f"{entity_sql} AS e", f"{value} AS v"]
+            + ([f"{size} AS s"] if size else [])
+        )
         return q.arrow(
             f"SELECT {group_by}, {', '.join(measures)}, count(*) AS n_rows, count(v) AS n_value, "
             f"count(*) FILTER (WHERE {usable}) AS n_usable FROM (SELECT {inner} FROM {q.src} WHERE {filt}) "

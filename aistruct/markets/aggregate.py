@@ -1,4 +1,4 @@
-"""One row per (group, company): the two aggregation back-ends of the default engine, and the checks every engine shares.
+"""One row per (group, company): the default engine's two aggregation back-ends, and checks every engine shares.
 
 :func:`aggregate` picks :func:`aggregate_bincount` for sum, mean and count and
 :func:`aggregate_hash` for max and min. Both add each company's values in the
@@ -43,10 +43,12 @@ def aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usabl
     func = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count"}[agg]
     measures = [VALUE] + ([SIZE] if sizes is not None else [])
     grouped = table.group_by(keys, use_threads=False).aggregate([(m, func) for m in measures])
-    grouped = grouped.rename_columns([f"{m}_{func}" if f"{m}_{func}" in grouped.column_names else m
-                                      for m in grouped.column_names])
-    grouped = grouped.rename_columns([c[: -len(func) - 1] if c.endswith("_" + func) else c
-                                      for c in grouped.column_names])
+    grouped = grouped.rename_columns(
+        [f"{m}_{func}" if f"{m}_{func}" in grouped.column_names else m for m in grouped.column_names]
+    )
+    grouped = grouped.rename_columns(
+        [c[: -len(func) - 1] if c.endswith("_" + func) else c for c in grouped.column_names]
+    )
     grouped = grouped.select(keys + measures)
     space = 1
     for labels in labels_list:

@@ -74,6 +74,10 @@ def cell_label(value) -> str | None:
         if value.is_integer():
             return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat()[:10] if hasattr(value, "hour") and value.hour == 0 and value.minute == 0 else value.isoformat()
+        return (
+            value.isoformat()[:10]
+            if hasattr(value, "hour") and value.hour == 0 and value.minute == 0
+            else value.isoformat()
+        )
     text = str(value)
     return text if text.strip() else None

@@ -14,8 +14,10 @@ from aistruct.reader import RawTable
 Freq = Literal["year", "quarter", "month"]
 FREQS: tuple[Freq, ...] = get_args(Freq)
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 
 
 def check_freq(freq: str | None) -> None:

@@ -105,8 +105,9 @@ def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     if spec.entity or spec.value:
         raise UsageError("--wide reads every non-id column as a company; do not combine it with --entity/--value")
     frame, id_col = melt_wide(raw, frame, spec)
-    by = [id_col] + [resolve_column(b, frame.columns, raw.source, spec.option_for(b, "--by"))
-                     for b in spec.by if b != id_col]
+    by = [id_col] + [
+        resolve_column(b, frame.columns, raw.source, spec.option_for(b, "--by")) for b in spec.by if b != id_col
+    ]
     return frame, _Columns(by, WIDE_ENTITY, WIDE_VALUE, None, WIDE_ENTITY, WIDE_VALUE)
 
 

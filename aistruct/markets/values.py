@@ -88,7 +88,9 @@ def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: 
                 + "; use --on-bad-value drop to skip such cells"
             )
     if len(currencies) > 1:
-        warnings.append(f"column {column!r} mixes currencies ({', '.join(sorted(currencies))}); values are not converted")
+        warnings.append(
+            f"column {column!r} mixes currencies ({', '.join(sorted(currencies))}); values are not converted"
+        )
     neg = np.flatnonzero(values < 0)
     if len(neg):
         rows = frame[ROW].to_numpy()

@@ -42,10 +42,12 @@ def parse_where(text: str) -> Condition:
     m = _WHERE_RE.match(text)
     if not m:
         raise UsageError(
-            f"--where {text!r}: expected \"COLUMN OP VALUE\" with OP one of {' '.join(WHERE_OPS)} "
+            f'--where {text!r}: expected "COLUMN OP VALUE" with OP one of {" ".join(WHERE_OPS)} '
             "(quote column names that contain spaces: \"'Close date' >= 2024-01-01\")"
         )
-    col = m.group("sq") if m.group("sq") is not None else m.group("dq") if m.group("dq") is not None else m.group("bare")
+    col = (
+        m.group("sq") if m.group("sq") is not None else m.group("dq") if m.group("dq") is not None else m.group("bare")
+    )
     val = m.group("val")
     if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
         val = val[1:-1]

@@ -145,8 +145,11 @@ def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress
     delimiter = delimiter_for(_header_text(memoryview(buf)[start:]), fmt, opts.delimiter)
     view = pa.py_buffer(buf) if start == 0 else pa.py_buffer(buf)[start:]
     try:
-        stream = pa.BufferReader(view) if progress is None else pa.PythonFile(
-            io.BufferedReader(_CountingReader(view, progress), buffer_size=1 << 20), mode="r")
+        stream = (
+            pa.BufferReader(view)
+            if progress is None
+            else pa.PythonFile(io.BufferedReader(_CountingReader(view, progress), buffer_size=1 << 20), mode="r")
+        )
         table = pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(block_size=block_size),
@@ -198,7 +201,7 @@ def _no_lone_surrogates(doc: Any, text: str, what: str) -> None:
     try:
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+        bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
         raise InputError(f"{what}: a string holds a lone surrogate {bad!r}; not valid Unicode text") from None
 
 
@@ -270,9 +273,7 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
     try:
         import openpyxl
     except ImportError:
-        raise UsageError(
-            f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'"
-        ) from None
+        raise UsageError(f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'") from None
     sheet = opts.sheet
     try:
         wb = openpyxl.load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
@@ -298,14 +299,17 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
 
 # ---------------------------------------------------------------- the registry
 
-PARSERS: dict[str, Parser] = {p.name: p for p in (
-    Parser("csv", (".csv", ".txt"), *_delimited("csv"), delimiter=",", record="row"),
-    Parser("tsv", (".tsv", ".tab"), *_delimited("tsv"), delimiter="\t", record="row", aliases=("tab",)),
-    Parser("json", (".json",), _parse_json),
-    Parser("jsonl", (".jsonl", ".ndjson"), _parse_jsonl, record="line"),
-    Parser("parquet", (".parquet", ".pq"), parse_bytes=_parse_parquet),
-    Parser("xlsx", (".xlsx", ".xlsm"), parse_bytes=_parse_xlsx, record="row"),
-)}
+PARSERS: dict[str, Parser] = {
+    p.name: p
+    for p in (
+        Parser("csv", (".csv", ".txt"), *_delimited("csv"), delimiter=",", record="row"),
+        Parser("tsv", (".tsv", ".tab"), *_delimited("tsv"), delimiter="\t", record="row", aliases=("tab",)),
+        Parser("json", (".json",), _parse_json),
+        Parser("jsonl", (".jsonl", ".ndjson"), _parse_jsonl, record="line"),
+        Parser("parquet", (".parquet", ".pq"), parse_bytes=_parse_parquet),
+        Parser("xlsx", (".xlsx", ".xlsm"), parse_bytes=_parse_xlsx, record="row"),
+    )
+}
 """Every input format, by name: the one declaration of each."""
 
 FORMATS: tuple[str, ...] = tuple(PARSERS)
@@ -323,9 +327,7 @@ def parse(data, fmt: str, options: ReadOptions, what: str, progress=None):
     by parsers that can report it. Unreadable input raises :class:`~aistruct.errors.InputError`.
     """
     parser = PARSERS[fmt]
-    if parser.parse_bytes is not None and (
-        parser.binary or (is_utf8(options.encoding) and not has_utf16_bom(data))
-    ):
+    if parser.parse_bytes is not None and (parser.binary or (is_utf8(options.encoding) and not has_utf16_bom(data))):
         return parser.parse_bytes(data, options, what, progress)
     return parse_text(decode(bytes(data), options.encoding, what), fmt, options, what)
 

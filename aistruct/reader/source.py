@@ -107,8 +107,16 @@ def decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
                 return _read_limited(fh, limit, what)
     except InputError:
         raise
-    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, ValueError, zlib.error, RuntimeError,
-            NotImplementedError) as exc:  # zlib.error: damaged deflate data; the others: encrypted/odd zips
+    except (
+        OSError,
+        EOFError,
+        lzma.LZMAError,
+        zipfile.BadZipFile,
+        ValueError,
+        zlib.error,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:  # zlib.error: damaged deflate data; the others: encrypted/odd zips
         raise InputError(f"{what}: cannot decompress ({compression}): {exc}") from None
 
 
@@ -211,8 +219,11 @@ def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Itera
         path, credit = dataset_path(source[len(DATASET_PREFIX) :])
     what = "<stdin>" if source == "-" else source
     fmt, compression = format_for("" if source == "-" else path, options.input_format)
-    buffer = SourceBuffer(path, what, options.max_bytes) if mmap else \
-        nullcontext(read_source_bytes(path, what, options.max_bytes))
+    buffer = (
+        SourceBuffer(path, what, options.max_bytes)
+        if mmap
+        else nullcontext(read_source_bytes(path, what, options.max_bytes))
+    )
     with buffer as data:
         magic = sniff_compression(data)
         if compression is None and magic is not None and not PARSERS[fmt].binary:

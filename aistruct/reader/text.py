@@ -59,8 +59,7 @@ def decode(data: bytes, encoding: str | None, what: str) -> str:
         except UnicodeDecodeError as exc:
             hint = suggest_encoding(data)
             raise InputError(
-                f"{what}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                f"try --encoding {hint}"
+                f"{what}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); try --encoding {hint}"
             ) from None
         return text[1:] if text.startswith("\ufeff") else text
     try:

@@ -25,12 +25,24 @@ from typing import Any, Iterable
 from aistruct.errors import AistructError
 from aistruct.validation.checks import ValidateOptions, parse_values
 from aistruct.validation.report import FAIL, PASS, WARN, Check, Example, FileReport, ValidationReport
-from aistruct.validation.tableschema import TableSchema, load_schema
 from aistruct.validation.table import load, row_checks
+from aistruct.validation.tableschema import TableSchema, load_schema
 
 __all__ = [
-    "Check", "Example", "FileReport", "ValidationReport", "ValidateOptions", "TableSchema",
-    "load_schema", "parse_values", "validate", "validate_files", "dataset_schema", "PASS", "WARN", "FAIL",
+    "Check",
+    "Example",
+    "FileReport",
+    "ValidationReport",
+    "ValidateOptions",
+    "TableSchema",
+    "load_schema",
+    "parse_values",
+    "validate",
+    "validate_files",
+    "dataset_schema",
+    "PASS",
+    "WARN",
+    "FAIL",
 ]
 
 
@@ -41,7 +53,7 @@ def dataset_schema(source: str) -> TableSchema | None:
 
     if not source.startswith(DATASET_PREFIX):
         return None
-    name = source[len(DATASET_PREFIX):]
+    name = source[len(DATASET_PREFIX) :]
     res = datasets.find(name)
     spec = res.get("schema")
     if spec is None:
@@ -104,8 +116,9 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
     return report
 
 
-def validate_files(sources: Iterable[Any], options: ValidateOptions | None = None, read=None,
-                   on_error=None) -> ValidationReport:
+def validate_files(
+    sources: Iterable[Any], options: ValidateOptions | None = None, read=None, on_error=None
+) -> ValidationReport:
     """Check every file. A file that cannot be read is kept with its ``error`` (exit 2 for the run);
     ``on_error(message)`` is told at once. Bad options or an invalid schema raise before any file is read."""
     opts = options or ValidateOptions()

@@ -85,8 +85,11 @@ def parse_values(series, decimal: str = ".") -> tuple[Any, Any, Any]:
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return values, bad, np.zeros(0, dtype=bool)
-    arr = pa.array(series.to_numpy(dtype=object), type=pa.string()) if not hasattr(series, "array") \
+    arr = (
+        pa.array(series.to_numpy(dtype=object), type=pa.string())
+        if not hasattr(series, "array")
         else pa.array(series, type=pa.string())
+    )
     plain = pc.match_substring_regex(arr, _PLAIN[decimal])
     text = arr if decimal == "." else pc.replace_substring(arr, ",", ".")
     fast = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
@@ -207,8 +210,10 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     text = cells.frame[col].str.strip()
     blank = np.flatnonzero((text == "").to_numpy(dtype=bool))
     k = opts.max_examples
-    blank_ex = [Example(int(cells.rows[i]), name, cells.frame[col].iloc[i], f"row {int(cells.rows[i])}: no name")
-                for i in blank[:k]]
+    blank_ex = [
+        Example(int(cells.rows[i]), name, cells.frame[col].iloc[i], f"row {int(cells.rows[i])}: no name")
+        for i in blank[:k]
+    ]
     checks = [make_check("entity-non-empty", len(blank), blank_ex, max_examples=k)]
     use = (text != "").to_numpy(dtype=bool) & (groups.ids >= 0)
     idx = np.flatnonzero(use)
@@ -223,10 +228,15 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
             where = groups.labels.get(int(groups.ids[i]), "")
             where = f" ({where})" if where else ""
             who = text.iloc[i]
-            dup_ex.append(Example(int(cells.rows[i]), name, who,
-                                  f"row {int(cells.rows[i])}: {who!r} also at row {int(cells.rows[f])}{where}"))
-    checks.append(make_check("entity-unique", count, dup_ex, severity=FAIL if opts.unique else WARN,
-                             max_examples=k))
+            dup_ex.append(
+                Example(
+                    int(cells.rows[i]),
+                    name,
+                    who,
+                    f"row {int(cells.rows[i])}: {who!r} also at row {int(cells.rows[f])}{where}",
+                )
+            )
+    checks.append(make_check("entity-unique", count, dup_ex, severity=FAIL if opts.unique else WARN, max_examples=k))
     return checks
 
 
@@ -244,22 +254,32 @@ def value_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions) 
         return [Example(int(rows[i]), name, raw.iloc[i], message(i)) for i in np.flatnonzero(mask)[:k]]
 
     checks = [
-        make_check("value-number", int(bad.sum()),
-                   examples(bad, lambda i: f"row {int(rows[i])}: {str(raw.iloc[i])[:60]!r} is not a number"),
-                   max_examples=k),
+        make_check(
+            "value-number",
+            int(bad.sum()),
+            examples(bad, lambda i: f"row {int(rows[i])}: {str(raw.iloc[i])[:60]!r} is not a number"),
+            max_examples=k,
+        ),
     ]
     neg = values < 0
-    checks.append(make_check("value-non-negative", int(neg.sum()),
-                             examples(neg, lambda i: f"row {int(rows[i])}: {_fmt(values[i])} is negative"),
-                             max_examples=k))
+    checks.append(
+        make_check(
+            "value-non-negative",
+            int(neg.sum()),
+            examples(neg, lambda i: f"row {int(rows[i])}: {_fmt(values[i])} is negative"),
+            max_examples=k,
+        )
+    )
     n_missing = int(missing.sum())
     share = n_missing / len(values) if len(values) else 0.0
     over = share > opts.max_missing
     miss = Check("value-missing", FAIL if over else "pass", n_missing, [])
     if over:
         limit = f"at most {opts.max_missing:.4g} allowed" if opts.max_missing else "none allowed"
-        miss.examples = examples(missing, lambda i: (
-            f"row {int(rows[i])}: missing value ({n_missing} of {len(values)} missing, {share:.1%}; {limit})"))[:k]
+        miss.examples = examples(
+            missing,
+            lambda i: f"row {int(rows[i])}: missing value ({n_missing} of {len(values)} missing, {share:.1%}; {limit})",
+        )[:k]
     checks.append(miss)
     if opts.shares:
         checks.append(_shares(cells, col, values, groups, opts))
@@ -286,8 +306,14 @@ def _shares(cells: Cells, col: int, values, groups: Groups, opts: ValidateOption
         label = groups.labels.get(int(uniq[g]), "")
         r = int(rows[first[g]])
         where = f"group {label} (first row {r}) sums" if label else "the values sum"
-        examples.append(Example(r, cells.names[col], _fmt(sums[g]),
-                                f"{where} to {_fmt(sums[g])}, not 100 (tolerance {opts.tolerance:g})"))
+        examples.append(
+            Example(
+                r,
+                cells.names[col],
+                _fmt(sums[g]),
+                f"{where} to {_fmt(sums[g])}, not 100 (tolerance {opts.tolerance:g})",
+            )
+        )
     return make_check("shares-sum", len(off), examples, max_examples=opts.max_examples)
 
 
@@ -305,9 +331,15 @@ def _outliers(cells: Cells, col: int, values, groups: Groups, opts: ValidateOpti
         label = groups.labels.get(int(groups.ids[i]), "")
         where = f" of group {label}" if label else ""
         r = int(cells.rows[i])
-        examples.append(Example(r, cells.names[col], cells.frame[col].iloc[i],
-                                f"row {r}: {_fmt(values[i])} is {values[i] / medians[i]:,.0f} times the median "
-                                f"{_fmt(medians[i])}{where} (a unit typed wrong?)"))
+        examples.append(
+            Example(
+                r,
+                cells.names[col],
+                cells.frame[col].iloc[i],
+                f"row {r}: {_fmt(values[i])} is {values[i] / medians[i]:,.0f} times the median "
+                f"{_fmt(medians[i])}{where} (a unit typed wrong?)",
+            )
+        )
     return make_check("outliers", len(idx), examples, severity=WARN, max_examples=opts.max_examples)
 
 
@@ -321,9 +353,15 @@ def period_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     k = opts.max_examples
     invalid = np.flatnonzero(groups.periods < 0)
     need = "a year" if opts.freq == "year" else "a date with a month"
-    inv_ex = [Example(int(cells.rows[i]), name, cells.frame[col].iloc[i],
-                      f"row {int(cells.rows[i])}: {str(cells.frame[col].iloc[i])[:40]!r} is not {need} "
-                      f"(for --freq {opts.freq})") for i in invalid[:k]]
+    inv_ex = [
+        Example(
+            int(cells.rows[i]),
+            name,
+            cells.frame[col].iloc[i],
+            f"row {int(cells.rows[i])}: {str(cells.frame[col].iloc[i])[:40]!r} is not {need} (for --freq {opts.freq})",
+        )
+        for i in invalid[:k]
+    ]
     checks = [make_check("period-valid", len(invalid), inv_ex, max_examples=k)]
 
     def label(p: int) -> str:
@@ -351,7 +389,13 @@ def period_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
             scope = groups.other_labels.get(int(u_other[w]), "")
             scope = f" for {scope}" if scope else ""
             r = int(rows[first[w + 1]])
-            gap_ex.append(Example(r, name, label(after),
-                                  f"no rows for {span_text}{scope} (between {label(before)} and {label(after)})"))
+            gap_ex.append(
+                Example(
+                    r,
+                    name,
+                    label(after),
+                    f"no rows for {span_text}{scope} (between {label(before)} and {label(after)})",
+                )
+            )
     checks.append(make_check("period-gaps", gaps, gap_ex, severity=WARN, max_examples=k))
     return checks

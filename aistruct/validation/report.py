@@ -142,7 +142,12 @@ class ValidationReport:
             "seconds": round(sum(f.seconds for f in self.files), 3),
         }
         return envelope(
-            "validate", None, None, [terminal_text(w) for w in warnings],
-            valid=self.valid, stats=stats, checks=[c.to_dict() for c in self.checks],
+            "validate",
+            None,
+            None,
+            [terminal_text(w) for w in warnings],
+            valid=self.valid,
+            stats=stats,
+            checks=[c.to_dict() for c in self.checks],
             files=[f.summary() for f in self.files],
         )

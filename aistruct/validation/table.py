@@ -26,7 +26,6 @@ from aistruct.errors import InputError
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
 
-
 @dataclass
 class Cells:
     """A table as text cells: positional columns ``0..n-1``, ``""`` for an empty cell.
@@ -108,7 +107,7 @@ def _line_of(text_or_bytes, offset: int) -> int:
 
 def _strip_source(message: str, what: str) -> str:
     prefix = f"{what}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 # ---------------------------------------------------------------- bytes and text
@@ -131,7 +130,7 @@ def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Ch
         except UnicodeDecodeError as err:
             start = err.start
         row = _line_of(data, start)
-        value = data[start:start + 8].hex(" ")
+        value = data[start : start + 8].hex(" ")
         ex = Example(row, None, value, f"row {row}: {_strip_source(str(exc), what)}")
         return None, Check("encoding", FAIL, 1, [ex])
     if "\x00" in text:
@@ -166,8 +165,7 @@ def header_checks(names: list, max_examples: int) -> tuple[list, bool]:
         checks.append(Check("header", FAIL, 1, [ex]))
     else:
         checks.append(Check("header"))
-    blank = [Example(1, None, str(n), f"column {i + 1} has no name") for i, n in enumerate(names)
-             if not str(n).strip()]
+    blank = [Example(1, None, str(n), f"column {i + 1} has no name") for i, n in enumerate(names) if not str(n).strip()]
     checks.append(make_check("names-non-empty", len(blank), blank, max_examples=max_examples))
     seen: dict = {}
     dups = []
@@ -195,7 +193,9 @@ def _arrow_cells(text: str, delimiter: str, n: int):
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(n)},
-                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -221,9 +221,14 @@ def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
             elif len(rec) != n:
                 ragged += 1
                 if len(ragged_examples) < max_examples:
-                    ragged_examples.append(Example(
-                        row, None, delimiter.join(rec),
-                        f"row {row} has {len(rec)} field{'s' if len(rec) != 1 else ''}, the header has {n}"))
+                    ragged_examples.append(
+                        Example(
+                            row,
+                            None,
+                            delimiter.join(rec),
+                            f"row {row} has {len(rec)} field{'s' if len(rec) != 1 else ''}, the header has {n}",
+                        )
+                    )
             else:
                 good.append(rec)
                 good_rows.append(row)
@@ -269,10 +274,12 @@ def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> t
         rows = rows[keep]
         checks.append(Check("field-count"))
     else:
-        good, good_rows, blank_list, ragged, ragged_examples, records = _python_cells(
-            text, delimiter, n, max_examples)
-        frame = pd.DataFrame(good, columns=range(n), dtype="str") if good else \
-            pd.DataFrame({i: pd.Series([], dtype="str") for i in range(n)})
+        good, good_rows, blank_list, ragged, ragged_examples, records = _python_cells(text, delimiter, n, max_examples)
+        frame = (
+            pd.DataFrame(good, columns=range(n), dtype="str")
+            if good
+            else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(n)})
+        )
         rows = np.asarray(good_rows, dtype=np.int64)
         blank_rows = np.asarray(blank_list, dtype=np.int64)
         checks.append(make_check("field-count", ragged, ragged_examples, max_examples=max_examples))
@@ -372,8 +379,13 @@ def load(source: str, read, max_examples: int) -> Loaded:
         try:
             frame = reader.parse(data, fmt, read, what)
         except InputError as exc:
-            return Loaded(what, fmt, None, [Check("format", FAIL, 1, [
-                Example(None, None, None, _strip_source(str(exc), what))])], credit)
+            return Loaded(
+                what,
+                fmt,
+                None,
+                [Check("format", FAIL, 1, [Example(None, None, None, _strip_source(str(exc), what))])],
+                credit,
+            )
         cells, more = records_cells(frame, fmt, max_examples)
         return Loaded(what, fmt, cells, more, credit)
     text, enc = decode(data, read.encoding, what)

@@ -33,24 +33,68 @@ from aistruct.validation.table import Cells, first_index, group_ids
 
 TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "year", "yearmonth", "any")
 UNCHECKED_TYPES = ("time", "duration", "object", "array", "geopoint", "geojson")
-CONSTRAINTS = ("required", "unique", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-               "minLength", "maxLength", "pattern", "enum")
-FIELD_KEYS = ("name", "type", "format", "constraints", "trueValues", "falseValues", "decimalChar", "groupChar",
-              "bareNumber", "missingValues")
+CONSTRAINTS = (
+    "required",
+    "unique",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+)
+FIELD_KEYS = (
+    "name",
+    "type",
+    "format",
+    "constraints",
+    "trueValues",
+    "falseValues",
+    "decimalChar",
+    "groupChar",
+    "bareNumber",
+    "missingValues",
+)
 DOC_KEYS = ("title", "description", "example", "rdfType", "$schema", "name", "categories", "categoriesOrdered")
 TOP_KEYS = ("fields", "primaryKey", "missingValues")
 TOP_UNCHECKED = ("foreignKeys", "uniqueKeys", "fieldsMatch")
-CHECK_ORDER = ("schema-fields", "schema-type", "schema-required", "schema-unique", "schema-range",
-               "schema-length", "schema-pattern", "schema-enum", "schema-primary-key")
-_FAMILY = {"required": "schema-required", "unique": "schema-unique", "minimum": "schema-range",
-           "maximum": "schema-range", "exclusiveMinimum": "schema-range", "exclusiveMaximum": "schema-range",
-           "minLength": "schema-length", "maxLength": "schema-length", "pattern": "schema-pattern",
-           "enum": "schema-enum"}
+CHECK_ORDER = (
+    "schema-fields",
+    "schema-type",
+    "schema-required",
+    "schema-unique",
+    "schema-range",
+    "schema-length",
+    "schema-pattern",
+    "schema-enum",
+    "schema-primary-key",
+)
+_FAMILY = {
+    "required": "schema-required",
+    "unique": "schema-unique",
+    "minimum": "schema-range",
+    "maximum": "schema-range",
+    "exclusiveMinimum": "schema-range",
+    "exclusiveMaximum": "schema-range",
+    "minLength": "schema-length",
+    "maxLength": "schema-length",
+    "pattern": "schema-pattern",
+    "enum": "schema-enum",
+}
 _ORDERED = ("number", "integer", "year", "yearmonth", "date", "datetime")
 
 _NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
-_SPECIAL = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
-            "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf}
+_SPECIAL = {
+    "nan": math.nan,
+    "inf": math.inf,
+    "+inf": math.inf,
+    "-inf": -math.inf,
+    "infinity": math.inf,
+    "+infinity": math.inf,
+    "-infinity": -math.inf,
+}
 _INTEGER = r"^[+-]?\d+$"
 _YEAR = r"^\d{4}$"
 _YEARMONTH = r"^\d{4}-(?:0[1-9]|1[0-2])$"
@@ -405,10 +449,14 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
     for i, n in enumerate(names):
         index.setdefault(n, i)
     wanted = [f.name for f in schema.fields]
-    field_problems = [Example(1, n, None, f"the schema's field {n!r} is not a column of the file")
-                      for n in wanted if n not in index]
-    field_problems += [Example(1, n, None, f"column {i + 1} ({n!r}) is not a field of the schema")
-                       for i, n in enumerate(names) if n not in set(wanted)]
+    field_problems = [
+        Example(1, n, None, f"the schema's field {n!r} is not a column of the file") for n in wanted if n not in index
+    ]
+    field_problems += [
+        Example(1, n, None, f"column {i + 1} ({n!r}) is not a field of the schema")
+        for i, n in enumerate(names)
+        if n not in set(wanted)
+    ]
     add("schema-fields", len(field_problems), field_problems)
     rows = cells.rows
     typed_cols: dict = {}
@@ -420,17 +468,30 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
         raw = cells.frame[col]
         arr = pa.array(raw, type=pa.string()) if len(raw) else pa.array([], type=pa.string())
         missing_values = f.missing_values if f.missing_values is not None else schema.missing_values
-        missing = pc.is_in(arr, value_set=pa.array(list(missing_values), pa.string())).to_numpy(
-            zero_copy_only=False) if missing_values else np.zeros(len(raw), dtype=bool)
+        missing = (
+            pc.is_in(arr, value_set=pa.array(list(missing_values), pa.string())).to_numpy(zero_copy_only=False)
+            if missing_values
+            else np.zeros(len(raw), dtype=bool)
+        )
         present = ~missing
         idx = np.flatnonzero(present)
         valid = np.zeros(len(raw), dtype=bool)
         if len(idx):
             typed, bad = cast(f, raw.iloc[idx].reset_index(drop=True))
             bad_idx = idx[bad]
-            add("schema-type", len(bad_idx), [
-                Example(int(rows[i]), f.name, raw.iloc[i], f"row {int(rows[i])}: {str(raw.iloc[i])[:60]!r} is not "
-                        f"{_type_phrase(f)}") for i in bad_idx[:k]])
+            add(
+                "schema-type",
+                len(bad_idx),
+                [
+                    Example(
+                        int(rows[i]),
+                        f.name,
+                        raw.iloc[i],
+                        f"row {int(rows[i])}: {str(raw.iloc[i])[:60]!r} is not {_type_phrase(f)}",
+                    )
+                    for i in bad_idx[:k]
+                ],
+            )
             good = ~bad
             valid[idx[good]] = True
             typed_good = typed[good]
@@ -441,28 +502,54 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
         present_cols[f.name] = present
         if f.constraints.get("required"):
             miss = np.flatnonzero(missing)
-            add("schema-required", len(miss), [
-                Example(int(rows[i]), f.name, raw.iloc[i], f"row {int(rows[i])}: {f.name!r} is required but missing")
-                for i in miss[:k]])
+            add(
+                "schema-required",
+                len(miss),
+                [
+                    Example(
+                        int(rows[i]), f.name, raw.iloc[i], f"row {int(rows[i])}: {f.name!r} is required but missing"
+                    )
+                    for i in miss[:k]
+                ],
+            )
         if f.constraints.get("unique") and len(gidx):
             ids = group_ids([typed_good])
             first = first_index(ids)
             dup = np.flatnonzero(first != np.arange(len(ids)))
-            add("schema-unique", len(dup), [
-                Example(int(rows[gidx[j]]), f.name, raw.iloc[gidx[j]],
+            add(
+                "schema-unique",
+                len(dup),
+                [
+                    Example(
+                        int(rows[gidx[j]]),
+                        f.name,
+                        raw.iloc[gidx[j]],
                         f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]!r} also at row "
-                        f"{int(rows[gidx[first[j]]])} (the column must be unique)") for j in dup[:k]])
+                        f"{int(rows[gidx[first[j]]])} (the column must be unique)",
+                    )
+                    for j in dup[:k]
+                ],
+            )
         if f.bounds and len(gidx):
             _range(f, typed_good, gidx, raw, rows, k, add)
         if ("minLength" in f.constraints or "maxLength" in f.constraints) and len(gidx):
             lengths = pc.utf8_length(pa.array(raw.iloc[gidx], type=pa.string())).to_numpy(zero_copy_only=False)
             lo, hi = f.constraints.get("minLength", 0), f.constraints.get("maxLength")
             off = np.flatnonzero((lengths < lo) | ((lengths > hi) if hi is not None else False))
-            add("schema-length", len(off), [
-                Example(int(rows[gidx[j]]), f.name, raw.iloc[gidx[j]],
+            add(
+                "schema-length",
+                len(off),
+                [
+                    Example(
+                        int(rows[gidx[j]]),
+                        f.name,
+                        raw.iloc[gidx[j]],
                         f"row {int(rows[gidx[j]])}: {int(lengths[j])} characters, "
-                        + (f"fewer than minLength {lo}" if lengths[j] < lo else f"more than maxLength {hi}"))
-                for j in off[:k]])
+                        + (f"fewer than minLength {lo}" if lengths[j] < lo else f"more than maxLength {hi}"),
+                    )
+                    for j in off[:k]
+                ],
+            )
         if "pattern" in f.constraints and len(gidx):
             import pandas as pd
 
@@ -470,10 +557,20 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
             codes, uniques = pd.factorize(raw.iloc[gidx].to_numpy(dtype=object))
             ok = np.array([rx.fullmatch(str(u)) is not None for u in uniques], dtype=bool)
             off = np.flatnonzero(~ok[codes])
-            add("schema-pattern", len(off), [
-                Example(int(rows[gidx[j]]), f.name, raw.iloc[gidx[j]],
+            add(
+                "schema-pattern",
+                len(off),
+                [
+                    Example(
+                        int(rows[gidx[j]]),
+                        f.name,
+                        raw.iloc[gidx[j]],
                         f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]!r} does not match the pattern "
-                        f"{rx.pattern!r}") for j in off[:k]])
+                        f"{rx.pattern!r}",
+                    )
+                    for j in off[:k]
+                ],
+            )
         if f.enum is not None and len(gidx):
             import pandas as pd
 
@@ -481,14 +578,24 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
             inside = pd.Series(typed_good, dtype=object).isin(allowed).to_numpy(dtype=bool)
             off = np.flatnonzero(~inside)
             shown = ", ".join(str(v) for v in f.constraints["enum"][:10])
-            add("schema-enum", len(off), [
-                Example(int(rows[gidx[j]]), f.name, raw.iloc[gidx[j]],
-                        f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]!r} is not one of: {shown}")
-                for j in off[:k]])
+            add(
+                "schema-enum",
+                len(off),
+                [
+                    Example(
+                        int(rows[gidx[j]]),
+                        f.name,
+                        raw.iloc[gidx[j]],
+                        f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]!r} is not one of: {shown}",
+                    )
+                    for j in off[:k]
+                ],
+            )
     if schema.primary_key and all(p in index for p in schema.primary_key):
         _primary_key(cells, schema, index, present_cols, k, add)
-    return [make_check(name, c, sorted(ex, key=lambda e: e.row or 0), max_examples=k)
-            for name, (c, ex) in found.items()]
+    return [
+        make_check(name, c, sorted(ex, key=lambda e: e.row or 0), max_examples=k) for name, (c, ex) in found.items()
+    ]
 
 
 def _a(word: str) -> str:
@@ -531,9 +638,19 @@ def _range(f: Field, typed, gidx, raw, rows, k: int, add) -> None:
         reason[hit] = f"{words} {_show_typed(f, bound)}"
         off |= hit
     where = np.flatnonzero(off)
-    add("schema-range", len(where), [
-        Example(int(rows[gidx[j]]), f.name, raw.iloc[gidx[j]],
-                f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]} is {reason[j]}") for j in where[:k]])
+    add(
+        "schema-range",
+        len(where),
+        [
+            Example(
+                int(rows[gidx[j]]),
+                f.name,
+                raw.iloc[gidx[j]],
+                f"row {int(rows[gidx[j]])}: {str(raw.iloc[gidx[j]])[:60]} is {reason[j]}",
+            )
+            for j in where[:k]
+        ],
+    )
 
 
 def _primary_key(cells: Cells, schema: TableSchema, index: dict, present_cols: dict, k: int, add) -> None:
@@ -548,8 +665,14 @@ def _primary_key(cells: Cells, schema: TableSchema, index: dict, present_cols: d
     examples = []
     incomplete = np.flatnonzero(~complete)
     for i in incomplete[:k]:
-        examples.append(Example(int(rows[i]), None, None,
-                                f"row {int(rows[i])}: the primary key ({', '.join(schema.primary_key)}) has a missing cell"))
+        examples.append(
+            Example(
+                int(rows[i]),
+                None,
+                None,
+                f"row {int(rows[i])}: the primary key ({', '.join(schema.primary_key)}) has a missing cell",
+            )
+        )
     count = len(incomplete)
     idx = np.flatnonzero(complete)
     if len(idx):
@@ -560,6 +683,12 @@ def _primary_key(cells: Cells, schema: TableSchema, index: dict, present_cols: d
         for j in dup[: max(k - len(examples), 0)]:
             i = idx[j]
             key = ", ".join(str(cells.frame[c].iloc[i]) for c in cols)
-            examples.append(Example(int(rows[i]), None, key,
-                                    f"row {int(rows[i])}: primary key ({key}) repeats row {int(rows[idx[first[j]]])}"))
+            examples.append(
+                Example(
+                    int(rows[i]),
+                    None,
+                    key,
+                    f"row {int(rows[i])}: primary key ({key}) repeats row {int(rows[idx[first[j]]])}",
+                )
+            )
     add("schema-primary-key", count, examples)

@@ -162,8 +162,23 @@ def period_bounds(label: str) -> tuple[str, str]:
 
 
 FACT_FIELDS = [
-    "fact_id", "entity", "entity_type", "metric", "qualifier", "value", "value_low", "value_high", "unit",
-    "value_as_stated", "period", "period_start", "period_end", "kind", "source_article", "source_sentence", "notes",
+    "fact_id",
+    "entity",
+    "entity_type",
+    "metric",
+    "qualifier",
+    "value",
+    "value_low",
+    "value_high",
+    "unit",
+    "value_as_stated",
+    "period",
+    "period_start",
+    "period_end",
+    "kind",
+    "source_article",
+    "source_sentence",
+    "notes",
 ]
 
 
@@ -176,25 +191,27 @@ def industry_facts(raw: Path):
     rows = []
     for r in read_csv(raw, SEED):
         start, end = period_bounds(r["date"])
-        rows.append([
-            str(int(r["point_id"])),
-            clean(r["entity"]),
-            clean(r["entity_type"]),
-            clean(r["metric"]),
-            clean(r["qualifier"]),
-            number(r["value"]) if clean(r["value"]) else "",
-            number(r["value_low"]) if clean(r["value_low"]) else "",
-            number(r["value_high"]) if clean(r["value_high"]) else "",
-            clean(r["unit"]),
-            clean(r["value_as_stated"]),
-            clean(r["date"]),
-            start,
-            end,
-            clean(r["kind"]),
-            clean(r["source_article"]),
-            clean(r["source_sentence"]),
-            clean(r["notes"]),
-        ])
+        rows.append(
+            [
+                str(int(r["point_id"])),
+                clean(r["entity"]),
+                clean(r["entity_type"]),
+                clean(r["metric"]),
+                clean(r["qualifier"]),
+                number(r["value"]) if clean(r["value"]) else "",
+                number(r["value_low"]) if clean(r["value_low"]) else "",
+                number(r["value_high"]) if clean(r["value_high"]) else "",
+                clean(r["unit"]),
+                clean(r["value_as_stated"]),
+                clean(r["date"]),
+                start,
+                end,
+                clean(r["kind"]),
+                clean(r["source_article"]),
+                clean(r["source_sentence"]),
+                clean(r["notes"]),
+            ]
+        )
     rows.sort(key=lambda row: int(row[0]))
     unique(rows, [0], "industry_facts")
     return FACT_FIELDS, rows
@@ -219,15 +236,17 @@ def frontier_lab_funding(raw: Path):
         equity = clean(r["Funding (equity)"])
         if not equity or float(equity) <= 0:
             continue
-        rows.append([
-            clean(r["Company"]),
-            iso_date(r["Close date"], "Close date"),
-            clean(r["Id"]),
-            clean(r["Type"]),
-            clean(r["Confidence"]),
-            clean(r["Source 1"]),
-            number(equity),
-        ])
+        rows.append(
+            [
+                clean(r["Company"]),
+                iso_date(r["Close date"], "Close date"),
+                clean(r["Id"]),
+                clean(r["Type"]),
+                clean(r["Confidence"]),
+                clean(r["Source 1"]),
+                number(equity),
+            ]
+        )
     rows.sort(key=lambda row: (row[0], row[1], row[2]))
     unique(rows, [0, 2], "frontier_lab_funding")
     return ["company", "close_date", "round", "round_type", "confidence", "source_url", "amount_usd"], rows
@@ -244,13 +263,15 @@ def frontier_lab_staff(raw: Path):
     for r in read_csv(raw, EPOCH, "ai_companies_staff_reports.csv"):
         if clean(r["Type"]) != "Full company":
             continue
-        rows.append([
-            clean(r["Company"]),
-            iso_date(r["Date"], "Date"),
-            clean(r["Confidence"]),
-            clean(r["Source 1"]),
-            str(int(float(r["Staff count"]))),
-        ])
+        rows.append(
+            [
+                clean(r["Company"]),
+                iso_date(r["Date"], "Date"),
+                clean(r["Confidence"]),
+                clean(r["Source 1"]),
+                str(int(float(r["Staff count"]))),
+            ]
+        )
     rows.sort(key=lambda row: (row[0], row[1]))
     unique(rows, [0, 1], "frontier_lab_staff")
     return ["company", "date", "confidence", "source_url", "staff_count"], rows
@@ -269,14 +290,16 @@ def frontier_lab_revenue(raw: Path):
         value = clean(r["Annualized revenue (USD)"])
         if not value:
             continue
-        rows.append([
-            clean(r["Company"]),
-            iso_date(r["Date"], "Date"),
-            clean(r["Type"]),
-            clean(r["Confidence"]),
-            clean(r["Source 1"]),
-            number(value),
-        ])
+        rows.append(
+            [
+                clean(r["Company"]),
+                iso_date(r["Date"], "Date"),
+                clean(r["Type"]),
+                clean(r["Confidence"]),
+                clean(r["Source 1"]),
+                number(value),
+            ]
+        )
     rows.sort(key=lambda row: (row[0], row[1], row[2]))
     unique(rows, [0, 1], "frontier_lab_revenue")
     return ["company", "date", "revenue_type", "confidence", "source_url", "annualized_revenue_usd"], rows
@@ -296,15 +319,17 @@ def frontier_lab_users(raw: Path):
         users = clean(r["Active users"])
         if not users or is_true(r["Exclude from graph view"]):
             continue
-        rows.append([
-            clean(r["Company"]),
-            clean(r["Product"]),
-            iso_date(r["Date"], "Date"),
-            MEASURES[clean(r["Active users time period"])],
-            clean(r["Confidence"]),
-            clean(r["Source 1"]),
-            number(users),
-        ])
+        rows.append(
+            [
+                clean(r["Company"]),
+                clean(r["Product"]),
+                iso_date(r["Date"], "Date"),
+                MEASURES[clean(r["Active users time period"])],
+                clean(r["Confidence"]),
+                clean(r["Source 1"]),
+                number(users),
+            ]
+        )
     rows.sort(key=lambda row: (row[0], row[1], row[2], row[3]))
     unique(rows, [0, 1, 2, 3], "frontier_lab_users")
     return ["company", "product", "date", "measure", "confidence", "source_url", "active_users"], rows
@@ -328,20 +353,30 @@ def frontier_models_compute(raw: Path):
         org = clean(r["Organization"])
         if not compute or not org:
             continue
-        rows.append([
-            org,
-            clean(r["Model"]),
-            clean(r["Country (of organization)"]),
-            iso_date(r["Publication date"], "Publication date"),
-            clean(r["Domain"]),
-            clean(r["Model accessibility"]),
-            clean(r["Confidence"]),
-            number(compute),
-        ])
+        rows.append(
+            [
+                org,
+                clean(r["Model"]),
+                clean(r["Country (of organization)"]),
+                iso_date(r["Publication date"], "Publication date"),
+                clean(r["Domain"]),
+                clean(r["Model accessibility"]),
+                clean(r["Confidence"]),
+                number(compute),
+            ]
+        )
     rows.sort(key=lambda row: (row[3], row[1]))
     unique(rows, [1], "frontier_models_compute")
-    header = ["organization", "model", "country", "publication_date", "domain", "model_accessibility",
-              "confidence", "training_compute_flop"]
+    header = [
+        "organization",
+        "model",
+        "country",
+        "publication_date",
+        "domain",
+        "model_accessibility",
+        "confidence",
+        "training_compute_flop",
+    ]
     return header, rows
 
 
@@ -368,12 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=RAW, help="folder of raw copies (default: datasets/raw)")
     parser.add_argument("--out", type=Path, default=DATASETS, help="folder to write to (default: datasets)")
-    parser.add_argument("--check", action="store_true", help="compare with --out instead of writing; exit 1 on a difference")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with --out instead of writing; exit 1 on a difference"
+    )
     args = parser.parse_args(argv)
     tables = build_all(args.raw)
     if args.check:
-        stale = [n for n, data in tables.items()
-                 if not (args.out / n).is_file() or (args.out / n).read_bytes() != data]
+        stale = [n for n, data in tables.items() if not (args.out / n).is_file() or (args.out / n).read_bytes() != data]
         for n in stale:
             print(f"build.py: {args.out / n} differs from what {args.raw} gives", file=sys.stderr)
         return 1 if stale else 0
