@@ -4,9 +4,37 @@ Every error a user can cause is an :class:`AistructError`; its message is one li
 that names the file, column or row at fault. The CLI maps them to exit codes:
 ``InputError`` and ``UsageError`` to 2. Anything else reaching the CLI is a bug and
 is also reported as exit 2 with a one-line message (``--debug`` shows the traceback).
+
+The core speaks in data, the CLI in flags: a message that names a parameter
+writes it as :func:`param` ``("max_bytes")``, never as ``--max-bytes``. Read as a
+library error (``str(exc)``) the parameter shows as the keyword, ``max_bytes``; the
+CLI shows it as its option with :meth:`AistructError.render`.
+
+>>> err = UsageError(f"{param('max_bytes')}: must be at least 1")
+>>> str(err)
+'max_bytes: must be at least 1'
+>>> err.render(lambda name: "--" + name.replace("_", "-"))
+'--max-bytes: must be at least 1'
 """
 
 from __future__ import annotations
+
+import re
+from typing import Callable
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters around a parameter's name
+_PARAM = re.compile(_OPEN + r"([A-Za-z_][A-Za-z0-9_]*)" + _CLOSE)
+
+
+def param(name: str) -> str:
+    """A parameter named in an error message: the library shows ``name``, the CLI its option."""
+    return f"{_OPEN}{name}{_CLOSE}"
+
+
+def params_in(message: str) -> list[str]:
+    """The parameters a message names, in order."""
+    return _PARAM.findall(message)
+
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -22,8 +50,13 @@ class AistructError(Exception):
         super().__init__(message)
         self.message = message
 
-    def __str__(self) -> str:  # one line, always
-        return " ".join(str(self.message).split("\n"))
+    def render(self, name_of: Callable[[str], str] = str) -> str:
+        """The message on one line, each :func:`param` shown as ``name_of(name)``."""
+        text = _PARAM.sub(lambda m: name_of(m.group(1)), str(self.message))
+        return " ".join(text.split("\n"))
+
+    def __str__(self) -> str:  # one line, always; parameters as the library's keywords
+        return self.render()
 
 
 class UsageError(AistructError):

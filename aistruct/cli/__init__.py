@@ -33,6 +33,32 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+def option_name(name: str) -> str:
+    """The command-line spelling of a core parameter (``max_bytes`` -> ``--max-bytes``).
+
+    Taken from the options the commands declare, so a parameter the core names in
+    an error message reads as the flag the user typed; a name no option has keeps
+    the plain ``--name`` form.
+    """
+    return _option_names().get(name, "--" + name.replace("_", "-"))
+
+
+def _option_names() -> dict:
+    import typer.main
+
+    names: dict = {}
+    group = typer.main.get_command(app)
+    stack = list(getattr(group, "commands", {}).values())
+    while stack:
+        command = stack.pop()
+        stack += list(getattr(command, "commands", {}).values())
+        for p in command.params:
+            longs = [o for o in getattr(p, "opts", []) if o.startswith("--")]
+            if p.name and longs:
+                names.setdefault(p.name, longs[0])
+    return names
+
+
 def _tolerant_streams() -> None:
     """A terminal that is not UTF-8 (``LC_ALL=POSIX``, Latin-1) shows what it cannot as escapes, never a crash.
 
@@ -94,7 +120,7 @@ def main(argv: Optional[list] = None) -> None:
             import traceback
 
             traceback.print_exc()
-        _error(str(exc))
+        _error(exc.render(option_name))
         code = exc.exit_code
     except (KeyboardInterrupt, Interrupted):
         code = interrupted()
