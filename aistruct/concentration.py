@@ -44,7 +44,7 @@ def market_metrics(
     x = np.asarray(values, dtype=np.float64)
     n = int(x.size)
     p = metrics.Prepared(x) if n else None  # checks and sorts once for every metric
-    total = p.total if n else 0.0  # added in ascending order: independent of the company order
+    total = p.total if p is not None else 0.0  # added in ascending order: independent of the company order
     if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
         total = float("inf")
     doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}
@@ -54,6 +54,7 @@ def market_metrics(
         doc["status"] = STATUS_EMPTY if n == 0 else STATUS_ZERO
         doc["top"] = []
         return doc
+    assert p is not None  # n > 0 from here on
     args = {"cr": (top,)}  # the only metric whose parameters come from the caller
     for m in METRICS:
         doc[m.key] = m.compute(p, *args.get(m.key, ()))

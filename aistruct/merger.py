@@ -304,6 +304,7 @@ class MarketState:
         pvals = [self.values[n] for n in present]
         merged = math.fsum(pvals)
         delta = delta_hhi(pvals, self.total) if pvals else 0.0
+        assert self.hhi is not None  # a market with shares (the undefined case returned above)
         post = min(self.hhi + delta, 10_000.0)
         share = float(Fraction(merged) / Fraction(self.total)) if pvals else 0.0
         doc.update(
@@ -332,6 +333,7 @@ class MarketState:
             return
         pvals = [self.values[n] for n in present]
         merged = math.fsum(pvals)
+        assert self.hhi is not None  # parties present: the market has shares
         self.hhi = min(self.hhi + delta_hhi(pvals, self.total), 10_000.0)
         asc = self.asc
         for v in pvals:

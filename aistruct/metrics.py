@@ -17,7 +17,7 @@ the functions raise ``ValueError`` there and callers (``concentration``) report 
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, Union
 
 import numpy as np
 
@@ -53,7 +53,13 @@ class Prepared:
 
     def __init__(self, values: Iterable[float]):
         self.x = _as_array(values)
-        self._top = self._y = self._s = self._xsorted = self._ysorted = self._ssorted = self._ysum = None
+        self._top: float | None = None
+        self._ysum: float | None = None
+        self._y: np.ndarray | None = None
+        self._s: np.ndarray | None = None
+        self._xsorted: np.ndarray | None = None
+        self._ysorted: np.ndarray | None = None
+        self._ssorted: np.ndarray | None = None
         self.memo: dict = {}  # figures other figures reuse (herfindahl, gini, entropy)
 
     @property
@@ -115,11 +121,15 @@ class Prepared:
             return float(self.x_sorted.sum()) if self.x.size else 0.0
 
 
-def _prepared(values: Iterable[float]) -> Prepared:
+#: What every metric takes: raw values, or a :class:`Prepared` market to share the work.
+Values = Union[Iterable[float], Prepared]
+
+
+def _prepared(values: Values) -> Prepared:
     return values if isinstance(values, Prepared) else Prepared(values)
 
 
-def shares(values: Iterable[float]) -> np.ndarray:
+def shares(values: Values) -> np.ndarray:
     """Market shares s_i = x_i / sum(x) as fractions (overflow-safe)."""
     return _prepared(values).s
 
@@ -129,7 +139,7 @@ def _round_unit(v: float) -> float:
     return float(min(max(v, 0.0), 1.0))
 
 
-def herfindahl(values: Iterable[float]) -> float:
+def herfindahl(values: Values) -> float:
     """Herfindahl index H = sum s_i^2 on the 0-1 scale (Herfindahl 1950).
 
     R ``ineq::conc(x, type="Herfindahl")`` gives 0.1840812 for
@@ -142,7 +152,7 @@ def herfindahl(values: Iterable[float]) -> float:
     return p.memo["herfindahl"]
 
 
-def hhi(values: Iterable[float]) -> float:
+def hhi(values: Values) -> float:
     """Herfindahl-Hirschman index sum (100 s_i)^2 on the 0-10,000 scale.
 
     The US DOJ/FTC example: shares 30, 30, 20, 20 give 2,600.
@@ -150,7 +160,7 @@ def hhi(values: Iterable[float]) -> float:
     return herfindahl(values) * 10_000.0
 
 
-def hhi_normalized(values: Iterable[float]) -> float | None:
+def hhi_normalized(values: Values) -> float | None:
     """(H - 1/n) / (1 - 1/n), H on the 0-1 scale; ``None`` for a single company."""
     x = _prepared(values)
     n = x.x.size
@@ -160,12 +170,12 @@ def hhi_normalized(values: Iterable[float]) -> float | None:
     return _round_unit((h - 1.0 / n) / (1.0 - 1.0 / n))
 
 
-def equivalent_firms(values: Iterable[float]) -> float:
+def equivalent_firms(values: Values) -> float:
     """Numbers-equivalent 1/H: how many equal firms would give the same HHI (Adelman 1969)."""
     return 1.0 / herfindahl(values)
 
 
-def concentration_ratio(values: Iterable[float], k: int) -> float:
+def concentration_ratio(values: Values, k: int) -> float:
     """CR_k: the combined share of the k largest companies, as a fraction.
 
     k >= n gives exactly 1.0. From the sorted shares (O(n log n)).
@@ -179,7 +189,7 @@ def concentration_ratio(values: Iterable[float], k: int) -> float:
     return _round_unit(float(top.sum()))
 
 
-def concentration_ratios(values: Iterable[float], ks: Sequence[int] = DEFAULT_TOP) -> dict[str, float]:
+def concentration_ratios(values: Values, ks: Sequence[int] = DEFAULT_TOP) -> dict[str, float]:
     """``{str(k): CR_k}`` for every k, from one sort (O(n log n))."""
     s = _prepared(values).s_sorted[::-1]
     cum = np.cumsum(s)
@@ -191,7 +201,7 @@ def concentration_ratios(values: Iterable[float], ks: Sequence[int] = DEFAULT_TO
     return out
 
 
-def gini(values: Iterable[float]) -> float:
+def gini(values: Values) -> float:
     """Gini coefficient G = sum_i sum_j |x_i - x_j| / (2 n^2 mean).
 
     Computed in O(n log n) from the sorted values x_(1) <= ... <= x_(n) as
@@ -214,7 +224,7 @@ def gini(values: Iterable[float]) -> float:
     return p.memo["gini"]
 
 
-def gini_corrected(values: Iterable[float]) -> float | None:
+def gini_corrected(values: Values) -> float | None:
     """Small-sample Gini G * n / (n - 1) (range 0..1); ``None`` for a single company."""
     x = _prepared(values)
     if x.x.size < 2:
@@ -222,7 +232,7 @@ def gini_corrected(values: Iterable[float]) -> float | None:
     return _round_unit(gini(x) * x.x.size / (x.x.size - 1))
 
 
-def theil(values: Iterable[float]) -> float:
+def theil(values: Values) -> float:
     """Theil T index (1/n) sum (x_i/mean) ln(x_i/mean), with 0 ln 0 = 0 (Theil 1967).
 
     Equal to ln n - entropy; 0 for equal values, ln n when one company holds everything.
@@ -234,7 +244,7 @@ def theil(values: Iterable[float]) -> float:
     return float(min(max(t, 0.0), math.log(n))) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def entropy(values: Iterable[float]) -> float:
+def entropy(values: Values) -> float:
     """Shannon entropy -sum s_i ln s_i (natural log), with 0 ln 0 = 0."""
     p = _prepared(values)
     if "entropy" not in p.memo:
@@ -244,7 +254,7 @@ def entropy(values: Iterable[float]) -> float:
     return p.memo["entropy"]
 
 
-def entropy_normalized(values: Iterable[float]) -> float | None:
+def entropy_normalized(values: Values) -> float | None:
     """Entropy / ln n on 0..1 (1 = equal shares); ``None`` for a single company."""
     x = _prepared(values)
     if x.x.size < 2:
@@ -252,7 +262,7 @@ def entropy_normalized(values: Iterable[float]) -> float | None:
     return _round_unit(entropy(x) / math.log(x.x.size))
 
 
-def atkinson(values: Iterable[float], epsilon: float) -> float:
+def atkinson(values: Values, epsilon: float) -> float:
     """Atkinson index A_e = 1 - (mean((x/mean)^(1-e)))^(1/(1-e)); A_1 = 1 - geomean/mean.
 
     Atkinson (1970). With a zero value and e >= 1 the generalised mean is 0 and
@@ -276,7 +286,7 @@ def atkinson(values: Iterable[float], epsilon: float) -> float:
     return _round_unit(1.0 - m ** (1.0 / p))
 
 
-def atkinson_indices(values: Iterable[float], epsilons: Sequence[float] = ATKINSON_EPSILONS) -> dict[str, float]:
+def atkinson_indices(values: Values, epsilons: Sequence[float] = ATKINSON_EPSILONS) -> dict[str, float]:
     """``{param_key(e): A_e}`` for every epsilon (JSON keys ``"0.5"``, ``"1"``, ``"2"`` by default).
 
     >>> atkinson_indices([5, 5, 5, 5])
@@ -286,12 +296,12 @@ def atkinson_indices(values: Iterable[float], epsilons: Sequence[float] = ATKINS
     return {param_key(e): atkinson(p, e) for e in epsilons}
 
 
-def lorenz_at(values: Iterable[float], p: float) -> float:
+def lorenz_at(values: Values, p: float) -> float:
     """The Lorenz curve at population fraction p, linear between the points (i/n, L_i)."""
     return lorenz_points(values, (p,))[0]
 
 
-def lorenz_points(values: Iterable[float], ps: Sequence[float]) -> list[float]:
+def lorenz_points(values: Values, ps: Sequence[float]) -> list[float]:
     """The Lorenz curve at several population fractions, from one sort."""
     s = _prepared(values).s_sorted
     n = s.size
@@ -305,7 +315,7 @@ def lorenz_points(values: Iterable[float], ps: Sequence[float]) -> list[float]:
     return out
 
 
-def palma(values: Iterable[float]) -> float | None:
+def palma(values: Values) -> float | None:
     """Palma ratio: share of the top 10% of companies / share of the bottom 40% (Palma 2011).
 
     Fractions of companies are read off the Lorenz curve interpolated linearly
@@ -318,7 +328,7 @@ def palma(values: Iterable[float]) -> float | None:
     return float((1.0 - high) / low)
 
 
-def rosenbluth(values: Iterable[float]) -> float:
+def rosenbluth(values: Values) -> float:
     """Rosenbluth index RB = 1 / (2 sum_i i s_(i) - 1), companies ranked largest first (i = 1 .. n).
 
     Rosenbluth (1955) and Hall & Tideman (1967) proposed the same index (it is
@@ -339,7 +349,7 @@ def rosenbluth(values: Iterable[float]) -> float:
     return float(1.0 / (2.0 * float(np.dot(i, s)) - 1.0))
 
 
-def hannah_kay(values: Iterable[float], alpha: float) -> float:
+def hannah_kay(values: Values, alpha: float) -> float:
     """Hannah-Kay numbers-equivalent N_a = (sum_i s_i^a)^(1 / (1 - a)), a > 0, a != 1.
 
     Hannah and Kay (1977): the number of equal-sized companies with the same
@@ -363,7 +373,7 @@ def hannah_kay(values: Iterable[float], alpha: float) -> float:
     return float(min(max(n_alpha, 1.0), float(s.size)))
 
 
-def hannah_kay_indices(values: Iterable[float], alphas: Sequence[float] = HANNAH_KAY_ALPHAS) -> dict[str, float]:
+def hannah_kay_indices(values: Values, alphas: Sequence[float] = HANNAH_KAY_ALPHAS) -> dict[str, float]:
     """``{param_key(a): N_a}`` for every order a (JSON keys ``"0.5"`` and ``"3"`` by default).
 
     >>> hannah_kay_indices([5, 5, 5, 5])

@@ -377,7 +377,7 @@ def tier_stats(
     out = []
     for k, key in enumerate(TIER_KEYS):
         idx = np.flatnonzero(t == k)
-        doc = {"tier": key, "label": str(labels[k])}
+        doc: dict[str, Any] = {"tier": key, "label": str(labels[k])}
         doc.update(shares[key])
         doc["min_size"] = float(s[idx].min()) if idx.size else None
         doc["max_size"] = float(s[idx].max()) if idx.size else None

@@ -73,7 +73,8 @@ def period_positions(labels: Sequence[str]) -> tuple[list[str], list[float], str
     elif labels and all(_INT.match(x) for x in labels):
         pos, unit = [float(int(x)) for x in labels], "period"
     elif labels and all(_QUARTER.match(x) for x in labels):
-        pos = [float(4 * int(m.group(1)) + int(m.group(2)) - 1) for m in map(_QUARTER.match, labels)]
+        quarters = [_QUARTER.match(x) for x in labels]
+        pos = [float(4 * int(m.group(1)) + int(m.group(2)) - 1) for m in quarters if m is not None]
         unit = "quarter"
     elif labels and all(_MONTH.match(x) and 1 <= int(x[5:]) <= 12 for x in labels):
         pos = [float(12 * int(x[:4]) + int(x[5:]) - 1) for x in labels]

@@ -81,10 +81,12 @@ def main(argv: Optional[list] = None) -> None:
     from aistruct.interrupt import interrupted
 
     _tolerant_streams()
+    import importlib
+
     try:  # Typer >= 0.26 vendors click as typer._click; older Typer uses click itself
-        from typer._click import exceptions as click_exceptions
+        click_exceptions = importlib.import_module("typer._click.exceptions")
     except ImportError:  # pragma: no cover - depends on the installed Typer
-        from click import exceptions as click_exceptions
+        click_exceptions = importlib.import_module("click.exceptions")
     exits = tuple({typer.Exit, getattr(click_exceptions, "Exit", typer.Exit)})
     aborts = tuple({typer.Abort, getattr(click_exceptions, "Abort", typer.Abort)})
 
@@ -131,12 +133,12 @@ def main(argv: Optional[list] = None) -> None:
         if not (exc.code == 1 and isinstance(context, OSError) and context.errno == errno.EPIPE):
             raise
         try:
-            sys.stdout = None  # type: ignore[assignment]
+            sys.stdout = None
         finally:
             os._exit(0)
     except BrokenPipeError:
         try:
-            sys.stdout = None  # type: ignore[assignment]
+            sys.stdout = None
         finally:
             os._exit(0)
     except MemoryError:

@@ -35,7 +35,7 @@ def result_rows(doc: dict):
     """CSV/Markdown view: one row per group, --by columns first, nested metrics flattened."""
     by = doc["input"]["by"]
     columns = list(by)
-    rows = []
+    rows: list = []
     for r in doc["results"]:
         flat: dict = {}
         for key in SCALARS:

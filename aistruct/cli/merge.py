@@ -193,7 +193,7 @@ def _many_table(doc: dict) -> Table:
     for g in doc["guidelines"]:
         t.add_column(GUIDELINE_TITLE[g], no_wrap=True, min_width=8)
     for r in doc["results"]:
-        row = [cell(r["group"][b]) for b in by]
+        row: list = [cell(r["group"][b]) for b in by]
         if seq:
             row.append(str(r["step"]))
         row.append(cell(r["scenario"]) if r["scenario"] else _deal_text(r))

@@ -250,6 +250,7 @@ def emit(
     if fmt == "json":
         text = dumps_json(doc) + "\n"
     elif fmt in ("csv", "markdown"):
+        assert rows is not None, f"{fmt} needs a rows view"
         columns, body = rows(doc)
         text = to_csv(columns, body) if fmt == "csv" else to_markdown(columns, body)
     elif fmt in extra:
@@ -264,7 +265,7 @@ def emit(
             for r in table(view):
                 console.print(r)
             return
-    if to_file:
+    if output and output != "-":
         write_output(output, text)
     else:
         write_stdout(text)

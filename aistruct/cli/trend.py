@@ -167,7 +167,7 @@ def _period_table(doc: dict, s: dict) -> Table:
         t.add_column("Value %", justify="right", no_wrap=True)
     for p in s["periods"]:
         cr = p["cr"] or {}
-        row = [cell(p["period"] + ("*" if p["thin"] else "")), fmt_number(p["n"]), fmt_compact(p["total"])]
+        row: list = [cell(p["period"] + ("*" if p["thin"] else "")), fmt_number(p["n"]), fmt_compact(p["total"])]
         row.append(fmt_number(p["hhi"]))
         row += [fmt_pct(cr.get(k)) for k in ks] + [fmt_ratio(p["gini"])]
         if tiers:

@@ -160,12 +160,13 @@ def _period_keys(series, freq: str):
         if key is None or (freq != "year" and key[1] is None):
             continue
         year, month = key
+        m = month or 1  # a month is known here unless freq is "year", where it is not used
         if freq == "year":
             u_index[i] = year
         elif freq == "quarter":
-            u_index[i] = year * 4 + (month - 1) // 3
+            u_index[i] = year * 4 + (m - 1) // 3
         else:
-            u_index[i] = year * 12 + month - 1
+            u_index[i] = year * 12 + m - 1
         u_label[i] = period_label(year, month, freq)
     return u_index[codes], u_label[codes]
 

@@ -212,7 +212,8 @@ def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(records, None)
     good, good_rows, blank_rows = [], [], []
-    ragged, ragged_examples = 0, []
+    ragged = 0
+    ragged_examples: list = []
     row = 1
     try:
         for row, rec in enumerate(records, start=2):

@@ -445,7 +445,7 @@ def schema_checks(cells: Cells, schema: TableSchema, max_examples: int) -> list:
         found[check] = (c + count, ex + examples[:k])
 
     names = cells.names
-    index = {}
+    index: dict = {}
     for i, n in enumerate(names):
         index.setdefault(n, i)
     wanted = [f.name for f in schema.fields]
