@@ -31,13 +31,16 @@ Record
 
 Compare
     python scripts/compare_outputs.py compare DIR_A DIR_B [--allow-json-keys K1,K2,...]
+        [--allow-columns C1,C2,...] [--allow-lines REGEX]
 
     Pairs the invocations of the two recordings by their argv and stdin (not by file
     name), and compares exit code, stderr and stdout. For a JSON stdout, the keys
     named in --allow-json-keys are removed wherever they appear in the document (at
     any depth, on both sides), so documented new fields do not count; validate's
     stopwatch (``stats.seconds``, also per file) is zeroed. Everything else is
-    compared byte for byte (JSON layout and key order included; with
+    compared byte for byte, except that --allow-columns removes the named columns of
+    CSV and Markdown outputs and --allow-lines removes text-output lines matching a
+    regular expression (new table rows), on both sides (JSON layout and key order included; with
     --allow-json-keys both documents are re-serialised the same way after the
     keys are removed, so only their layout is normalised). Prints a short unified
     diff per differing invocation (--max-lines) and a summary line
@@ -65,7 +68,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import csv
 import difflib
+import io
 import json
 import os
 import re
@@ -757,6 +762,26 @@ def normalise_stdout(data: bytes, allowed: frozenset):
     return text, True
 
 
+def strip_text(text: str, lines_re, columns: frozenset) -> str:
+    """A text output without the allowed added table lines (``--allow-lines``) and CSV/Markdown columns."""
+    out = text.splitlines()
+    if lines_re is not None:
+        out = [line for line in out if not lines_re.search(line)]
+    if columns and out:
+        if out[0].startswith("|"):  # Markdown: | a | b |
+            head = [c.strip() for c in out[0].strip().strip("|").split("|")]
+            keep = [i for i, c in enumerate(head) if c not in columns]
+            out = [
+                "|".join(cells[i] for i in keep if i < len(cells))
+                for cells in (r.strip().strip("|").split("|") for r in out)
+            ]
+        else:  # CSV
+            rows = list(csv.reader(io.StringIO("\n".join(out) + "\n")))
+            keep = [i for i, c in enumerate(rows[0]) if c not in columns] if rows else []
+            out = [",".join(r[i] for i in keep if i < len(r)) for r in rows]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 def short_diff(a: str, b: str, name_a: str, name_b: str, max_lines: int) -> list[str]:
     lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b, n=2, lineterm=""))
     if len(lines) > max_lines:
@@ -767,6 +792,8 @@ def short_diff(a: str, b: str, name_a: str, name_b: str, max_lines: int) -> list
 def cmd_compare(args) -> int:
     dir_a, dir_b = Path(args.dir_a), Path(args.dir_b)
     allowed = frozenset(k.strip() for k in (args.allow_json_keys or "").split(",") if k.strip())
+    columns = frozenset(k.strip() for k in (args.allow_columns or "").split(",") if k.strip())
+    lines_re = re.compile(args.allow_lines) if args.allow_lines else None
     rec_a, rec_b = load_recording(dir_a), load_recording(dir_b)
     identical = differ = 0
     report: list[str] = []
@@ -794,6 +821,8 @@ def cmd_compare(args) -> int:
         out_a, out_b = got[".out"]
         if out_a != out_b:
             (text_a, json_a), (text_b, json_b) = normalise_stdout(out_a, allowed), normalise_stdout(out_b, allowed)
+            if not (json_a or json_b) and (columns or lines_re is not None):
+                text_a, text_b = (strip_text(t, lines_re, columns) for t in (text_a, text_b))
             if text_a != text_b:
                 label = "stdout (JSON, allowed keys removed):" if json_a and json_b and allowed else "stdout:"
                 problems.append([label] + short_diff(text_a, text_b, f"a/{ia}.out", f"b/{ib}.out", args.max_lines))
@@ -817,6 +846,8 @@ def cmd_compare(args) -> int:
         summary += f"; {len(only_a)} only in {dir_a}, {len(only_b)} only in {dir_b}"
     if allowed:
         summary += f" (JSON keys allowed: {', '.join(sorted(allowed))})"
+    if columns or lines_re is not None:
+        summary += f" (columns allowed: {', '.join(sorted(columns)) or '-'}; lines allowed: {args.allow_lines or '-'})"
     print(summary)
     return 1 if differ or only_a or only_b else 0
 
@@ -848,6 +879,16 @@ def main(argv=None) -> int:
         "--allow-json-keys",
         default="",
         help="comma-separated JSON keys to remove at any depth before comparing (documented new fields)",
+    )
+    cmp_.add_argument(
+        "--allow-columns",
+        default="",
+        help="comma-separated CSV/Markdown columns to remove before comparing text outputs (documented new fields)",
+    )
+    cmp_.add_argument(
+        "--allow-lines",
+        default="",
+        help="regular expression: text-output lines matching it are removed before comparing (new table rows)",
     )
     cmp_.add_argument("--max-lines", type=int, default=40, help="diff lines shown per output (default: %(default)s)")
     sub.add_parser("list", help="print the corpus: one id and command line per invocation")
