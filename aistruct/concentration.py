@@ -173,8 +173,9 @@ def concentration_report(
     ``compute``) for a progress bar.
 
     >>> from aistruct import concentration_report
-    >>> report = concentration_report("datasets/ai_app_mau_cn_2025-03.csv", entity="app")
-    >>> round(report.results[0]["hhi"])  # doctest: +SKIP
+    >>> report = concentration_report("dataset:ai_app_mau_cn_2025-03", entity="app")
+    >>> round(report.results[0]["hhi"]), report.results[0]["band"]
+    (3886, 'highly concentrated')
     """
     spec = spec or MarketSpec(**spec_fields)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
