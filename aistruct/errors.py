@@ -53,7 +53,7 @@ class AistructError(Exception):
     def render(self, name_of: Callable[[str], str] = str) -> str:
         """The message on one line, each :func:`param` shown as ``name_of(name)``."""
         text = _PARAM.sub(lambda m: name_of(m.group(1)), str(self.message))
-        return " ".join(text.split("\n"))
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # a file or column name may hold one
 
     def __str__(self) -> str:  # one line, always; parameters as the library's keywords
         return self.render()

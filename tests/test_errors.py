@@ -20,7 +20,7 @@ def test_user_data_that_looks_like_a_template_is_left_alone():
 
 
 def test_messages_stay_on_one_line():
-    assert str(UsageError("a\nb")) == "a b"
+    assert str(UsageError("a\nb")) == "a\\nb"  # one line, the line break shown escaped (issue 21, item 8)
 
 
 def test_option_names_come_from_the_commands():

@@ -30,15 +30,26 @@ def parse_date_cell(text: str) -> tuple[int, int | None] | None:
     """(year, month) of one date-like cell, or None. Accepts ISO dates, 2024-03,
     2024/03/15, 2024.03, Mar 2024, March 2024, 2024Q1, and a bare year (month None).
 
+    A day that is not in its month (2024-02-30) is not a date. A year before 1 is
+    returned as written (0): :func:`period_codes` refuses it.
+
     >>> parse_date_cell("2024Q2"), parse_date_cell("March 2024"), parse_date_cell("2024")
     ((2024, 4), (2024, 3), (2024, None))
+    >>> parse_date_cell("2024-02-29"), parse_date_cell("2023-02-29")
+    ((2024, 2), None)
     """
+    import calendar
+
     t = text.strip()
     m = re.match(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$", t)
     if m:
         month = int(m.group(2)) if m.group(2) else None
         if month is not None and not 1 <= month <= 12:
             return None
+        if m.group(3) is not None:  # year 0 is a leap year, like 2000 (calendar has no year 0)
+            days = calendar.monthrange(int(m.group(1)) or 2000, month)[1]
+            if not 1 <= int(m.group(3)) <= days:
+                return None
         return int(m.group(1)), month
     m = re.match(r"^(\d{4})\s*[Qq]([1-4])$", t)
     if m:
@@ -70,7 +81,7 @@ def _period_of(cell, freq: str, xlsx: bool):
     if cell is None or (isinstance(cell, float) and math.isnan(cell)) or cell is pd.NaT:
         return None
     if hasattr(cell, "year") and hasattr(cell, "month"):
-        return period_label(cell.year, cell.month, freq)
+        return period_label(cell.year, cell.month, freq) if cell.year >= 1 else False
     key: tuple[int, int | None] | None
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) or hasattr(cell, "dtype"):
         value = float(cell)
@@ -86,7 +97,7 @@ def _period_of(cell, freq: str, xlsx: bool):
         if text.strip() == "":
             return None
         key = parse_date_cell(text)
-    if key is None or (key[1] is None and freq != "year"):
+    if key is None or key[0] < 1 or (key[1] is None and freq != "year"):
         return False
     return period_label(key[0], key[1], freq)
 
@@ -100,8 +111,9 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
         cell = frame[column].iloc[bad.position]
         rows = frame[ROW].to_numpy()
         key = parse_date_cell(str(cell)) if isinstance(cell, str) else None
-        need = "a date with a month" if key is not None else "a date"
+        early = (key is not None and key[0] < 1) or (hasattr(cell, "year") and getattr(cell, "year", 1) < 1)
+        problem = "is before year 1" if early else ("is not a date with a month" if key else "is not a date")
         raise InputError(
             f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
-            f"{str(cell)[:40]!r} is not {need} (for --freq {freq})"
+            f"{str(cell)[:40]!r} {problem} (for --freq {freq})"
         ) from None

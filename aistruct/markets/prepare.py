@@ -23,6 +23,7 @@ from aistruct.markets.spec import (
     Markets,
     MarketSpec,
     check_agg,
+    check_columns,
     check_decimal,
     check_on_bad_value,
     check_split_mode,
@@ -50,6 +51,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
 
     _check_options(spec)
     check_header(raw)
+    check_columns(raw, spec)
     warnings: list[str] = list(raw.warnings)
     frame = raw.frame
     frame.columns = [str(c) for c in frame.columns]
@@ -104,11 +106,11 @@ def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     """(long frame, columns) of a wide table: the id column is the first group column."""
     if spec.entity or spec.value:
         raise UsageError("--wide reads every non-id column as a company; do not combine it with --entity/--value")
-    frame, id_col = melt_wide(raw, frame, spec)
+    frame, id_col, entity, value = melt_wide(raw, frame, spec)
     by = [id_col] + [
         resolve_column(b, frame.columns, raw.source, spec.option_for(b, "--by")) for b in spec.by if b != id_col
     ]
-    return frame, _Columns(by, WIDE_ENTITY, WIDE_VALUE, None, WIDE_ENTITY, WIDE_VALUE)
+    return frame, _Columns(by, entity, value, None, WIDE_ENTITY, WIDE_VALUE)
 
 
 def _resolve_long(raw: RawTable, frame, spec: MarketSpec):

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from aistruct.errors import UsageError
 from aistruct.markets.columns import resolve_column
-from aistruct.markets.spec import ROW, MarketSpec
+from aistruct.markets.spec import ENTITY, ROW, SHARE, VALUE, MarketSpec
 from aistruct.reader import RawTable
 
-#: The columns of a melted wide table.
+#: The names reports give the columns of a melted wide table.
 WIDE_ENTITY = "company"
 WIDE_VALUE = "value"
-#: The share of a split row each company is credited with (``--split-mode equal``).
-SHARE = "__share__"
 
 
 def melt_wide(raw: RawTable, frame, spec: MarketSpec):
     """Wide market-share tables: each non-id column is a company, each row a group.
 
-    Returns (long frame with ``company`` and ``value`` columns, id column).
+    Returns (long frame, id column, its company column, its value column): the company and
+    value columns are named ``company`` and ``value`` unless the table has a column of that
+    name, then by their internal names (never the user's).
     """
     cols = [c for c in frame.columns if c != ROW]
     id_col = resolve_column(spec.id, cols, raw.source, spec.option_for(spec.id, "--id")) if spec.id else cols[0]
@@ -27,8 +27,10 @@ def melt_wide(raw: RawTable, frame, spec: MarketSpec):
     company_cols = [c for c in cols if c != id_col and c not in excluded]
     if not company_cols:
         raise UsageError(f"{raw.source}: --wide: no company columns besides the id column {id_col!r}")
-    long = frame.melt(id_vars=[id_col, ROW], value_vars=company_cols, var_name=WIDE_ENTITY, value_name=WIDE_VALUE)
-    return long, id_col
+    entity = WIDE_ENTITY if WIDE_ENTITY not in frame.columns else ENTITY
+    value = WIDE_VALUE if WIDE_VALUE not in frame.columns else VALUE
+    long = frame.melt(id_vars=[id_col, ROW], value_vars=company_cols, var_name=entity, value_name=value)
+    return long, id_col, entity, value
 
 
 def split_entities(frame, column: str, sep: str, mode: str):

@@ -7,9 +7,12 @@ bad-value modes) and of the internal column names of a prepared companies frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence, get_args
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, get_args
 
-from aistruct.errors import UsageError
+from aistruct.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from aistruct.reader import RawTable
 
 #: How the rows of one company combine (``--agg``).
 Aggregation = Literal["sum", "mean", "max", "min", "count"]
@@ -29,6 +32,10 @@ VALUE = "__value__"
 SIZE = "__size__"
 #: The row number in the file, kept through filtering and reshaping for messages.
 ROW = "__row__"
+#: The share of a split row each company is credited with (``--split-mode equal``).
+SHARE = "__share__"
+#: Every internal column name: a table's own column may not take one (:func:`check_columns`).
+INTERNAL_NAMES = (ENTITY, VALUE, SIZE, ROW, SHARE)
 
 
 @dataclass
@@ -55,6 +62,40 @@ class MarketSpec:
     def option_for(self, column: str, default: str) -> str:
         """The option that named ``column`` (``--by`` unless a command says otherwise)."""
         return self.option_of.get(column, default)
+
+    def named_columns(self) -> list[str]:
+        """The columns this spec names (entity, value, size, id, by), as given."""
+        named = [self.entity, self.value, self.size, self.id, *self.by]
+        return [str(c) for c in named if c]
+
+
+def _norm(name: str) -> str:
+    return "".join(str(name).split()).casefold()
+
+
+def check_columns(raw: RawTable, spec: MarketSpec) -> None:
+    """Exit 2 when a column of ``raw`` takes an internal name, or when ``spec`` uses a
+    column the reader left out (:attr:`~aistruct.reader.RawTable.unusable`), naming it.
+
+    A wide table uses every column it does not exclude; a long one the columns named.
+    """
+    for column in raw.frame.columns:
+        if str(column) in INTERNAL_NAMES:
+            raise InputError(
+                f"{raw.source}: column {str(column)!r}: the name is reserved for aistruct's own use; rename it"
+            )
+    if not raw.unusable:
+        return
+    if spec.wide:
+        excluded = {_norm(e) for e in spec.exclude}
+        used = [c for c in raw.unusable if _norm(c) not in excluded]
+    else:
+        names = spec.named_columns()
+        used = [c for c in raw.unusable if c in names] or [
+            c for c in raw.unusable if _norm(c) in {_norm(n) for n in names}
+        ]
+    if used:
+        raise InputError(f"{raw.source}: column {used[0]!r} {raw.unusable[used[0]]}; it cannot be used")
 
 
 def check_agg(agg: str) -> None:

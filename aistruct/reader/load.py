@@ -8,7 +8,7 @@ from typing import Any
 
 from aistruct.errors import InputError, UsageError
 from aistruct.reader.options import ReadOptions
-from aistruct.reader.parsers import PARSERS, parse
+from aistruct.reader.parsers import PARSERS, UNUSABLE, parse
 from aistruct.reader.source import open_input
 
 
@@ -22,6 +22,9 @@ class RawTable:
     credit: str | None = None
     header_rows: int = 1  # rows before the first record (for spreadsheet row numbers)
     warnings: list[str] = field(default_factory=list)
+    #: columns of the input left out of ``frame`` because no cell of theirs can be used
+    #: (binary data that is not UTF-8, lists, structs): ``{column: reason}``
+    unusable: dict[str, str] = field(default_factory=dict)
 
     def row_label(self, position: int) -> str:
         """Name a record by its 0-based position, as a spreadsheet or editor shows it."""
@@ -57,8 +60,12 @@ def load_table(source: Any, options: ReadOptions | None = None, *, progress=None
         frame = parse(data, got.format, opts, what, progress)
         if progress is not None:
             progress("read", len(data), len(data))
+    unusable = frame.attrs.pop(UNUSABLE, {})
+    if frame.shape[1] == 0 and unusable:
+        name, reason = next(iter(unusable.items()))
+        raise InputError(f"{what}: no usable columns (column {name!r} {reason})")
     if frame.shape[1] == 0:
         raise InputError(f"{what}: no columns")
     if len(frame) == 0:
         raise InputError(f"{what}: has a header but no rows")
-    return RawTable(frame=frame, source=what, format=got.format, credit=got.credit)
+    return RawTable(frame=frame, source=what, format=got.format, credit=got.credit, unusable=unusable)

@@ -4,7 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aistruct.errors import UsageError, param
+
 DEFAULT_MAX_BYTES = 2 * 1024**3
+#: Text codecs that are not for files: domain names (punycode, idna) and the one that refuses everything.
+_NOT_FOR_FILES = {"punycode", "idna", "undefined"}
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Exit 2 unless ``encoding`` (``None``: the default) names a codec for text files."""
+    import codecs
+
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"{param('encoding')}: unknown encoding {encoding!r}") from None
+    if info.name in _NOT_FOR_FILES or not getattr(info, "_is_text_encoding", True):
+        raise UsageError(f"{param('encoding')}: {encoding!r} is not an encoding for text files")
+
+
+def check_delimiter(delimiter: str | None) -> None:
+    """Exit 2 unless ``delimiter`` is one ASCII character other than a quote or a line break, or ``tab``."""
+    if delimiter is None or delimiter in ("\\t", "tab"):
+        return
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in ('"', "\n", "\r"):
+        raise UsageError(f"{param('delimiter')}: must be one ASCII character (or 'tab'), got {delimiter!r}")
 
 
 @dataclass
@@ -18,3 +44,7 @@ class ReadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     delimiter: str | None = None  # csv only; default: ',' or ';' when the header has ';' and no ','
     engine: str = "default"  # "duckdb": see aistruct.engines.load_markets (load_table refuses it)
+
+    def __post_init__(self) -> None:
+        check_encoding(self.encoding)
+        check_delimiter(self.delimiter)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aistruct.errors import InputError, UsageError
+from aistruct.reader.options import check_delimiter
 from aistruct.reader.text import decode, has_utf16_bom, is_utf8
 
 if TYPE_CHECKING:
@@ -53,6 +54,93 @@ class Parser:
         return self.parse_text is None
 
 
+# ---------------------------------------------------------------- Arrow tables
+
+UNUSABLE = "aistruct_unusable"
+"""The key of ``DataFrame.attrs`` under which :func:`arrow_frame` lists the columns it left out."""
+
+_NESTED = (
+    ("is_list", "lists"),
+    ("is_large_list", "lists"),
+    ("is_fixed_size_list", "lists"),
+    ("is_struct", "structs"),
+    ("is_map", "maps"),
+    ("is_union", "unions"),
+)
+_DATE_MIN, _DATE_MAX = -719_162, 2_932_896  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
+
+
+def _is_binary(t) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+
+
+def _first_not_utf8(column) -> int:
+    for i, cell in enumerate(column.to_pylist()):
+        try:
+            if cell is not None:
+                cell.decode("utf-8")
+        except UnicodeDecodeError:
+            return i
+    return 0  # pragma: no cover - the cast failed, so some cell is not UTF-8
+
+
+def _outside_python_dates(column, t) -> bool:
+    """Whether a date or timestamp column holds a day before year 1 or after 9999 (Python cannot hold it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(t):
+        days = pc.cast(pc.cast(column, pa.timestamp("s", t.tz)), pa.int64())
+        days = pc.floor(pc.divide(pc.cast(days, pa.float64()), 86400.0))
+    elif pa.types.is_date32(t) or pa.types.is_date64(t):
+        days = pc.cast(pc.cast(column, pa.date32()), pa.int32())
+    else:
+        return False
+    lo_hi = pc.min_max(days).as_py()
+    return lo_hi["min"] is not None and (lo_hi["min"] < _DATE_MIN or lo_hi["max"] > _DATE_MAX)
+
+
+def arrow_frame(table, record: RecordName, first: int):
+    """``table`` (a ``pyarrow.Table``) as a DataFrame, without the columns pandas cannot hold.
+
+    Binary columns that are UTF-8 become text; those that are not, and list, struct,
+    map or union columns, are left out and named with the reason in
+    ``frame.attrs[UNUSABLE]`` ``{column: reason}`` (a command that uses one refuses it,
+    naming it; the others never see it). Dates before year 1 or after 9999 stay text,
+    as written. ``record`` and ``first`` (the number of the first record) name a cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    unusable: dict[str, str] = {}
+    keep, arrays = [], []
+    changed = False
+    for name, column in zip(table.column_names, table.columns):
+        t = column.type
+        nested = next((what for test, what in _NESTED if getattr(pa.types, test)(t)), None)
+        if nested is not None:
+            unusable[str(name)] = f"holds {nested}"
+            continue
+        changed = changed or _is_binary(t)
+        if _is_binary(t):
+            try:
+                column = pc.cast(column, pa.large_string() if pa.types.is_large_binary(t) else pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                where = f"{record} {_first_not_utf8(column) + first}"
+                unusable[str(name)] = f"holds binary data that is not UTF-8 text ({where})"
+                continue
+        elif _outside_python_dates(column, t):
+            column = pc.cast(column, pa.string())
+            changed = True
+        keep.append(name)
+        arrays.append(column)
+    frame = (pa.Table.from_arrays(arrays, names=keep) if changed or unusable else table).to_pandas()
+    frame.attrs[UNUSABLE] = unusable
+    return frame
+
+
 # ---------------------------------------------------------------- delimited text
 
 
@@ -84,8 +172,7 @@ def delimiter_for(text: str, fmt: str, explicit: str | None) -> str:
     if explicit is not None:
         if explicit in ("\\t", "tab"):
             return "\t"
-        if len(explicit) != 1 or explicit in ('"', "\n", "\r"):
-            raise UsageError(f"--delimiter: expected one character (or 'tab'), got {explicit!r}")
+        check_delimiter(explicit)
         return explicit
     default = PARSERS[fmt].delimiter or ","
     if default != ",":
@@ -160,7 +247,7 @@ def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress
         )
         if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
             raise UnicodeDecodeError("utf-8", b"", 0, 1, "pyarrow read a column as binary")
-        return table.to_pandas()
+        return arrow_frame(table, "row", 2)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         if "straddl" in str(exc) and block_size < len(view) < (1 << 31) - 1:
             # one field is longer than a block (16 MiB): read again in a single block
@@ -205,14 +292,52 @@ def _no_lone_surrogates(doc: Any, text: str, what: str) -> None:
         raise InputError(f"{what}: a string holds a lone surrogate {bad!r}; not valid Unicode text") from None
 
 
+class _Repeated(dict):
+    """A JSON object in which ``key`` appears more than once (the last value kept, as json does)."""
+
+    key = ""
+
+
+def _json_object(pairs: list) -> dict:
+    """``object_pairs_hook``: a dict, marked :class:`_Repeated` when a key repeats."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set = set()
+    marked = _Repeated(obj)
+    marked.key = next(k for k, _ in pairs if k in seen or seen.add(k))
+    return marked
+
+
+def _json_int(text: str):
+    """``parse_int``: an int, or the digits as written when Python refuses to convert that many."""
+    import sys
+
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    return text if limit and len(text.lstrip("-")) > limit else int(text)
+
+
+def _json_loads(text: str):
+    import json
+
+    return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+
+
+def _no_repeated_key(obj: Any, where: str, what: str) -> None:
+    if isinstance(obj, _Repeated):
+        raise InputError(f"{what}: {where}: key {obj.key!r} appears more than once")
+
+
 def _records_frame(records: Any, what: str):
     import pandas as pd
 
     if isinstance(records, dict) and "data" in records:
+        _no_repeated_key(records, "the top-level object", what)
         records = records["data"]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{what}: JSON must be an array of objects, or an object with a 'data' array of objects")
     for i, rec in enumerate(records):
+        _no_repeated_key(rec, f"record {i + 1}", what)
         for key, val in rec.items():
             if isinstance(val, (dict, list)):
                 raise InputError(f"{what}: record {i + 1}: field {key!r} holds a nested {type(val).__name__}")
@@ -225,7 +350,7 @@ def _parse_json(text: str, opts: ReadOptions, what: str):
     if not text.strip():
         raise InputError(f"{what}: empty file")
     try:
-        doc = json.loads(text)
+        doc = _json_loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
@@ -242,11 +367,13 @@ def _parse_jsonl(text: str, opts: ReadOptions, what: str):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = _json_loads(line)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise InputError(f"{what}: line {n}: invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
         if not isinstance(rec, dict):
             raise InputError(f"{what}: line {n}: each line must be a JSON object")
+        _no_repeated_key(rec, f"line {n}", what)
+        rec = dict(rec)
         records.append(rec)
     if not records:
         raise InputError(f"{what}: empty file (no records)")
@@ -262,9 +389,10 @@ def _parse_parquet(data, opts: ReadOptions, what: str, progress=None):
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(pa.BufferReader(data)).to_pandas()
+        table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InputError(f"{what}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    return arrow_frame(table, "record", 1)
 
 
 def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):

@@ -75,10 +75,42 @@ def _read_limited(stream, limit: int, what: str) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise InputError(
-                f"{what}: more than {limit:,} bytes once decompressed; stopped (raise --max-bytes if this is expected)"
-            )
+            raise _too_large(what, limit)
     return b"".join(chunks)
+
+
+def _too_large(what: str, limit: int) -> InputError:
+    return InputError(
+        f"{what}: more than {limit:,} bytes once decompressed; stopped (raise --max-bytes if this is expected)"
+    )
+
+
+def _read_streams(data: bytes, new_decompressor, limit: int, what: str) -> bytes:
+    """Decompress one or more concatenated bz2/xz streams, at most ``limit`` bytes of output.
+
+    The rule gzip follows: after the last stream only zero bytes (padding) may come;
+    anything else is refused (``BZ2File``/``LZMAFile`` would silently ignore it).
+    """
+    chunks: list[bytes] = []
+    total = 0
+    rest = data
+    while True:
+        dec = new_decompressor()
+        out = dec.decompress(rest, max_length=min(1 << 20, limit + 1 - total))
+        while True:
+            chunks.append(out)
+            total += len(out)
+            if total > limit:
+                raise _too_large(what, limit)
+            if dec.eof:
+                break
+            if dec.needs_input:
+                raise OSError("compressed data ends before the end of its stream")
+            out = dec.decompress(b"", max_length=min(1 << 20, limit + 1 - total))
+        rest = dec.unused_data.lstrip(b"\0")
+        if not rest:
+            return b"".join(chunks)
+        # another stream follows, or junk: the next decompressor refuses junk
 
 
 def decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
@@ -96,9 +128,9 @@ def decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
         if compression == "gzip":
             return _read_limited(gzip.GzipFile(fileobj=io.BytesIO(data)), limit, what)
         if compression == "bz2":
-            return _read_limited(bz2.BZ2File(io.BytesIO(data)), limit, what)
+            return _read_streams(data, bz2.BZ2Decompressor, limit, what)
         if compression == "xz":
-            return _read_limited(lzma.LZMAFile(io.BytesIO(data)), limit, what)
+            return _read_streams(data, lzma.LZMADecompressor, limit, what)
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
             if len(members) != 1:
@@ -127,7 +159,13 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
     bytes. A missing, unreadable or directory path raises :class:`~aistruct.errors.InputError`.
     """
     if path == "-":
-        return _read_limited(sys.stdin.buffer, limit, what)
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # started with standard input closed (<&-)
+            raise InputError(f"{what}: standard input is closed")
+        try:
+            return _read_limited(stdin, limit, what)
+        except OSError as exc:
+            raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     try:
         st = os.stat(path)
     except FileNotFoundError:
