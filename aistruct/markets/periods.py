@@ -46,7 +46,7 @@ def parse_date_cell(text: str) -> tuple[int, int | None] | None:
         month = int(m.group(2)) if m.group(2) else None
         if month is not None and not 1 <= month <= 12:
             return None
-        if m.group(3) is not None:  # year 0 is a leap year, like 2000 (calendar has no year 0)
+        if m.group(3) is not None and month is not None:  # year 0 is a leap year, like 2000 (no year 0 in calendar)
             days = calendar.monthrange(int(m.group(1)) or 2000, month)[1]
             if not 1 <= int(m.group(3)) <= days:
                 return None

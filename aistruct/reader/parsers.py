@@ -305,7 +305,11 @@ def _json_object(pairs: list) -> dict:
         return obj
     seen: set = set()
     marked = _Repeated(obj)
-    marked.key = next(k for k, _ in pairs if k in seen or seen.add(k))
+    for key, _ in pairs:
+        if key in seen:
+            marked.key = key
+            break
+        seen.add(key)
     return marked
 
 
