@@ -21,8 +21,9 @@ The middle's accounting follows from the counts, and holds exactly::
 
 The Shorrocks (1978) mobility index ``M = (k - trace P) / (k - 1)`` is read
 from the transition matrix P of the companies present at both ends (row
-shares over the tiers); ``P_ii`` is each tier's persistence. ``M`` is 0 when
-no company changes tier and reaches k / (k - 1) when every one does.
+shares over the k = 3 tiers); ``P_ii`` is each tier's persistence. ``M`` is 0
+when no company changes tier and reaches k / (k - 1) = 1.5 when every one does;
+it is null when a tier has no company present at both ends (P has an empty row).
 
 Reference: A. F. Shorrocks, "The measurement of mobility", Econometrica 46(5),
 1978, 1013-1024.
@@ -193,10 +194,8 @@ def _step(labels, a: int, b: int, states, values, deal_k, acquirer) -> dict:
     both = counts[:3, :3].astype(np.float64)
     rows = both.sum(axis=1)
     persistence = {t: (float(both[i, i] / rows[i]) if rows[i] > 0 else None) for i, t in enumerate(TIER_KEYS)}
-    kept = [i for i in range(3) if rows[i] > 0]
-    doc["shorrocks"] = (
-        float((len(kept) - sum(both[i, i] / rows[i] for i in kept)) / (len(kept) - 1)) if len(kept) >= 2 else None
-    )
+    # P is a 3 x 3 matrix only when every tier has companies at the start; otherwise there is no index
+    doc["shorrocks"] = float((3 - sum(both[i, i] / rows[i] for i in range(3))) / 2) if (rows > 0).all() else None
     doc["persistence"] = persistence
     doc["middle_value"] = None
     if values is not None:

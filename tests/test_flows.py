@@ -329,3 +329,20 @@ def test_carry_forward_rows_fill_up_to_the_limit():
 def test_negative_carry_forward_is_refused():
     with pytest.raises(UsageError, match="carry_forward must be 0 or more"):
         flows_report(PANEL, period="year", bounds=(10, 100), carry_forward=-1)
+
+
+def test_shorrocks_needs_every_tier_and_few_companies_are_called_few():
+    # no giant at the start: P has an empty row, so there is no index; giant persistence is null
+    frame = pd.DataFrame(
+        {"company": ["A", "B", "A", "B"], "year": ["2020", "2020", "2021", "2021"], "size": [5, 50, 50, 500]}
+    )
+    doc = flows_report(frame, period="year", bounds=(10, 100)).to_dict()
+    check_identity(doc)
+    step = doc["results"][0]["steps"][0]
+    assert step["shorrocks"] is None
+    assert step["persistence"] == {"small": 0.0, "middle": 0.0, "giant": None}
+    assert "Shorrocks" not in doc["results"][0]["verdict"]
+    assert (
+        "With 1 middle company at the start these are counts of a handful of companies"
+        in (doc["results"][0]["verdict"])
+    )
