@@ -48,21 +48,24 @@ def _bounds_text(doc: dict, s: dict) -> str:
     return text
 
 
-def _matrix(step: dict) -> Table:
+def _matrix(step: dict, deals: bool) -> Table:
+    """Origins x destinations; the acquired column only when a deals table was given."""
     from rich import box
 
-    from aistruct.flows import DESTINATIONS, ORIGINS
+    from aistruct.flows import ACQUIRED, DESTINATIONS, ORIGINS
+
+    shown = [d for d in DESTINATIONS if deals or d != ACQUIRED]
 
     t = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     t.add_column("from \\ to", no_wrap=True)
-    for d in DESTINATIONS:
+    for d in shown:
         t.add_column(d, justify="right", no_wrap=True)
     t.add_column("total", justify="right", no_wrap=True)
     for o in ORIGINS:
         row = step["counts"][o]
         total = sum(row.values())
         cells = []
-        for d in DESTINATIONS:
+        for d in shown:
             n = row[d]
             if o == "entered" and d in ("exited", "acquired"):
                 cells.append("")
@@ -72,17 +75,13 @@ def _matrix(step: dict) -> Table:
     return t
 
 
-def _accounting(step: dict) -> str:
+def _accounting(step: dict, deals: bool) -> str:
     m = step["middle"]
     parts = [str(m["start"])]
     for key, label in (("entered", "entered"), ("from_small", "from small"), ("from_giant", "from giant")):
         parts.append(f"+ {m[key]} {label}")
-    for key, label in (
-        ("to_small", "to small"),
-        ("to_giant", "to giant"),
-        ("exited", "exited"),
-        ("acquired", "acquired"),
-    ):
+    outs = [("to_small", "to small"), ("to_giant", "to giant"), ("exited", "exited")]
+    for key, label in outs + ([("acquired", "acquired")] if deals else []):
         parts.append(f"− {m[key]} {label}")
     return f"Middle: {' '.join(parts)} = {m['end']}"
 
@@ -125,12 +124,13 @@ def _step_block(doc: dict, s: dict, step: dict, *, overall: bool) -> list:
     title = f"{'Whole span' if overall else 'Step'} {step['from']} → {step['to']}"
     if s["group"]:
         title += " (" + ", ".join(f"{k} = {v}" for k, v in s["group"].items()) + ")"
-    out: list = [cell(title, style="bold"), _matrix(step), Text(_accounting(step))]
+    deals = doc["input"].get("acquisitions") is not None
+    out: list = [cell(title, style="bold"), _matrix(step, deals), Text(_accounting(step, deals))]
     value = _value_accounting(step)
     if value:
         out.append(Text(value))
     out.append(Text(_mobility(step)))
-    out.append(cell(step_sentence(step, acquisitions=doc["input"].get("acquisitions") is not None)))
+    out.append(cell(step_sentence(step, acquisitions=deals)))
     return out
 
 
