@@ -37,6 +37,7 @@ from typing import Any, Sequence
 from aistruct.errors import InputError, UsageError, param
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.markets.periods import order_periods, period_span
+from aistruct.markets.stocks import carry_forward_rows
 from aistruct.reader import ReadOptions
 from aistruct.report import envelope
 from aistruct.vocabulary import GIANT, MIDDLE, SMALL, TIER_KEYS
@@ -112,42 +113,6 @@ def read_acquisitions(source: Any, read: ReadOptions | None = None) -> Acquisiti
 
 
 # ---------------------------------------------------------------- one series
-
-
-def carry_forward_rows(ent, pidx, n_periods: int, limit: int, stop=None):
-    """Rows that fill each company's gaps with its last reported row, for up to ``limit`` periods.
-
-    ``ent`` and ``pidx`` are integer arrays (company code, period position) with
-    one row per (company, period), sorted by (company, period). A company with no
-    row in a period keeps its last row for at most ``limit`` periods after it
-    (also after its last report); ``stop[company]`` (optional) is a period
-    position the company is never carried into or past (its acquisition).
-    Returns ``(take, new_pidx, carried)``: the source row of each output row, its
-    period position, and whether it was carried.
-
-    >>> import numpy as np
-    >>> take, p, c = carry_forward_rows(np.array([0, 0, 1]), np.array([0, 3, 1]), 5, 1)
-    >>> take.tolist(), p.tolist(), c.tolist()
-    ([0, 0, 1, 1, 2, 2], [0, 1, 3, 4, 1, 2], [False, True, False, True, False, True])
-    """
-    import numpy as np
-
-    ent = np.asarray(ent, dtype=np.int64)
-    pidx = np.asarray(pidx, dtype=np.int64)
-    n = ent.size
-    nxt = np.full(n, n_periods, dtype=np.int64)
-    if n > 1:
-        same = ent[1:] == ent[:-1]
-        nxt[:-1] = np.where(same, pidx[1:], n_periods)
-    fill = np.minimum(nxt - pidx - 1, int(limit))
-    if stop is not None:
-        fill = np.minimum(fill, np.maximum(np.asarray(stop, dtype=np.int64)[ent] - pidx - 1, 0))
-    fill = np.maximum(fill, 0)
-    reps = fill + 1
-    take = np.repeat(np.arange(n), reps)
-    starts = np.cumsum(reps) - reps
-    offset = np.arange(take.size) - np.repeat(starts, reps)
-    return take, pidx[take] + offset, offset > 0
 
 
 def _share(part: float, total: float) -> float | None:

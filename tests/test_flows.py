@@ -22,8 +22,9 @@ import pytest
 from conftest import FIXTURES
 
 from aistruct.errors import InputError, UsageError
-from aistruct.flows import DESTINATIONS, MIDDLE_KEYS, ORIGINS, carry_forward_rows, flows_report
+from aistruct.flows import DESTINATIONS, MIDDLE_KEYS, ORIGINS, flows_report
 from aistruct.markets.periods import order_periods
+from aistruct.markets.stocks import carry_forward_rows
 
 PANEL = FIXTURES / "flows_panel.csv"
 DEALS = FIXTURES / "flows_deals.csv"
