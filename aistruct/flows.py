@@ -31,6 +31,7 @@ Reference: A. F. Shorrocks, "The measurement of mobility", Econometrica 46(5),
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -233,15 +234,15 @@ def series_flows(
     acquirer = np.full(n_ent, -1, dtype=np.int64)
     if acquisitions is not None and acquisitions.deals and n_ent:
         ends = [period_span(lab)[2] for lab in labels]  # type: ignore[index]
-        index = {name: i for i, name in enumerate(entities)}
-        for target, (date, buyer) in acquisitions.deals.items():
-            i = index.get(target)
-            if i is None:
-                continue
-            # the first period that ends on or after the deal: the deal falls after the one before it
-            k = next((j for j, end in enumerate(ends) if end >= date), _NO_DEAL)
-            deal_k[i] = k
-            acquirer[i] = index.get(buyer, -1)
+        targets = list(acquisitions.deals)
+        index = pd.Index(entities)
+        where = index.get_indexer(targets)
+        buyers = index.get_indexer([acquisitions.deals[t][1] for t in targets])
+        # the first period that ends on or after the deal: the deal falls after the one before it
+        ks = np.array([bisect.bisect_left(ends, acquisitions.deals[t][0]) for t in targets], dtype=np.int64)
+        hit = where >= 0
+        deal_k[where[hit]] = np.where(ks[hit] < n_periods, ks[hit], _NO_DEAL)
+        acquirer[where[hit]] = buyers[hit]
     order = np.lexsort((pidx, ent_codes))
     ent_codes, pidx, sizes, vals = ent_codes[order], pidx[order], sizes[order], vals[order]
     if carry_forward > 0 and ent_codes.size:
@@ -421,8 +422,8 @@ def flows_of_markets(
         doc["verdict"] = verdict(doc, acquisitions=acquisitions is not None)
         results.append(doc)
     if acquisitions is not None:
-        names = set(frame[ENTITY].astype(str))
-        unknown = sorted(t for t in acquisitions.deals if t not in names)
+        targets = pd.Index(list(acquisitions.deals), dtype=object)
+        unknown = sorted(targets[~targets.isin(frame[ENTITY].astype(str).unique())])
         if unknown:
             shown = ", ".join(repr(t) for t in unknown[:3]) + (
                 f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
