@@ -38,6 +38,8 @@ _EXPORTS = {
     "tier_shares": "aistruct.tiers",
     "trend_report": "aistruct.trend",
     "TrendReport": "aistruct.trend",
+    "flows_report": "aistruct.flows",
+    "FlowsReport": "aistruct.flows",
     "mann_kendall": "aistruct.stats",
     # reading
     "ReadOptions": "aistruct.reader",

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 from aistruct import metrics
 from aistruct.engines import load_markets
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.reader import ReadOptions
 from aistruct.report import envelope, group_text
@@ -345,6 +345,25 @@ class TrendReport:
         return envelope(self.command, self.input, self.results, self.warnings)
 
 
+def _stocked(periods: list, carry_forward: int, cumulative: bool) -> list:
+    """[(label, frame)] of one series with stocks carried forward or summed to date (same labels)."""
+    import pandas as pd
+
+    from aistruct.markets.stocks import restock
+
+    labels = period_positions([label for label, _ in periods])[0]
+    pos = {label: i for i, label in enumerate(labels)}
+    frames = [f.assign(__pos__=pos[label]) for label, f in periods]
+    both = restock(
+        pd.concat(frames, ignore_index=True), "__pos__", len(labels), carry_forward=carry_forward, cumulative=cumulative
+    )
+    parts = dict(tuple(both.groupby("__pos__", sort=True)))
+    return [
+        (label, parts[i].drop(columns="__pos__") if i in parts else periods[0][1].iloc[0:0])
+        for i, label in enumerate(labels)
+    ]
+
+
 def trend_of_markets(
     markets: Markets,
     *,
@@ -356,9 +375,15 @@ def trend_of_markets(
     preset: str | None = None,
     decimal: str = ".",
     freq: str | None = None,
+    carry_forward: int = 0,
+    cumulative: bool = False,
 ) -> TrendReport:
     """Series of already prepared markets; ``period`` is the --by column holding the periods
-    (default: the last one), the other --by columns split the series."""
+    (default: the last one), the other --by columns split the series.
+
+    ``carry_forward=N`` keeps a company's last row for up to N periods without one;
+    ``cumulative`` makes each period's value a company's sum of rows to date
+    (:func:`aistruct.markets.stocks.restock`)."""
     from aistruct.concentration import validate_top
     from aistruct.tiers import tier_bounds
 
@@ -366,6 +391,12 @@ def trend_of_markets(
     if int(min_n) < 1:
         raise UsageError(f"--min-n must be at least 1 (got {min_n})")
     tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
+    if int(carry_forward) < 0:
+        raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
+    if carry_forward and cumulative:
+        raise UsageError(
+            f"{param('cumulative')} carries every sum forward already; give it without {param('carry_forward')}"
+        )
     if not markets.by:
         raise UsageError("trend needs a period column (--period)")
     period = period or markets.by[-1]
@@ -378,6 +409,8 @@ def trend_of_markets(
     results = []
     for key in sorted(buckets):
         group = dict(zip(series_by, key))
+        if carry_forward or cumulative:
+            buckets[key] = _stocked(buckets[key], int(carry_forward), bool(cumulative))
         s = series_trend(
             buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset, decimal=decimal
         )
@@ -401,6 +434,8 @@ def trend_of_markets(
     inp["period"] = period
     inp["freq"] = freq
     inp["min_n"] = int(min_n)
+    inp["carry_forward"] = int(carry_forward)
+    inp["cumulative"] = bool(cumulative)
     return TrendReport(input=inp, results=results, warnings=warnings)
 
 
@@ -417,6 +452,8 @@ def trend_report(
     method: str | None = None,
     bounds: Any = None,
     preset: str | None = None,
+    carry_forward: int = 0,
+    cumulative: bool = False,
     progress=None,
     **spec_fields: Any,
 ) -> TrendReport:
@@ -425,7 +462,9 @@ def trend_report(
     ``period`` names the time column; ``freq`` (year, quarter, month) groups a
     date column into periods labelled 2024, 2024Q1, 2024-03. Other column
     options are a :class:`MarketSpec` or its fields as keywords; ``spec.by``
-    splits the data into separate series.
+    splits the data into separate series. For stocks reported irregularly,
+    ``carry_forward=N`` keeps a company's last row for up to N periods without
+    one; ``cumulative`` follows each company's rows summed to date instead.
 
     >>> from aistruct.trend import trend_report
     >>> report = trend_report("tests/fixtures/funding_by_year.csv", period="year", min_n=1)
@@ -465,4 +504,6 @@ def trend_report(
         preset=preset,
         decimal=spec.decimal,
         freq=spec.freq,
+        carry_forward=carry_forward,
+        cumulative=cumulative,
     )

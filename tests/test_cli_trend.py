@@ -290,3 +290,18 @@ def test_unknown_period_column_names_the_period_option():
     r = run_cli("trend", DATASETS / "ai_app_mau_cn_2025-03.csv", "--period", "nope")
     assert r.code == 2
     assert "--period: no column 'nope'" in r.err and "'month'" in r.err
+
+
+def test_carry_forward_and_cumulative_validate_against_the_schema(tmp_path):
+    path = write(tmp_path, "s.csv", "company,year,v\nA,2020,10\nB,2020,1\nB,2021,1\nA,2022,5\nB,2022,1\n")
+    for extra, totals in (
+        (["--carry-forward", "1"], [11.0, 11.0, 6.0]),
+        (["--cumulative"], [11.0, 12.0, 18.0]),
+    ):
+        r = run_cli("trend", path, "--period", "year", "--min-n", "1", *extra, "--format", "json")
+        assert r.code == 0, r.err
+        doc = r.json()
+        assert_schema(doc, "trend")
+        assert [p["total"] for p in doc["results"][0]["periods"]] == totals
+    r = run_cli("trend", path, "--period", "year", "--carry-forward", "1", "--cumulative")
+    assert r.code == 2 and "--cumulative carries every sum forward already; give it without --carry-forward" in r.err

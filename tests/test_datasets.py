@@ -144,6 +144,8 @@ def test_row_counts():
         "frontier_lab_users": 28,
         # 137 models - 11 without a compute estimate - 8 without an organisation
         "frontier_models_compute": 118,
+        # 976 notable models - 461 without a compute estimate - 15 without an organisation
+        "notable_models_compute": 500,
         "industry_facts": 66,  # every seed point
     }
 

@@ -234,3 +234,42 @@ def test_last_bit_differences_are_ties():
     # 0.1 + 0.2 = 0.30000000000000004: the same share computed two ways must tie, not rise
     ch = change_of([("2022", 2022.0, 0.3), ("2023", 2023.0, 0.1 + 0.2), ("2024", 2024.0, 0.3)])
     assert (ch["s"], ch["rises"], ch["falls"], ch["tau"], ch["p_value"]) == (0, 0, 0, None, 1.0)
+
+
+class TestStocks:
+    """--carry-forward and --cumulative: A reports 10 in 2020 and 5 in 2022, B reports 1 every year."""
+
+    @staticmethod
+    def frame():
+        return pd.DataFrame(
+            {
+                "company": ["A", "B", "B", "A", "B"],
+                "year": ["2020", "2020", "2021", "2022", "2022"],
+                "v": [10, 1, 1, 5, 1],
+            }
+        )
+
+    def totals(self, **kw):
+        doc = trend_report(self.frame(), period="year", min_n=1, bounds=(2, 8), **kw).to_dict()
+        return [(p["period"], p["n"], p["total"]) for p in doc["results"][0]["periods"]], doc
+
+    def test_without_either_a_gap_is_a_missing_company(self):
+        got, _ = self.totals()
+        assert got == [("2020", 2, 11.0), ("2021", 1, 1.0), ("2022", 2, 6.0)]
+
+    def test_carry_forward_keeps_the_last_row(self):
+        got, doc = self.totals(carry_forward=1)
+        assert got == [("2020", 2, 11.0), ("2021", 2, 11.0), ("2022", 2, 6.0)]  # A's 10 carried into 2021
+        assert doc["input"]["carry_forward"] == 1 and doc["input"]["cumulative"] is False
+        tiers = doc["results"][0]["periods"][1]["tiers"]
+        assert tiers["giant"]["count"] == 1 and tiers["small"]["count"] == 1  # A (10 > 8) and B (1 < 2)
+
+    def test_cumulative_sums_to_date(self):
+        got, doc = self.totals(cumulative=True)
+        # 2020: A 10, B 1; 2021: A 10, B 2; 2022: A 15, B 3
+        assert got == [("2020", 2, 11.0), ("2021", 2, 12.0), ("2022", 2, 18.0)]
+        assert doc["results"][0]["periods"][1]["hhi"] == pytest.approx(((10 / 12) ** 2 + (2 / 12) ** 2) * 10000)
+
+    def test_both_together_are_refused(self):
+        with pytest.raises(UsageError, match="cumulative carries every sum forward"):
+            trend_report(self.frame(), period="year", carry_forward=1, cumulative=True)

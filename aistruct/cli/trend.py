@@ -265,6 +265,18 @@ def trend_command(
         int,
         typer.Option("--min-n", min=1, help="Periods with fewer companies are thin: shown, left out of the changes."),
     ] = 5,
+    carry_forward: Annotated[
+        int,
+        typer.Option(
+            "--carry-forward",
+            min=0,
+            help="Keep a company's last row for up to N periods without one (stocks such as headcount).",
+        ),
+    ] = 0,
+    cumulative: Annotated[
+        bool,
+        typer.Option("--cumulative", help="Each period: a company's rows summed to date (capacity built so far)."),
+    ] = False,
     read=None,
     engine=None,
     spec=None,
@@ -287,6 +299,8 @@ def trend_command(
             method=tiering.method,
             bounds=tiering.bounds,
             preset=tiering.preset,
+            carry_forward=carry_forward,
+            cumulative=cumulative,
             progress=progress,
         )
     emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])

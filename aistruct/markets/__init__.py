@@ -11,6 +11,7 @@ Modules, each one job:
 - :mod:`~aistruct.markets.groups`: group labels as integer codes;
 - :mod:`~aistruct.markets.shape`: wide tables and joint entities;
 - :mod:`~aistruct.markets.aggregate`: one row per (group, company);
+- :mod:`~aistruct.markets.stocks`: stocks over time (carry-forward, sums to date);
 - :mod:`~aistruct.markets.prepare`: :func:`prepare_markets`, the steps in order.
 
 Reading a source and preparing it with an engine (``--engine``) is

@@ -117,3 +117,86 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
             f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
             f"{str(cell)[:40]!r} {problem} (for --freq {freq})"
         ) from None
+
+
+# ---------------------------------------------------------------- ordering period labels
+
+_YEAR_LABEL = re.compile(r"^[+-]?\d+$")
+_QUARTER_LABEL = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+
+
+def period_span(label: str) -> tuple[str, tuple[int, int, int], tuple[int, int, int]] | None:
+    """(form, first day, last day) of one period label, days as (year, month, day); None when it is no period.
+
+    Forms: ``year`` (``2024``; other whole numbers count as years too), ``quarter``
+    (``2024Q1``), ``month`` (``2024-03``, ``Mar 2024``), ``date`` (``2024-03-15``:
+    first and last day are that day). Days run to 31 in every month: the spans
+    are for ordering and for placing a dated event, never for counting days.
+
+    >>> period_span("2024Q2")
+    ('quarter', (2024, 4, 1), (2024, 6, 31))
+    >>> period_span("2024-03-15")
+    ('date', (2024, 3, 15), (2024, 3, 15))
+    >>> period_span("Acme") is None
+    True
+    """
+    t = str(label).strip()
+    if _YEAR_LABEL.match(t):
+        y = int(t)
+        return "year", (y, 1, 1), (y, 12, 31)
+    m = _QUARTER_LABEL.match(t)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        return "quarter", (y, 3 * q - 2, 1), (y, 3 * q, 31)
+    m = _ISO_DAY.match(t)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return "date", (y, mo, d), (y, mo, d)
+        return None
+    key = parse_date_cell(t)
+    if key is None or key[1] is None:
+        return None
+    return "month", (key[0], key[1], 1), (key[0], key[1], 31)
+
+
+def order_periods(labels) -> list:
+    """Period labels in time order; :class:`UsageError` naming the labels when they do not order.
+
+    Labels order when every one is a period of the same form (see
+    :func:`period_span`): all years (or whole numbers), all quarters, all months
+    or all dates. Names (``Acme``), mixed forms (``2024`` with ``2024Q1``) and two
+    labels for one period (``2024-03`` and ``Mar 2024``) do not.
+
+    >>> order_periods(["2024Q3", "2023Q4", "2024Q1"])
+    ['2023Q4', '2024Q1', '2024Q3']
+    >>> order_periods(["2024", "later"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    aistruct.errors.UsageError: period labels do not order: 'later' is not a year, quarter (2024Q1), ...
+    """
+    labels = [str(x) for x in dict.fromkeys(str(x) for x in labels)]
+    spans = [period_span(x) for x in labels]
+    bad = [x for x, s in zip(labels, spans) if s is None]
+    if bad:
+        shown = ", ".join(repr(x) for x in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        verb = "is" if len(bad) == 1 else "are"
+        raise UsageError(
+            f"period labels do not order: {shown} {verb} not a year, quarter (2024Q1), month (2024-03) or date"
+        )
+    forms = {s[0] for s in spans if s is not None}
+    if len(forms) > 1:
+        examples = {}
+        for x, s in zip(labels, spans):
+            if s is not None:
+                examples.setdefault(s[0], x)
+        shown = ", ".join(f"{form} {x!r}" for form, x in examples.items())
+        raise UsageError(f"period labels do not order: they mix forms ({shown}); use one form for every period")
+    seen: dict = {}
+    for x, s in zip(labels, spans):
+        if s is not None and s[1] in seen:
+            raise UsageError(f"period labels do not order: {seen[s[1]]!r} and {x!r} are the same period")
+        if s is not None:
+            seen[s[1]] = x
+    return [x for _, x in sorted((s[1], x) for x, s in zip(labels, spans) if s is not None)]

@@ -380,6 +380,46 @@ def frontier_models_compute(raw: Path):
     return header, rows
 
 
+def notable_models_compute(raw: Path):
+    """Notable AI models with organisation, publication date and training compute (FLOP).
+
+    Kept: models with a training-compute estimate and a named organisation
+    (of Epoch's 976 notable models, 461 have no compute estimate and 15 more no
+    organisation). Same columns and order as :func:`frontier_models_compute`.
+    """
+    rows = []
+    for r in read_csv(raw, "epoch_notable_ai_models.csv"):
+        compute = clean(r["Training compute (FLOP)"])
+        org = clean(r["Organization"])
+        if not compute or not org:
+            continue
+        rows.append(
+            [
+                org,
+                clean(r["Model"]),
+                clean(r["Country (of organization)"]),
+                iso_date(r["Publication date"], "Publication date"),
+                clean(r["Domain"]),
+                clean(r["Model accessibility"]),
+                clean(r["Confidence"]),
+                number(compute),
+            ]
+        )
+    rows.sort(key=lambda row: (row[3], row[1]))
+    unique(rows, [1], "notable_models_compute")
+    header = [
+        "organization",
+        "model",
+        "country",
+        "publication_date",
+        "domain",
+        "model_accessibility",
+        "confidence",
+        "training_compute_flop",
+    ]
+    return header, rows
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -390,6 +430,7 @@ TABLES = {
     "frontier_lab_staff.csv": frontier_lab_staff,
     "frontier_lab_users.csv": frontier_lab_users,
     "frontier_models_compute.csv": frontier_models_compute,
+    "notable_models_compute.csv": notable_models_compute,
     "industry_facts.csv": industry_facts,
 }
 
