@@ -101,6 +101,7 @@ def read_acquisitions(source: Any, read: ReadOptions | None = None) -> Acquisiti
         for k in ("acquirer", "target", "date"):
             if not texts[k]:
                 raise InputError(f"{where}: the {k} cell is blank")
+        key: tuple[int, int, int] | None
         if hasattr(d, "year") and hasattr(d, "month") and hasattr(d, "day"):
             key = (int(d.year), int(d.month), int(d.day))
         else:

@@ -187,7 +187,7 @@ def order_periods(labels) -> list:
         )
     forms = {s[0] for s in spans if s is not None}
     if len(forms) > 1:
-        examples = {}
+        examples: dict = {}
         for x, s in zip(labels, spans):
             if s is not None:
                 examples.setdefault(s[0], x)
