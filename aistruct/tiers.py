@@ -435,16 +435,23 @@ def middle_cuts(sizes, low: float, high: float, data_driven: bool) -> tuple[floa
     Fixed bounds are the cuts. Data-driven bounds are observed sizes; the method
     cut somewhere in the gaps beside them, so the cuts are the geometric
     midpoints of those gaps (sqrt(largest small * low), sqrt(high * smallest
-    giant)); with no positive small size or no giant, the bound itself.
+    giant)); with no positive small size or no giant, the bound itself. The
+    midpoints are taken in log space, so sizes beyond 1e154 (or below 1e-154),
+    whose product overflows (or underflows), keep their midpoints.
     """
     if not data_driven:
         return low, high
     s = np.asarray(sizes, dtype=np.float64)
     below = s[(s > 0) & (s < low)]
     above = s[s > high]
-    lo = math.sqrt(float(below.max()) * low) if below.size else low
-    hi = math.sqrt(high * float(above.min())) if above.size else high
+    lo = _geometric_midpoint(float(below.max()), low) if below.size else low
+    hi = _geometric_midpoint(high, float(above.min())) if above.size else high
     return lo, hi
+
+
+def _geometric_midpoint(a: float, b: float) -> float:
+    """sqrt(a * b) of two positive numbers, as 10^((log10 a + log10 b) / 2): no overflow, no underflow."""
+    return 10.0 ** ((math.log10(a) + math.log10(b)) / 2.0)
 
 
 def bimodality_coefficient(x) -> float | None:

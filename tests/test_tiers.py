@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -310,6 +311,24 @@ def test_middle_cuts_for_data_driven_bounds_are_gap_midpoints():
     lo, hi = middle_cuts(sizes, 10, 20, data_driven=True)
     assert lo == pytest.approx(math.sqrt(4 * 10)) and hi == pytest.approx(math.sqrt(20 * 90))
     assert middle_cuts([0, 10, 20], 10, 20, data_driven=True) == (10, 20)  # nothing positive below, nothing above
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e-300 / 1e-5])
+def test_expected_middle_share_survives_sizes_beyond_1e154(scale):
+    # issue 18 item 4: sqrt(a*b) overflowed for 1e299 * 1e300 (0.7339 instead of 0.4238)
+    sizes = [1, 2, 3, 1e10, 3e10, 1e299, 1e300]
+    scaled = [x * scale for x in sizes]
+    low, high = 1e10 * scale, 3e10 * scale  # the natural breaks of these sizes (checked below)
+    # by hand: a log-normal fitted to log10 sizes, cut halfway (in log10) between the tiers
+    lg = [math.log10(x) for x in scaled]
+    fit = statistics.NormalDist(statistics.fmean(lg), statistics.pstdev(lg))
+    lo_cut = (math.log10(3 * scale) + math.log10(low)) / 2
+    hi_cut = (math.log10(high) + math.log10(1e299 * scale)) / 2
+    by_hand = fit.cdf(hi_cut) - fit.cdf(lo_cut)
+    assert by_hand == pytest.approx(0.4238328, abs=1e-7)
+    assert natural_breaks(scaled) == pytest.approx((low, high))
+    d = tier_diagnostics(scaled, scaled, low, high, data_driven=True)
+    assert d["expected_middle_share"] == pytest.approx(by_hand, rel=1e-9)
 
 
 def test_diagnostics_on_team_fixture():
