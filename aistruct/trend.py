@@ -291,10 +291,15 @@ def reading(key: str, ch: dict, *, test: bool = True) -> str:
     if p is None or ch["s"] == 0:
         return f"{move}: no trend either way (Mann–Kendall S = 0, {_fmt_p(1.0)})"
     tendency = "later periods tend to be " + ("higher" if direction == "rising" else "lower")
+    whole_path = ""
+    if ch["change"] == 0 and p < SUGGESTIVE:
+        # Equal ends and a trend are no contradiction: the test reads every period, not the two ends.
+        move += ", but the series " + ("fell and recovered" if direction == "falling" else "rose and fell back")
+        whole_path = "; the test is about the whole path, not its two ends"
     if p < SIGNIFICANT:
-        return f"{move}: a {direction} trend, {tendency} (Mann–Kendall {_fmt_p(p)})"
+        return f"{move}: a {direction} trend, {tendency} (Mann–Kendall {_fmt_p(p)}){whole_path}"
     if p < SUGGESTIVE:
-        return f"{move}: weak evidence of a {direction} trend (Mann–Kendall {_fmt_p(p)})"
+        return f"{move}: weak evidence of a {direction} trend (Mann–Kendall {_fmt_p(p)}){whole_path}"
     return f"{move}: no clear trend, the moves are consistent with chance (Mann–Kendall {_fmt_p(p)})"
 
 

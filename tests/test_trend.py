@@ -234,3 +234,32 @@ def test_last_bit_differences_are_ties():
     # 0.1 + 0.2 = 0.30000000000000004: the same share computed two ways must tie, not rise
     ch = change_of([("2022", 2022.0, 0.3), ("2023", 2023.0, 0.1 + 0.2), ("2024", 2024.0, 0.3)])
     assert (ch["s"], ch["rises"], ch["falls"], ch["tau"], ch["p_value"]) == (0, 0, 0, None, 1.0)
+
+
+@pytest.mark.parametrize(
+    "ys, path, direction",
+    [
+        ([0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.6], "fell and recovered", "falling"),
+        ([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1], "rose and fell back", "rising"),
+    ],
+)
+def test_equal_ends_with_a_trend_say_both(ys, path, direction):
+    # issue 18 item 6: "was 60.0% at both ends ... a falling trend" read as a contradiction
+    from aistruct.trend import change_of, reading
+
+    ch = change_of([(str(2015 + i), 2015.0 + i, y) for i, y in enumerate(ys)])
+    # S by hand: 36 pairs among the first nine move one way, the last period is above (below) 8 of them
+    # and ties the first, so S = -(36 - 8) = -28 (or +28)
+    assert ch["change"] == 0 and abs(ch["s"]) == 28 and ch["p_value"] < 0.05
+    text = reading("middle_count_share", ch)
+    assert f"was {100 * ys[0]:.1f}% at both ends of 2015–2024" in text
+    assert f"but the series {path}: a {direction} trend" in text
+    assert text.endswith("the test is about the whole path, not its two ends")
+
+
+def test_equal_ends_without_a_trend_read_as_before():
+    from aistruct.trend import change_of, reading
+
+    ch = change_of([(str(2018 + i), 2018.0 + i, y) for i, y in enumerate([0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.6])])
+    text = reading("middle_count_share", ch)
+    assert "recovered" not in text and "whole path" not in text and "no clear trend" in text
