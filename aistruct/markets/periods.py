@@ -1,11 +1,12 @@
-"""Dates as periods: ``--freq year|quarter|month`` turns date cells into labels ``2024``, ``2024Q1``, ``2024-03``."""
+"""Dates as periods: ``--freq year|quarter|month`` turns date cells into labels ``2024``, ``2024Q1``, ``2024-03``;
+:func:`order_periods` puts period labels in time order, or refuses labels that have none."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal, get_args
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.markets.groups import BadCell, label_codes
 from aistruct.markets.spec import ROW
 from aistruct.reader import RawTable
@@ -18,6 +19,86 @@ _MONTHS = {
     m: i
     for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
 }
+
+
+#: The label forms that order in time, as (name, example, pattern); one series uses one form.
+_PERIOD_FORMS = (
+    ("years", "2024", re.compile(r"^\d{4}$")),
+    ("whole numbers", "7", re.compile(r"^[+-]?\d+$")),
+    ("quarters", "2024Q1", re.compile(r"^\d{4}Q[1-4]$")),
+    ("months", "2024-03", re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")),
+    ("ISO dates", "2024-03-15", re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")),
+)
+
+
+def _iso_date(label: str):
+    import datetime
+
+    try:
+        return datetime.datetime.fromisoformat(label)
+    except ValueError:
+        return None
+
+
+def _period_key(form: str, label: str):
+    if form in ("years", "whole numbers"):
+        return int(label)
+    if form == "quarters":
+        return int(label[:4]), int(label[5])
+    if form == "months":
+        return int(label[:4]), int(label[5:7])
+    return _iso_date(label)
+
+
+def order_periods(labels) -> list:
+    """Period labels (strings) in time order; UsageError naming the labels that do not order.
+
+    One series takes one form: years ``2024``, whole numbers, quarters ``2024Q1``,
+    months ``2024-03`` (the labels of ``freq``) or ISO dates ``2024-03-15``
+    (a time may follow). Labels in no such form, or in several, have no time
+    order, and sorting them as text would invent one.
+
+    >>> order_periods(["2024Q1", "2023Q4", "2023Q2"])
+    ['2023Q2', '2023Q4', '2024Q1']
+    >>> order_periods(["10", "2", "1"])
+    ['1', '2', '10']
+    """
+    labels = [str(x) for x in labels]
+    if not labels:
+        return []
+    for form, _, pattern in _PERIOD_FORMS:
+        if all(pattern.match(x) for x in labels):
+            keys = [_period_key(form, x) for x in labels]
+            if None not in keys:
+                return [x for _, x in sorted(zip(keys, labels))]
+    forms = ", ".join(f"{name} ({example})" for name, example, _ in _PERIOD_FORMS[:-1])
+    forms += f" or {_PERIOD_FORMS[-1][0]} ({_PERIOD_FORMS[-1][1]})"
+    bad = [x for x in labels if _form_of(x) is None]
+    if bad:
+        what = f"{_shown(bad)} {'is' if len(bad) == 1 else 'are'} not {forms}"
+    else:  # each label has a form, but not all the same one
+        by_form: dict[str, list[str]] = {}
+        for x in labels:
+            by_form.setdefault(str(_form_of(x)), []).append(x)
+        mixed = " and ".join(f"{name} ({_shown(xs, 2)})" for name, xs in by_form.items())
+        what = f"they mix {mixed}; one series takes one of {forms}"
+    raise UsageError(
+        f"period labels do not order in time: {what}; group a date column with {param('freq')} "
+        "or write the periods in one of these forms"
+    )
+
+
+def _form_of(label: str) -> str | None:
+    """The first form of :data:`_PERIOD_FORMS` the label is in (an impossible date is in none)."""
+    for form, _, pattern in _PERIOD_FORMS:
+        if pattern.match(label) and _period_key(form, label) is not None:
+            return form
+    return None
+
+
+def _shown(labels: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(x[:40]) for x in labels[:most])
+    return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
 
 
 def check_freq(freq: str | None) -> None:
