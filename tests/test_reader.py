@@ -258,6 +258,57 @@ def test_where_bad_regex_and_unknown_column():
     assert r.code == 2 and "no column 'Status'" in r.err
 
 
+STATUS = "company,Status,value,users\nA,Active,10,1\nB,Closed,5,2\nC,Active,3,3\n"
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        # issue 18 item 2: exited 0 with "the market has no values"
+        (
+            ["--value", "value", "--where", "Status = active"],
+            "--where 'Status = active' matched 0 of 3 rows; column 'Status' has 'Active' "
+            '(to ignore case: --where "Status ~ (?i)^active$")',
+        ),
+        # without --value it blamed the columns ("no numeric column ...") instead of the filter
+        (
+            ["--where", "Status = active"],
+            "--where 'Status = active' matched 0 of 3 rows; column 'Status' has 'Active'",
+        ),
+        (
+            ["--value", "value", "--where", "Status in active, closed"],
+            "--where 'Status in active, closed' matched 0 of 3 rows; column 'Status' has 'Active', 'Closed' "
+            '(to ignore case: --where "Status ~ (?i)^(active|closed)$")',
+        ),
+        (["--value", "value", "--where", "Status = Actve"], "matched 0 of 3 rows; column 'Status' has 'Active'\n"),
+        (["--value", "value", "--where", "Status = Pending"], "--where 'Status = Pending' matched 0 of 3 rows\n"),
+        (["--value", "value", "--where", "value > 100"], "--where 'value > 100' matched 0 of 3 rows\n"),
+        (
+            ["--value", "value", "--where", "value < 4", "--where", "Status = Closed"],
+            "--where 'Status = Closed' matched 0 of the 1 row the earlier filters kept\n",
+        ),
+    ],
+)
+def test_where_that_matches_no_row_says_so(tmp_path, args, said):
+    f = write(tmp_path, "status.csv", STATUS)
+    r = run_cli("concentration", f, *args)
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith(f"aistruct: error: {f}: ") and r.err.count("\n") == 1
+    assert said in r.err
+
+
+def test_the_ignore_case_hint_works(tmp_path):
+    f = write(tmp_path, "status.csv", STATUS)
+    res, doc = concentration_json(f, "--value", "value", "--where", "Status ~ (?i)^active$")
+    assert doc["input"]["rows_used"] == 2 and res[0]["total"] == 13
+
+
+def test_where_on_an_empty_table_is_not_the_filters_fault(tmp_path):
+    f = write(tmp_path, "empty.csv", "company,Status,value\n")
+    r = run_cli("concentration", f, "--value", "value", "--where", "Status = active")
+    assert "matched 0" not in r.err
+
+
 def test_wide_equals_long():
     wide, _ = concentration_json(READER / "shares_wide.csv", "--wide", "--exclude", "Other")
     long, _ = concentration_json(READER / "shares_long.csv", "--by", "month")
