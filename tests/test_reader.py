@@ -309,6 +309,43 @@ def test_where_on_an_empty_table_is_not_the_filters_fault(tmp_path):
     assert "matched 0" not in r.err
 
 
+WIDE_WITH_ZEROS = "month,A,B,C,D\n2025-01,50,30,20,0\n2025-02,60,30,10,0\n"
+
+
+def test_a_wide_table_read_as_long_suggests_wide(tmp_path):
+    # issue 18 item 3: every column after the first holds numbers; "choose one with --value" alone misleads
+    r = run_cli("concentration", write(tmp_path, "w.csv", WIDE_WITH_ZEROS))
+    assert r.code == 2
+    assert "several numeric columns ('A', 'B', 'C', 'D'); choose one with --value" in r.err
+    assert "read the table as wide (one row per market) with --wide" in r.err
+    # a table with a text column besides the first is no wide table: no such hint
+    r = run_cli("concentration", write(tmp_path, "l.csv", "company,region,funding,users\nA,EU,1,2\nB,US,3,4\n"))
+    assert r.code == 2 and "choose one with --value" in r.err and "--wide" not in r.err
+
+
+def test_drop_zeros_leaves_out_the_empty_column_of_a_wide_table(tmp_path):
+    # issue 18 item 3: the zero column D counted as a fourth company and moved Gini
+    f = write(tmp_path, "w.csv", WIDE_WITH_ZEROS)
+    kept, _ = concentration_json(f, "--wide")
+    dropped, doc = concentration_json(f, "--wide", "--drop-zeros")
+    # Gini = sum_ij |x_i - x_j| / (2 n^2 mean); 2025-01 is 50, 30, 20 (+ 0):
+    # three companies: 2 (20 + 30 + 10) / (2 * 9 * 100/3) = 0.2;
+    # with the zero: 2 (20 + 30 + 10 + 50 + 30 + 20) / (2 * 16 * 25) = 0.4
+    assert [r["n"] for r in kept] == [4, 4] and [r["n"] for r in dropped] == [3, 3]
+    assert kept[0]["gini"] == pytest.approx(0.4) and dropped[0]["gini"] == pytest.approx(0.2)
+    # 2025-02 is 60, 30, 10: 2 (30 + 50 + 20) / (2 * 9 * 100/3) = 1/3
+    assert dropped[1]["gini"] == pytest.approx(1 / 3)
+    assert [r["hhi"] for r in dropped] == pytest.approx([r["hhi"] for r in kept])  # HHI never saw the zeros
+    assert doc["warnings"] == ["left out 2 company values of 0 (such a company is not counted)"]
+
+
+def test_drop_zeros_in_a_long_table_drops_companies_whose_total_is_0(tmp_path):
+    rows = "company,value\nA,5\nB,0\nB,0\nC,3\nC,-0\n"
+    res, doc = concentration_json(write(tmp_path, "l.csv", rows), "--drop-zeros")
+    assert res[0]["n"] == 2 and sorted(t["entity"] for t in res[0]["top"]) == ["A", "C"]
+    assert doc["warnings"] == ["left out 1 company value of 0 (such a company is not counted)"]
+
+
 def test_wide_equals_long():
     wide, _ = concentration_json(READER / "shares_wide.csv", "--wide", "--exclude", "Other")
     long, _ = concentration_json(READER / "shares_long.csv", "--by", "month")

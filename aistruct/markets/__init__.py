@@ -17,7 +17,7 @@ Reading a source and preparing it with an engine (``--engine``) is
 :func:`aistruct.engines.load_markets`.
 """
 
-from aistruct.markets.aggregate import finish_companies
+from aistruct.markets.aggregate import drop_zero_companies, finish_companies
 from aistruct.markets.columns import cell_label, resolve_column
 from aistruct.markets.groups import label_codes, present_combos, present_groups
 from aistruct.markets.periods import FREQS, order_periods, parse_date_cell, period_codes, period_label
@@ -47,6 +47,7 @@ __all__ = [
     "Markets",
     "MarketSpec",
     "cell_label",
+    "drop_zero_companies",
     "finish_companies",
     "label_codes",
     "order_periods",
