@@ -435,16 +435,23 @@ def middle_cuts(sizes, low: float, high: float, data_driven: bool) -> tuple[floa
     Fixed bounds are the cuts. Data-driven bounds are observed sizes; the method
     cut somewhere in the gaps beside them, so the cuts are the geometric
     midpoints of those gaps (sqrt(largest small * low), sqrt(high * smallest
-    giant)); with no positive small size or no giant, the bound itself.
+    giant)); with no positive small size or no giant, the bound itself. The
+    midpoints are taken in log space, so sizes beyond 1e154 (or below 1e-154),
+    whose product overflows (or underflows), keep their midpoints.
     """
     if not data_driven:
         return low, high
     s = np.asarray(sizes, dtype=np.float64)
     below = s[(s > 0) & (s < low)]
     above = s[s > high]
-    lo = math.sqrt(float(below.max()) * low) if below.size else low
-    hi = math.sqrt(high * float(above.min())) if above.size else high
+    lo = _geometric_midpoint(float(below.max()), low) if below.size else low
+    hi = _geometric_midpoint(high, float(above.min())) if above.size else high
     return lo, hi
+
+
+def _geometric_midpoint(a: float, b: float) -> float:
+    """sqrt(a * b) of two positive numbers, as 10^((log10 a + log10 b) / 2): no overflow, no underflow."""
+    return 10.0 ** ((math.log10(a) + math.log10(b)) / 2.0)
 
 
 def bimodality_coefficient(x) -> float | None:
@@ -475,13 +482,13 @@ def bimodality_coefficient(x) -> float | None:
 
 
 def dip(x) -> tuple[float, float] | tuple[None, None]:
-    """Hartigan's dip statistic and its p-value (Hartigan & Hartigan 1985), via ``diptest``.
+    """Hartigan's dip statistic and its p-value (Hartigan & Hartigan 1985).
 
-    The dip is the largest distance between the empirical CDF and the closest
-    unimodal CDF; it is at least 1/(2n) (R ``diptest`` convention, kept here)
-    and 1/4 for two equal point masses. The p-value interpolates the tabulated
-    null distribution (uniform, the least favourable unimodal case).
-    ``(None, None)`` for n < 4 or no spread.
+    The dip, computed by the ``diptest`` package, is the largest distance between
+    the empirical CDF and the closest unimodal CDF; it is at least 1/(2n) (R
+    ``diptest`` convention, kept here) and 1/4 for two equal point masses. The
+    p-value is :func:`dip_p_value`, R's ``dip.test``. ``(None, None)`` for n < 4
+    or no spread.
     """
     import warnings
 
@@ -492,8 +499,42 @@ def dip(x) -> tuple[float, float] | tuple[None, None]:
         return None, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        d, p = diptest.diptest(np.sort(y), sort_x=False, allow_zero=False)
-    return float(d), float(min(max(p, 0.0), 1.0))
+        d = diptest.dipstat(np.sort(y), sort_x=False, allow_zero=False)
+    return float(d), dip_p_value(int(y.size), float(d))
+
+
+def dip_p_value(n: int, d: float) -> float:
+    """P-value of a dip ``d`` of ``n`` points as R's ``diptest::dip.test`` computes it.
+
+    From the table of the dip's null quantiles (uniform samples, Maechler's
+    ``qDiptab``, the one the ``diptest`` package ships): the quantile rows of the
+    tabulated sizes either side of ``n``, scaled by sqrt(size), are interpolated
+    linearly in ``n``; then P = 1 - the probability at sqrt(n)*d, interpolated
+    linearly in that row, constant beyond its ends (``approx(rule = 2)``).
+    Quantiles that tie (for n <= 8 the lowest ones all equal 1/(2n)) count once,
+    with the mean of their probabilities (``approx(ties = mean)``, R's default):
+    so for n = 4 the smallest dip, 1/8, gets P = 1 - 2.18/10 = 0.782, as in R.
+    Beyond the largest tabulated size its row serves as the asymptote.
+
+    >>> round(dip_p_value(4, 0.125), 6), round(dip_p_value(9, 1 / 18), 6)
+    (0.782, 1.0)
+    """
+    from diptest.consts import Consts  # the table of critical values the package interpolates
+
+    sizes = np.asarray(Consts._SAMPLE_SIZE, dtype=np.float64)
+    table = np.asarray(Consts._CRIT_VALS, dtype=np.float64)
+    probs = np.asarray(Consts._ALPHA, dtype=np.float64)
+    if n >= sizes[-1]:
+        row = math.sqrt(sizes[-1]) * table[-1]
+    else:
+        i = max(int(np.searchsorted(sizes, n, side="right")) - 1, 0)  # R: findInterval(n, sizes)
+        n0, n1 = sizes[i], sizes[i + 1]
+        y0, y1 = math.sqrt(n0) * table[i], math.sqrt(n1) * table[i + 1]
+        row = y0 + (n - n0) / (n1 - n0) * (y1 - y0)
+    xs, group = np.unique(row, return_inverse=True)
+    ys = np.bincount(group, weights=probs) / np.bincount(group)
+    p = 1.0 - float(np.interp(math.sqrt(n) * d, xs, ys))
+    return min(max(p, 0.0), 1.0)
 
 
 def esteban_ray(counts, means, overall_mean: float, alpha: float = DEFAULT_ALPHA) -> float | None:

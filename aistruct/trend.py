@@ -34,6 +34,7 @@ from aistruct import metrics
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
+from aistruct.markets.periods import order_periods
 from aistruct.reader import ReadOptions
 from aistruct.report import envelope, group_text
 from aistruct.stats import mann_kendall, ols_slope
@@ -61,13 +62,14 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def period_positions(labels: Sequence[str]) -> tuple[list[str], list[float], str]:
     """Period labels in time order, their positions on the time axis, and the unit of one step.
 
-    Labels in the reader's forms get calendar positions, so a missing period
-    leaves a gap: ``2024`` -> 2024 (unit ``year``), ``2024Q1`` -> 4*2024 + 0
-    (``quarter``), ``2024-03`` -> 12*2024 + 2 (``month``); other whole numbers
-    count as themselves (``period``). Anything else (mixed forms, full dates,
-    names) keeps its sorted order with positions 0, 1, 2 ... (``step``).
+    The order is :func:`aistruct.markets.periods.order_periods` (UsageError for
+    labels with no time order). Years, quarters and months get calendar
+    positions, so a missing period leaves a gap: ``2024`` -> 2024 (unit
+    ``year``), ``2024Q1`` -> 4*2024 + 0 (``quarter``), ``2024-03`` -> 12*2024 + 2
+    (``month``); other whole numbers count as themselves (``period``); ISO dates
+    are numbered 0, 1, 2 ... in date order (``step``).
     """
-    labels = [str(x) for x in labels]
+    labels = order_periods([str(x) for x in labels])
     if labels and all(_YEAR.match(x) for x in labels):
         pos, unit = [float(int(x)) for x in labels], "year"
     elif labels and all(_INT.match(x) for x in labels):
@@ -80,10 +82,8 @@ def period_positions(labels: Sequence[str]) -> tuple[list[str], list[float], str
         pos = [float(12 * int(x[:4]) + int(x[5:]) - 1) for x in labels]
         unit = "month"
     else:
-        ordered = sorted(labels)
-        return ordered, [float(i) for i in range(len(ordered))], "step"
-    order = sorted(range(len(labels)), key=lambda i: (pos[i], labels[i]))
-    return [labels[i] for i in order], [pos[i] for i in order], unit
+        return labels, [float(i) for i in range(len(labels))], "step"
+    return labels, pos, unit
 
 
 # ---------------------------------------------------------------- metrics over time
@@ -292,10 +292,15 @@ def reading(key: str, ch: dict, *, test: bool = True) -> str:
     if p is None or ch["s"] == 0:
         return f"{move}: no trend either way (Mann–Kendall S = 0, {_fmt_p(1.0)})"
     tendency = "later periods tend to be " + ("higher" if direction == "rising" else "lower")
+    whole_path = ""
+    if ch["change"] == 0 and p < SUGGESTIVE:
+        # Equal ends and a trend are no contradiction: the test reads every period, not the two ends.
+        move += ", but the series " + ("fell and recovered" if direction == "falling" else "rose and fell back")
+        whole_path = "; the test is about the whole path, not its two ends"
     if p < SIGNIFICANT:
-        return f"{move}: a {direction} trend, {tendency} (Mann–Kendall {_fmt_p(p)})"
+        return f"{move}: a {direction} trend, {tendency} (Mann–Kendall {_fmt_p(p)}){whole_path}"
     if p < SUGGESTIVE:
-        return f"{move}: weak evidence of a {direction} trend (Mann–Kendall {_fmt_p(p)})"
+        return f"{move}: weak evidence of a {direction} trend (Mann–Kendall {_fmt_p(p)}){whole_path}"
     return f"{move}: no clear trend, the moves are consistent with chance (Mann–Kendall {_fmt_p(p)})"
 
 
@@ -409,12 +414,16 @@ def trend_of_markets(
     results = []
     for key in sorted(buckets):
         group = dict(zip(series_by, key))
+        where = f"series {group_text(group)}: " if group else ""
+        try:
+            order_periods([label for label, _ in buckets[key]])
+        except UsageError as exc:
+            raise UsageError(f"{param('period')} {period!r}: {where}{exc.message}") from None
         if carry_forward or cumulative:
             buckets[key] = _stocked(buckets[key], int(carry_forward), bool(cumulative))
         s = series_trend(
             buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset, decimal=decimal
         )
-        where = f"series {group_text(group)}: " if group else ""
         if s["thin_periods"]:
             thin = s["thin_periods"]
             warnings.append(

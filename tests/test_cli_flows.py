@@ -100,7 +100,7 @@ def test_labels_that_do_not_order_exit_2(tmp_path):
     path.write_text("company,phase,size\nA,pilot,1\nA,launch,2\n", encoding="utf-8")
     r = run_cli("flows", path, "--period", "phase", "--bounds", "10,100")
     assert r.code == 2
-    assert r.err.count("\n") == 1 and "period labels do not order: 'launch', 'pilot'" in r.err
+    assert r.err.count("\n") == 1 and "period labels do not order in time: 'launch', 'pilot'" in r.err
 
 
 def test_from_and_to_are_named_as_options():

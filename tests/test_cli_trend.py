@@ -213,10 +213,11 @@ class TestCsvMarkdown:
         assert "cr_4" in rows[0] and "giant_count" in rows[0]
 
     def test_csv_defuses_formulas(self, tmp_path):
-        path = write(tmp_path, "f.csv", "c,p,v\nA,=1+1,1\nB,=1+1,2\n")
-        r = run_cli("trend", path, "--period", "p", "--format", "csv", "--min-n", "1")
+        # a period label is a date or a number (issue 18 item 1), so the formula sits in a series label
+        path = write(tmp_path, "f.csv", "c,g,p,v\nA,=1+1,2024,1\nB,=1+1,2024,2\n")
+        r = run_cli("trend", path, "--period", "p", "--by", "g", "--format", "csv", "--min-n", "1")
         assert r.code == 0, r.err
-        assert "\n'=1+1," in r.out
+        assert "\n'=1+1,2024," in r.out
 
     def test_markdown(self):
         r = run_cli("trend", TREND_CSV, "--period", "year", "--format", "markdown")
@@ -279,11 +280,15 @@ class TestSparkline:
 
 
 def test_control_characters_in_labels_are_escaped(tmp_path):
-    # an ESC in a period label must not reach the terminal, in the table or in the verdict
-    path = write(tmp_path, "esc.csv", "c,p,v\nA,\x1b[31mX,1\nB,\x1b[31mX,2\nA,Y,1\nB,Y,1\n")
-    r = run_cli("trend", path, "--period", "p", "--min-n", "1")
+    # an ESC in a series label must not reach the terminal, in the table or in the verdict
+    path = write(tmp_path, "esc.csv", "c,g,p,v\nA,\x1b[31mX,2024,1\nB,\x1b[31mX,2024,2\nA,Y,2025,1\nB,Y,2025,1\n")
+    r = run_cli("trend", path, "--period", "p", "--by", "g", "--min-n", "1")
     assert r.code == 0, r.err
-    assert "\x1b" not in r.out and "Verdict:" in r.out
+    assert "\x1b" not in r.out + r.err and "Verdict:" in r.out
+    # nor in a period label, which does not order in time: the error shows it escaped
+    path = write(tmp_path, "esc_period.csv", "c,p,v\nA,\x1b[31mX,1\nB,\x1b[31mX,2\nA,Y,1\nB,Y,1\n")
+    r = run_cli("trend", path, "--period", "p", "--min-n", "1")
+    assert r.code == 2 and "\x1b" not in r.err and "'\\x1b[31mX'" in r.err
 
 
 def test_unknown_period_column_names_the_period_option():
@@ -305,3 +310,36 @@ def test_carry_forward_and_cumulative_validate_against_the_schema(tmp_path):
         assert [p["total"] for p in doc["results"][0]["periods"]] == totals
     r = run_cli("trend", path, "--period", "year", "--carry-forward", "1", "--cumulative")
     assert r.code == 2 and "--cumulative carries every sum forward already; give it without --carry-forward" in r.err
+
+
+# issue 18 item 1: the labels W24, S24, Continuity, Unspecified were sorted as text and a
+# "falling trend (Mann–Kendall p = 0.0076)" reported on that invented order
+BATCHES = "company,Batch,value\n" + "".join(
+    f"{c}{b},{b},{v}\n"
+    for b in ("W24", "S24", "Continuity", "Unspecified")
+    for c, v in zip("abcdef", (5, 4, 3, 2, 1, 1))
+)
+
+
+def test_periods_that_do_not_order_exit_2_naming_them(tmp_path):
+    r = run_cli("trend", write(tmp_path, "batches.csv", BATCHES), "--period", "Batch")
+    assert r.code == 2 and r.out == ""
+    assert r.err.count("\n") == 1
+    assert r.err.startswith("aistruct: error: --period 'Batch': period labels do not order in time: ")
+    assert "'Continuity', 'S24', 'Unspecified', 'W24' are not years (2024)" in r.err
+    assert "--freq" in r.err and "ISO dates (2024-03-15)" in r.err
+    assert "Mann" not in r.err  # no verdict, no p-value
+
+
+def test_periods_of_one_series_that_mix_forms_exit_2(tmp_path):
+    rows = "c,p,v\n" + "".join(f"{c},{p},1\n" for p in ("2023", "2024Q1") for c in "ab")
+    r = run_cli("trend", write(tmp_path, "mixed.csv", rows), "--period", "p", "--min-n", "1")
+    assert r.code == 2 and "they mix years ('2023') and quarters ('2024Q1')" in r.err
+
+
+def test_iso_dates_order_as_dates(tmp_path):
+    # without --freq each date is its own period, in date order (numbered 0, 1, 2: "step")
+    rows = "c,d,v\n" + "".join(f"{c},{d},{v}\n" for d, v in (("2024-10-02", 1), ("2024-02-10", 2)) for c in "ab")
+    doc = run_cli("trend", write(tmp_path, "dates.csv", rows), "--period", "d", "--min-n", "1", "-f", "json").json()
+    assert [p["period"] for p in doc["results"][0]["periods"]] == ["2024-02-10", "2024-10-02"]
+    assert doc["results"][0]["slope_unit"] == "step"

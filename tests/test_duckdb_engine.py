@@ -249,3 +249,14 @@ def test_other_commands_identical_with_duckdb(rounds, args):
     a, b = default.json(), duck.json()
     a.pop("aistruct_version"), b.pop("aistruct_version")
     assert a == b
+
+
+def test_drop_zeros_alike_in_both_engines(tmp_path):
+    # issue 18 item 3: --drop-zeros is a market option, so every engine honours it
+    path = tmp_path / "zeros.parquet"
+    pq.write_table(pa.table({"company": ["A", "B", "C", "B"], "funding": [5.0, 0.0, 3.0, 0.0]}), path)
+    default = run_cli("concentration", path, "--format", "json", "--drop-zeros")
+    duck = run_cli("concentration", path, "--format", "json", "--drop-zeros", "--engine", "duckdb")
+    assert default.code == 0 and duck.code == 0, default.err + duck.err
+    assert duck.out == default.out and duck.err == default.err
+    assert default.json()["results"][0]["n"] == 2

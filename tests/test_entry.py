@@ -149,3 +149,13 @@ def test_a_tiny_columns_setting_still_prints_the_result(tmp_path, columns):
     r = run_cli("concentration", data, env={"COLUMNS": columns})
     assert r.code == 0
     assert "2,600" in r.out  # HHI 30² + 30² + 20² + 20², readable at the 40-column minimum
+
+
+def test_no_arguments_prints_the_help_as_help_does():
+    # issue 18 item 10: was one escaped error line ("Usage: ...\x0a\x0a ...") and exit 2
+    bare = run_cli()
+    helped = run_cli("--help")
+    assert bare.code == 0 and bare.err == ""
+    assert bare.out == helped.out
+    assert bare.out.startswith("Usage: aistruct [OPTIONS] COMMAND [ARGS]...\n")
+    assert "\\x0a" not in bare.out

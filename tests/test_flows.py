@@ -260,8 +260,8 @@ class TestPeriods:
     @pytest.mark.parametrize(
         "labels, said",
         [
-            (["early", "late"], "'early', 'late' are not a year"),
-            (["2024", "2024Q1"], "mix forms"),
+            (["early", "late"], "'early', 'late' are not years (2024)"),
+            (["2024", "2024Q1"], "they mix years ('2024') and quarters ('2024Q1')"),
             (["2024-03", "Mar 2024"], "'2024-03' and 'Mar 2024' are the same period"),
         ],
     )

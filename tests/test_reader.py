@@ -258,6 +258,94 @@ def test_where_bad_regex_and_unknown_column():
     assert r.code == 2 and "no column 'Status'" in r.err
 
 
+STATUS = "company,Status,value,users\nA,Active,10,1\nB,Closed,5,2\nC,Active,3,3\n"
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        # issue 18 item 2: exited 0 with "the market has no values"
+        (
+            ["--value", "value", "--where", "Status = active"],
+            "--where 'Status = active' matched 0 of 3 rows; column 'Status' has 'Active' "
+            '(to ignore case: --where "Status ~ (?i)^active$")',
+        ),
+        # without --value it blamed the columns ("no numeric column ...") instead of the filter
+        (
+            ["--where", "Status = active"],
+            "--where 'Status = active' matched 0 of 3 rows; column 'Status' has 'Active'",
+        ),
+        (
+            ["--value", "value", "--where", "Status in active, closed"],
+            "--where 'Status in active, closed' matched 0 of 3 rows; column 'Status' has 'Active', 'Closed' "
+            '(to ignore case: --where "Status ~ (?i)^(active|closed)$")',
+        ),
+        (["--value", "value", "--where", "Status = Actve"], "matched 0 of 3 rows; column 'Status' has 'Active'\n"),
+        (["--value", "value", "--where", "Status = Pending"], "--where 'Status = Pending' matched 0 of 3 rows\n"),
+        (["--value", "value", "--where", "value > 100"], "--where 'value > 100' matched 0 of 3 rows\n"),
+        (
+            ["--value", "value", "--where", "value < 4", "--where", "Status = Closed"],
+            "--where 'Status = Closed' matched 0 of the 1 row the earlier filters kept\n",
+        ),
+    ],
+)
+def test_where_that_matches_no_row_says_so(tmp_path, args, said):
+    f = write(tmp_path, "status.csv", STATUS)
+    r = run_cli("concentration", f, *args)
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith(f"aistruct: error: {f}: ") and r.err.count("\n") == 1
+    assert said in r.err
+
+
+def test_the_ignore_case_hint_works(tmp_path):
+    f = write(tmp_path, "status.csv", STATUS)
+    res, doc = concentration_json(f, "--value", "value", "--where", "Status ~ (?i)^active$")
+    assert doc["input"]["rows_used"] == 2 and res[0]["total"] == 13
+
+
+def test_where_on_an_empty_table_is_not_the_filters_fault(tmp_path):
+    f = write(tmp_path, "empty.csv", "company,Status,value\n")
+    r = run_cli("concentration", f, "--value", "value", "--where", "Status = active")
+    assert "matched 0" not in r.err
+
+
+WIDE_WITH_ZEROS = "month,A,B,C,D\n2025-01,50,30,20,0\n2025-02,60,30,10,0\n"
+
+
+def test_a_wide_table_read_as_long_suggests_wide(tmp_path):
+    # issue 18 item 3: every column after the first holds numbers; "choose one with --value" alone misleads
+    r = run_cli("concentration", write(tmp_path, "w.csv", WIDE_WITH_ZEROS))
+    assert r.code == 2
+    assert "several numeric columns ('A', 'B', 'C', 'D'); choose one with --value" in r.err
+    assert "read the table as wide (one row per market) with --wide" in r.err
+    # a table with a text column besides the first is no wide table: no such hint
+    r = run_cli("concentration", write(tmp_path, "l.csv", "company,region,funding,users\nA,EU,1,2\nB,US,3,4\n"))
+    assert r.code == 2 and "choose one with --value" in r.err and "--wide" not in r.err
+
+
+def test_drop_zeros_leaves_out_the_empty_column_of_a_wide_table(tmp_path):
+    # issue 18 item 3: the zero column D counted as a fourth company and moved Gini
+    f = write(tmp_path, "w.csv", WIDE_WITH_ZEROS)
+    kept, _ = concentration_json(f, "--wide")
+    dropped, doc = concentration_json(f, "--wide", "--drop-zeros")
+    # Gini = sum_ij |x_i - x_j| / (2 n^2 mean); 2025-01 is 50, 30, 20 (+ 0):
+    # three companies: 2 (20 + 30 + 10) / (2 * 9 * 100/3) = 0.2;
+    # with the zero: 2 (20 + 30 + 10 + 50 + 30 + 20) / (2 * 16 * 25) = 0.4
+    assert [r["n"] for r in kept] == [4, 4] and [r["n"] for r in dropped] == [3, 3]
+    assert kept[0]["gini"] == pytest.approx(0.4) and dropped[0]["gini"] == pytest.approx(0.2)
+    # 2025-02 is 60, 30, 10: 2 (30 + 50 + 20) / (2 * 9 * 100/3) = 1/3
+    assert dropped[1]["gini"] == pytest.approx(1 / 3)
+    assert [r["hhi"] for r in dropped] == pytest.approx([r["hhi"] for r in kept])  # HHI never saw the zeros
+    assert doc["warnings"] == ["left out 2 company values of 0 (such a company is not counted)"]
+
+
+def test_drop_zeros_in_a_long_table_drops_companies_whose_total_is_0(tmp_path):
+    rows = "company,value\nA,5\nB,0\nB,0\nC,3\nC,-0\n"
+    res, doc = concentration_json(write(tmp_path, "l.csv", rows), "--drop-zeros")
+    assert res[0]["n"] == 2 and sorted(t["entity"] for t in res[0]["top"]) == ["A", "C"]
+    assert doc["warnings"] == ["left out 1 company value of 0 (such a company is not counted)"]
+
+
 def test_wide_equals_long():
     wide, _ = concentration_json(READER / "shares_wide.csv", "--wide", "--exclude", "Other")
     long, _ = concentration_json(READER / "shares_long.csv", "--by", "month")

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -254,6 +255,38 @@ def test_dip_pinned_values():
     assert dip([2.0] * 10) == (None, None)
 
 
+# R's diptest::dip.test at the smallest dip, 1/(2n), for n = 4..9. The lowest
+# tabulated quantiles of qDiptab all equal 1/(2n) for n <= 8; R's approx()
+# averages the probabilities of tied quantiles (ties = mean), so P = 1 - their mean:
+#   n = 4: probabilities 0 .01 .02 .05 .1 .2 .3 .4 .5 .6 tie -> 1 - 2.18/10 = 0.782 (R, issue 18)
+#   n = 5: 0 .01 .02 .05 .1 .2 .3 -> 1 - 0.68/7;  n = 6: 0 .01 .02 .05 .1 -> 1 - 0.18/5
+#   n = 7: 0 .01 .02 -> 1 - 0.03/3;  n = 8: 0 .01 -> 1 - 0.01/2;  n = 9: no tie -> 1
+R_SMALLEST_DIP_P = {4: 0.782, 5: 1 - 0.68 / 7, 6: 1 - 0.18 / 5, 7: 0.99, 8: 0.995, 9: 1.0}
+
+
+@pytest.mark.parametrize("n", sorted(R_SMALLEST_DIP_P))
+def test_dip_p_value_of_the_smallest_dip_is_rs(n):
+    # issue 18 item 5: sizes 1, 2, 3, 4 gave p = 0.40 (interpolation over the tied entries)
+    d, p = dip(np.log10(np.arange(1.0, n + 1)) if n == 4 else np.arange(float(n)))
+    assert d == pytest.approx(1 / (2 * n))
+    assert p == pytest.approx(R_SMALLEST_DIP_P[n], abs=1e-12)
+
+
+def test_dip_p_value_interpolates_like_r():
+    from aistruct.tiers import dip_p_value
+
+    # n = 4, d = 0.129: between the tie at sqrt(4)*0.125 = 0.25 (mean probability 0.218)
+    # and sqrt(4)*0.13256 = 0.26512 (probability 0.7; the table holds 0.132559...), linearly
+    by_hand = 1 - (0.218 + (0.258 - 0.25) / (0.26512 - 0.25) * (0.7 - 0.218))
+    assert dip_p_value(4, 0.129) == pytest.approx(by_hand, abs=1e-4)
+    # without ties R and the diptest package agree (rows interpolated on sqrt(n), then in the dip)
+    import diptest.consts
+
+    for n, d in [(12, 0.09), (40, 0.07), (150, 0.05), (1000, 0.02)]:
+        assert dip_p_value(n, d) == pytest.approx(diptest.consts.Consts.compute_pval_interpolation(n, d), abs=1e-12)
+    assert dip_p_value(4, 0.25) == 0.0 and dip_p_value(100, 0.0) == 1.0  # constant beyond the ends (rule = 2)
+
+
 def test_esteban_ray_hand_computed():
     # counts 2, 1, 1 -> pi = 1/2, 1/4, 1/4; tier means 1, 4, 10, overall mean (2 + 4 + 10) / 4 = 4
     # -> y = 0.25, 1, 2.5. alpha = 1: P = sum_i pi_i^2 sum_j pi_j |y_i - y_j|
@@ -310,6 +343,24 @@ def test_middle_cuts_for_data_driven_bounds_are_gap_midpoints():
     lo, hi = middle_cuts(sizes, 10, 20, data_driven=True)
     assert lo == pytest.approx(math.sqrt(4 * 10)) and hi == pytest.approx(math.sqrt(20 * 90))
     assert middle_cuts([0, 10, 20], 10, 20, data_driven=True) == (10, 20)  # nothing positive below, nothing above
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e-300 / 1e-5])
+def test_expected_middle_share_survives_sizes_beyond_1e154(scale):
+    # issue 18 item 4: sqrt(a*b) overflowed for 1e299 * 1e300 (0.7339 instead of 0.4238)
+    sizes = [1, 2, 3, 1e10, 3e10, 1e299, 1e300]
+    scaled = [x * scale for x in sizes]
+    low, high = 1e10 * scale, 3e10 * scale  # the natural breaks of these sizes (checked below)
+    # by hand: a log-normal fitted to log10 sizes, cut halfway (in log10) between the tiers
+    lg = [math.log10(x) for x in scaled]
+    fit = statistics.NormalDist(statistics.fmean(lg), statistics.pstdev(lg))
+    lo_cut = (math.log10(3 * scale) + math.log10(low)) / 2
+    hi_cut = (math.log10(high) + math.log10(1e299 * scale)) / 2
+    by_hand = fit.cdf(hi_cut) - fit.cdf(lo_cut)
+    assert by_hand == pytest.approx(0.4238328, abs=1e-7)
+    assert natural_breaks(scaled) == pytest.approx((low, high))
+    d = tier_diagnostics(scaled, scaled, low, high, data_driven=True)
+    assert d["expected_middle_share"] == pytest.approx(by_hand, rel=1e-9)
 
 
 def test_diagnostics_on_team_fixture():

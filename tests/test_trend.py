@@ -34,8 +34,59 @@ class TestPeriods:
     def test_whole_numbers_sort_numerically(self):
         assert period_positions(["10", "2", "1"])[0] == ["1", "2", "10"]
 
-    def test_other_labels_keep_text_order(self):
-        assert period_positions(["b", "a", "2024"]) == (["2024", "a", "b"], [0.0, 1.0, 2.0], "step")
+    def test_labels_with_no_time_order_are_refused(self):
+        # issue 18 item 1: they were sorted as text, an order the data does not have
+        with pytest.raises(UsageError, match=r"'b', 'a' are not years"):
+            period_positions(["b", "a", "2024"])
+
+    def test_iso_dates_in_date_order(self):
+        assert period_positions(["2024-03-15", "2023-12-31T10:00"]) == (
+            ["2023-12-31T10:00", "2024-03-15"],
+            [0.0, 1.0],
+            "step",
+        )
+
+
+class TestOrderPeriods:
+    """issue 18 item 1: ``order_periods``, the one rule for trend (and flows)."""
+
+    def test_freq_labels_order_on_the_calendar(self):
+        from aistruct.markets import FREQS, order_periods, period_label
+
+        dates = [(2024, 3), (2023, 11), (2024, 1), (2023, 2)]
+        for freq in FREQS:
+            labels = sorted({period_label(y, m, freq) for y, m in dates}, reverse=True)
+            by_hand = {
+                "year": ["2023", "2024"],
+                "quarter": ["2023Q1", "2023Q4", "2024Q1"],
+                "month": ["2023-02", "2023-11", "2024-01", "2024-03"],
+            }[freq]
+            assert order_periods(labels) == by_hand
+
+    def test_numbers_and_dates(self):
+        from aistruct.markets import order_periods
+
+        assert order_periods(["10", "9", "100"]) == ["9", "10", "100"]
+        assert order_periods(["2024-01-10", "2023-12-31", "2024-01-02"]) == ["2023-12-31", "2024-01-02", "2024-01-10"]
+        assert order_periods([]) == []
+
+    @pytest.mark.parametrize(
+        "labels, named",
+        [
+            (["W24", "S24", "Continuity", "Unspecified"], "'W24', 'S24', 'Continuity', 'Unspecified' are not"),
+            (["2024-02-30", "2024-03-01"], "'2024-02-30' is not"),  # no such day
+            (["2024-13", "2024-01"], "'2024-13' is not"),
+            (["2024Q1", "2024-03"], "they mix quarters ('2024Q1') and months ('2024-03')"),
+        ],
+    )
+    def test_labels_that_do_not_order_are_named(self, labels, named):
+        from aistruct.errors import params_in
+        from aistruct.markets import order_periods
+
+        with pytest.raises(UsageError) as exc:
+            order_periods(labels)
+        assert named in str(exc.value)
+        assert params_in(exc.value.message) == ["freq"]
 
 
 class TestChange:
@@ -273,3 +324,32 @@ class TestStocks:
     def test_both_together_are_refused(self):
         with pytest.raises(UsageError, match="cumulative carries every sum forward"):
             trend_report(self.frame(), period="year", carry_forward=1, cumulative=True)
+
+
+@pytest.mark.parametrize(
+    "ys, path, direction",
+    [
+        ([0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.6], "fell and recovered", "falling"),
+        ([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1], "rose and fell back", "rising"),
+    ],
+)
+def test_equal_ends_with_a_trend_say_both(ys, path, direction):
+    # issue 18 item 6: "was 60.0% at both ends ... a falling trend" read as a contradiction
+    from aistruct.trend import change_of, reading
+
+    ch = change_of([(str(2015 + i), 2015.0 + i, y) for i, y in enumerate(ys)])
+    # S by hand: 36 pairs among the first nine move one way, the last period is above (below) 8 of them
+    # and ties the first, so S = -(36 - 8) = -28 (or +28)
+    assert ch["change"] == 0 and abs(ch["s"]) == 28 and ch["p_value"] < 0.05
+    text = reading("middle_count_share", ch)
+    assert f"was {100 * ys[0]:.1f}% at both ends of 2015–2024" in text
+    assert f"but the series {path}: a {direction} trend" in text
+    assert text.endswith("the test is about the whole path, not its two ends")
+
+
+def test_equal_ends_without_a_trend_read_as_before():
+    from aistruct.trend import change_of, reading
+
+    ch = change_of([(str(2018 + i), 2018.0 + i, y) for i, y in enumerate([0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.6])])
+    text = reading("middle_count_share", ch)
+    assert "recovered" not in text and "whole path" not in text and "no clear trend" in text

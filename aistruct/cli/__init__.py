@@ -108,6 +108,9 @@ def main(argv: Optional[list] = None) -> None:
         code = interrupted() if isinstance(exc.__cause__, KeyboardInterrupt) else exc.exit_code
     except aborts:
         code = interrupted()
+    except click_exceptions.NoArgsIsHelpError as exc:  # bare ``aistruct``: the help, as --help shows it
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        code = 0
     except click_exceptions.ClickException as exc:  # usage errors: one line, exit 2
         if debug:
             import traceback

@@ -142,6 +142,7 @@ def _market(kw: dict):
         wide=kw["wide"],
         id=kw["id"],
         exclude=tuple(kw["exclude"] or ()),
+        drop_zeros=kw["drop_zeros"],
         split_entities=kw["split_entities"],
         split_mode=kw["split_mode"],
     )
@@ -235,6 +236,15 @@ MARKET = Group(
             None,
             "--exclude",
             help="Leave out this company, e.g. Other (repeatable).",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "drop_zeros",
+            bool,
+            False,
+            "--drop-zeros",
+            help="Leave out companies whose value is 0 (a wide table's empty columns); otherwise each counts "
+            "as a company, in n, Gini and the tiers.",
             panel=MARKET_PANEL,
         ),
         _opt(

@@ -34,6 +34,7 @@ from aistruct.markets import (
     Markets,
     MarketSpec,
     cell_label,
+    drop_zero_companies,
     finish_companies,
     label_codes,
     parse_where,
@@ -376,6 +377,8 @@ def prepare(
     q.con.close()
 
     out, groups, rows_used = _label_groups(table, by_cols, size is not None, warnings)
+    if spec.drop_zeros:
+        out, _ = drop_zero_companies(out, None, warnings)
     finish_companies(out, what, spec.agg, value_col, size_col, need_size)
     return Markets(
         companies=out,

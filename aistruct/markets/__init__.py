@@ -7,7 +7,7 @@ Modules, each one job:
 - :mod:`~aistruct.markets.columns`: resolving column names, default columns, cell labels;
 - :mod:`~aistruct.markets.values`: numeric columns and their parsed values;
 - :mod:`~aistruct.markets.where`: the ``--where`` language;
-- :mod:`~aistruct.markets.periods`: dates as periods (``--freq``);
+- :mod:`~aistruct.markets.periods`: dates as periods (``--freq``), period labels in time order;
 - :mod:`~aistruct.markets.groups`: group labels as integer codes;
 - :mod:`~aistruct.markets.shape`: wide tables and joint entities;
 - :mod:`~aistruct.markets.aggregate`: one row per (group, company);
@@ -18,10 +18,10 @@ Reading a source and preparing it with an engine (``--engine``) is
 :func:`aistruct.engines.load_markets`.
 """
 
-from aistruct.markets.aggregate import finish_companies
+from aistruct.markets.aggregate import drop_zero_companies, finish_companies
 from aistruct.markets.columns import cell_label, resolve_column
 from aistruct.markets.groups import label_codes, present_combos, present_groups
-from aistruct.markets.periods import FREQS, parse_date_cell, period_codes, period_label
+from aistruct.markets.periods import FREQS, order_periods, parse_date_cell, period_codes, period_label
 from aistruct.markets.prepare import prepare_markets
 from aistruct.markets.spec import (
     AGGREGATIONS,
@@ -48,8 +48,10 @@ __all__ = [
     "Markets",
     "MarketSpec",
     "cell_label",
+    "drop_zero_companies",
     "finish_companies",
     "label_codes",
+    "order_periods",
     "parse_date_cell",
     "parse_where",
     "period_codes",

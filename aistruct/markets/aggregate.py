@@ -128,6 +128,24 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     return out, group_code
 
 
+def drop_zero_companies(out, group_code, warnings: list[str]):
+    """(companies, group codes) without the companies whose value in their market is 0, with a warning.
+
+    A company with a value of 0 still counts as a company (in n, Gini, the tiers'
+    counts); a wide table's column of zeros is often no company at all.
+    """
+    import numpy as np
+
+    zero = out[VALUE].to_numpy(dtype=np.float64) == 0
+    if not zero.any():
+        return out, group_code
+    k = int(zero.sum())
+    warnings.append(f"left out {k} company value{'s' if k != 1 else ''} of 0 (such a company is not counted)")
+    keep = ~zero
+    out = out[keep].reset_index(drop=True)
+    return out, (group_code[keep] if group_code is not None else None)
+
+
 def finish_companies(out, what: str, agg: str, value_label: str, size_label: str | None, need_size: bool) -> None:
     """Checks and completes an engine's per-company table in place: a company total
     beyond the float range exits 2 naming the company; ``SIZE`` defaults to ``VALUE``."""

@@ -6,7 +6,8 @@ import difflib
 import re
 from typing import Sequence
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
+from aistruct.markets.spec import ROW
 from aistruct.markets.values import looks_numeric
 from aistruct.reader import RawTable
 
@@ -58,7 +59,13 @@ def default_value(frame, exclude: set, decimal: str, what: str, option: str = "-
         return numeric[0]
     if not numeric:
         raise UsageError(f"{what}: no numeric column to measure; name one with {option}")
-    raise UsageError(f"{what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with {option}")
+    wide = ""
+    columns = [c for c in frame.columns if c != ROW]
+    if len(columns) > 2 and all(looks_numeric(frame[c], decimal) for c in columns[1:]):
+        wide = f", or, if each is a company, read the table as wide (one row per market) with {param('wide')}"
+    raise UsageError(
+        f"{what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with {option}{wide}"
+    )
 
 
 def cell_label(value) -> str | None:

@@ -1,11 +1,12 @@
-"""Dates as periods: ``--freq year|quarter|month`` turns date cells into labels ``2024``, ``2024Q1``, ``2024-03``."""
+"""Dates as periods: ``--freq year|quarter|month`` turns date cells into labels ``2024``, ``2024Q1``, ``2024-03``;
+:func:`order_periods` puts period labels in time order, or refuses labels that have none."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal, get_args
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.markets.groups import BadCell, label_codes
 from aistruct.markets.spec import ROW
 from aistruct.reader import RawTable
@@ -18,6 +19,100 @@ _MONTHS = {
     m: i
     for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
 }
+
+
+#: The label forms that order in time, as (name, example, pattern); one series uses one form.
+_PERIOD_FORMS = (
+    ("years", "2024", re.compile(r"^\d{4}$")),
+    ("whole numbers", "7", re.compile(r"^[+-]?\d+$")),
+    ("quarters", "2024Q1", re.compile(r"^\d{4}Q[1-4]$")),
+    ("months", "2024-03", re.compile(r"^(?:\d{4}-(0[1-9]|1[0-2])|[A-Za-z]{3,9}\.?\s+\d{4})$")),
+    ("ISO dates", "2024-03-15", re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")),
+)
+
+
+def _iso_date(label: str):
+    import datetime
+
+    try:
+        return datetime.datetime.fromisoformat(label)
+    except ValueError:
+        return None
+
+
+def _period_key(form: str, label: str):
+    if form in ("years", "whole numbers"):
+        return int(label)
+    if form == "quarters":
+        return int(label[:4]), int(label[5])
+    if form == "months":
+        if label[:4].isdigit():
+            return int(label[:4]), int(label[5:7])
+        return parse_date_cell(label)  # Mar 2024; None for a word that is no month
+    return _iso_date(label)
+
+
+def order_periods(labels) -> list:
+    """Period labels (strings) in time order; UsageError naming the labels that do not order.
+
+    One series takes one form: years ``2024``, whole numbers, quarters ``2024Q1``,
+    months ``2024-03`` (the labels of ``freq``) or ISO dates ``2024-03-15``
+    (a time may follow). Labels in no such form, or in several, have no time
+    order, and sorting them as text would invent one.
+
+    >>> order_periods(["2024Q1", "2023Q4", "2023Q2"])
+    ['2023Q2', '2023Q4', '2024Q1']
+    >>> order_periods(["10", "2", "1"])
+    ['1', '2', '10']
+    >>> order_periods(["Mar 2024", "2024-01"])
+    ['2024-01', 'Mar 2024']
+    """
+    labels = [str(x) for x in labels]
+    if not labels:
+        return []
+    for form, _, pattern in _PERIOD_FORMS:
+        if all(pattern.match(x) for x in labels):
+            keys = [_period_key(form, x) for x in labels]
+            if None not in keys:
+                _refuse_same_period(labels, keys)
+                return [x for _, x in sorted(zip(keys, labels))]
+    forms = ", ".join(f"{name} ({example})" for name, example, _ in _PERIOD_FORMS[:-1])
+    forms += f" or {_PERIOD_FORMS[-1][0]} ({_PERIOD_FORMS[-1][1]})"
+    bad = [x for x in labels if _form_of(x) is None]
+    if bad:
+        what = f"{_shown(bad)} {'is' if len(bad) == 1 else 'are'} not {forms}"
+    else:  # each label has a form, but not all the same one
+        by_form: dict[str, list[str]] = {}
+        for x in labels:
+            by_form.setdefault(str(_form_of(x)), []).append(x)
+        mixed = " and ".join(f"{name} ({_shown(xs, 2)})" for name, xs in by_form.items())
+        what = f"they mix {mixed}; one series takes one of {forms}"
+    raise UsageError(
+        f"period labels do not order in time: {what}; group a date column with {param('freq')} "
+        "or write the periods in one of these forms"
+    )
+
+
+def _refuse_same_period(labels: list[str], keys: list) -> None:
+    """Two different labels for one period (``2024-03`` and ``Mar 2024``) would split its companies."""
+    seen: dict = {}
+    for x, k in zip(labels, keys):
+        if k in seen and seen[k] != x:
+            raise UsageError(f"period labels do not order in time: {seen[k]!r} and {x!r} are the same period")
+        seen.setdefault(k, x)
+
+
+def _form_of(label: str) -> str | None:
+    """The first form of :data:`_PERIOD_FORMS` the label is in (an impossible date is in none)."""
+    for form, _, pattern in _PERIOD_FORMS:
+        if pattern.match(label) and _period_key(form, label) is not None:
+            return form
+    return None
+
+
+def _shown(labels: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(x[:40]) for x in labels[:most])
+    return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
 
 
 def check_freq(freq: str | None) -> None:
@@ -159,44 +254,3 @@ def period_span(label: str) -> tuple[str, tuple[int, int, int], tuple[int, int, 
     if key is None or key[1] is None:
         return None
     return "month", (key[0], key[1], 1), (key[0], key[1], 31)
-
-
-def order_periods(labels) -> list:
-    """Period labels in time order; :class:`UsageError` naming the labels when they do not order.
-
-    Labels order when every one is a period of the same form (see
-    :func:`period_span`): all years (or whole numbers), all quarters, all months
-    or all dates. Names (``Acme``), mixed forms (``2024`` with ``2024Q1``) and two
-    labels for one period (``2024-03`` and ``Mar 2024``) do not.
-
-    >>> order_periods(["2024Q3", "2023Q4", "2024Q1"])
-    ['2023Q4', '2024Q1', '2024Q3']
-    >>> order_periods(["2024", "later"])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    aistruct.errors.UsageError: period labels do not order: 'later' is not a year, quarter (2024Q1), ...
-    """
-    labels = [str(x) for x in dict.fromkeys(str(x) for x in labels)]
-    spans = [period_span(x) for x in labels]
-    bad = [x for x, s in zip(labels, spans) if s is None]
-    if bad:
-        shown = ", ".join(repr(x) for x in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
-        verb = "is" if len(bad) == 1 else "are"
-        raise UsageError(
-            f"period labels do not order: {shown} {verb} not a year, quarter (2024Q1), month (2024-03) or date"
-        )
-    forms = {s[0] for s in spans if s is not None}
-    if len(forms) > 1:
-        examples: dict = {}
-        for x, s in zip(labels, spans):
-            if s is not None:
-                examples.setdefault(s[0], x)
-        shown = ", ".join(f"{form} {x!r}" for form, x in examples.items())
-        raise UsageError(f"period labels do not order: they mix forms ({shown}); use one form for every period")
-    seen: dict = {}
-    for x, s in zip(labels, spans):
-        if s is not None and s[1] in seen:
-            raise UsageError(f"period labels do not order: {seen[s[1]]!r} and {x!r} are the same period")
-        if s is not None:
-            seen[s[1]] = x
-    return [x for _, x in sorted((s[1], x) for x, s in zip(labels, spans) if s is not None)]

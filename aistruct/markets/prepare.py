@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aistruct.errors import UsageError
-from aistruct.markets.aggregate import aggregate, finish_companies
+from aistruct.markets.aggregate import aggregate, drop_zero_companies, finish_companies
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
 from aistruct.markets.groups import group_codes, present_groups
 from aistruct.markets.periods import check_freq, period_codes
@@ -77,6 +77,8 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         groups = present_groups(codes_list, labels_list, keep)
     usable = _usable_rows(keep, values, sizes, warnings)
     out, group_code = aggregate(names, values, sizes, cols.by, codes_list, labels_list, usable, spec.agg)
+    if spec.drop_zeros:
+        out, group_code = drop_zero_companies(out, group_code, warnings)
     finish_companies(out, raw.source, spec.agg, cols.value_label, cols.size, need_size)
     return Markets(
         companies=out,

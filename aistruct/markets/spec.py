@@ -53,6 +53,8 @@ class MarketSpec:
     wide: bool = False
     id: str | None = None
     exclude: Sequence[str] = ()
+    #: leave out the companies whose (aggregated) value is 0, such as the empty columns of a wide table
+    drop_zeros: bool = False
     split_entities: str | None = None
     split_mode: str = "first"
     size: str | None = None  # tiers: the column that classifies (default: value)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence, get_args
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets.columns import resolve_column
 from aistruct.markets.spec import ROW
 from aistruct.markets.values import is_numeric_dtype, looks_numeric
@@ -59,11 +59,58 @@ def apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
     import numpy as np
 
     mask = np.ones(len(frame), dtype=bool)
-    for text in conditions:
+    for i, text in enumerate(conditions):
         cond = parse_where(text)
         col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, "--where")
+        kept = mask.copy()
         mask &= _matches(text, cond, frame[col], decimal)
+        if kept.any() and not mask.any():
+            raise UsageError(_matched_none(raw.source, text, cond, col, frame[col][kept], i > 0))
     return frame[mask]
+
+
+def _matched_none(source: str, text: str, cond: Condition, col: str, series, later: bool) -> str:
+    """The message of a filter that leaves no row: how many it saw, and the value it may have meant.
+
+    ``series`` is the column on the rows the filter saw (after the earlier filters).
+    """
+    n = len(series)
+    of = f"the {n} row{'s' if n != 1 else ''} the earlier filters kept" if later else f"{n} row{'s' if n != 1 else ''}"
+    message = f"{source}: {param('where')} {text!r} matched 0 of {of}"
+    if cond.op not in ("=", "in"):
+        return message
+    wanted = [cond.value] if cond.op == "=" else [v.strip() for v in cond.value.split(",")]
+    near = near_values(wanted, series)
+    if not near:
+        return message
+    message += f"; column {col!r} has {', '.join(repr(v) for v in near)}"
+    if all(any(n.casefold() == w.casefold() for w in wanted) for n in near):
+        name = col if re.fullmatch(r"[^\s=!<>~'\"]+", col) else f"'{col}'"
+        pattern = "|".join(re.escape(w) for w in wanted)
+        pattern = f"^{pattern}$" if len(wanted) == 1 else f"^({pattern})$"
+        message += f' (to ignore case: {param("where")} "{name} ~ (?i){pattern}")'
+    return message
+
+
+def near_values(wanted: Sequence[str], series, most: int = 3) -> list[str]:
+    """Values of ``series`` close to (and not equal to) the ``wanted`` ones: the same but for case, else alike.
+
+    >>> import pandas as pd
+    >>> near_values(["active"], pd.Series(["Active", "Closed", "Active"]))
+    ['Active']
+    """
+    import difflib
+
+    cells = series.astype("string").str.strip().dropna()
+    distinct = [str(v) for v in cells.drop_duplicates().head(5000) if str(v)]
+    folded: dict[str, list[str]] = {}
+    for v in distinct:
+        folded.setdefault(v.casefold(), []).append(v)
+    near: list[str] = []
+    for w in wanted:
+        same = folded.get(w.strip().casefold()) or difflib.get_close_matches(w, distinct, n=1, cutoff=0.6)
+        near += [v for v in same if v not in near and v != w]
+    return near[:most]
 
 
 def _matches(text: str, cond: Condition, series, decimal: str):
