@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.markets.groups import BadCell, label_codes
 from aistruct.markets.spec import ROW
 from aistruct.reader import RawTable
@@ -23,7 +23,7 @@ _MONTHS = {
 def check_freq(freq: str | None) -> None:
     """Exit 2 unless ``freq`` is None or one of :data:`FREQS`."""
     if freq is not None and freq not in FREQS:
-        raise UsageError(f"--freq: unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
+        raise UsageError(f"{param('freq')}: unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
 
 
 def parse_date_cell(text: str) -> tuple[int, int | None] | None:
@@ -103,5 +103,5 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
         need = "a date with a month" if key is not None else "a date"
         raise InputError(
             f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
-            f"{str(cell)[:40]!r} is not {need} (for --freq {freq})"
+            f"{str(cell)[:40]!r} is not {need} (for {param('freq')} {freq})"
         ) from None

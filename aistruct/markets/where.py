@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence, get_args
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets.columns import resolve_column
 from aistruct.markets.spec import ROW
 from aistruct.markets.values import is_numeric_dtype, looks_numeric
@@ -42,7 +42,7 @@ def parse_where(text: str) -> Condition:
     m = _WHERE_RE.match(text)
     if not m:
         raise UsageError(
-            f'--where {text!r}: expected "COLUMN OP VALUE" with OP one of {" ".join(WHERE_OPS)} '
+            f'{param("where")} {text!r}: expected "COLUMN OP VALUE" with OP one of {" ".join(WHERE_OPS)} '
             "(quote column names that contain spaces: \"'Close date' >= 2024-01-01\")"
         )
     col = (
@@ -61,7 +61,7 @@ def apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
     mask = np.ones(len(frame), dtype=bool)
     for text in conditions:
         cond = parse_where(text)
-        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, "--where")
+        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, param("where"))
         mask &= _matches(text, cond, frame[col], decimal)
     return frame[mask]
 
@@ -75,7 +75,7 @@ def _matches(text: str, cond: Condition, series, decimal: str):
         try:
             rx = re.compile(cond.value)
         except re.error as exc:
-            raise UsageError(f"--where {text!r}: bad regular expression: {exc}") from None
+            raise UsageError(f"{param('where')} {text!r}: bad regular expression: {exc}") from None
         return np.fromiter((bool(rx.search(str(v))) for v in text_vals), dtype=bool, count=len(text_vals))
     if cond.op == "in":
         options = {v.strip() for v in cond.value.split(",")}

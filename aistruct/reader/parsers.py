@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.reader.text import decode, has_utf16_bom, is_utf8
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def delimiter_for(text: str, fmt: str, explicit: str | None) -> str:
         if explicit in ("\\t", "tab"):
             return "\t"
         if len(explicit) != 1 or explicit in ('"', "\n", "\r"):
-            raise UsageError(f"--delimiter: expected one character (or 'tab'), got {explicit!r}")
+            raise UsageError(f"{param('delimiter')}: expected one character (or 'tab'), got {explicit!r}")
         return explicit
     default = PARSERS[fmt].delimiter or ","
     if default != ",":
