@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from aistruct import metrics
 from aistruct.engines import load_markets
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.guidelines import GUIDELINES, band
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
 from aistruct.metric_registry import METRICS
@@ -126,7 +126,7 @@ def concentration_of_markets(
     """
     validate_top(top)
     if guidelines not in GUIDELINES:
-        raise UsageError(f"--guidelines: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
+        raise UsageError(f"{param('guidelines')}: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
     warnings = list(markets.warnings)
     n_groups = len(markets.groups)
@@ -145,10 +145,10 @@ def concentration_of_markets(
 
 def validate_top(top: Sequence[int]) -> None:
     if not top:
-        raise UsageError("--top needs at least one k")
+        raise UsageError(f"{param('top')} needs at least one k")
     for k in top:
         if int(k) < 1:
-            raise UsageError(f"--top: k must be a whole number of at least 1 (got {k})")
+            raise UsageError(f"{param('top')}: k must be a whole number of at least 1 (got {k})")
 
 
 def concentration_report(

@@ -36,6 +36,25 @@ def params_in(message: str) -> list[str]:
     return _PARAM.findall(message)
 
 
+def long_option(name: str) -> str:
+    """``max_bytes`` -> ``--max-bytes``: a parameter as document text spells it.
+
+    Documents (a warning, a validation report's messages) are outputs, and their
+    wording names the options; text built from the pieces of an error message, or
+    an error kept in a document, is rendered with this (``exc.render(long_option)``).
+    """
+    return "--" + name.replace("_", "-")
+
+
+def as_options(text: str) -> str:
+    """``text`` with each :func:`param` written as :func:`long_option`.
+
+    >>> as_options(f"{param('schema')} s.json: unknown key 'x' (ignored)")
+    "--schema s.json: unknown key 'x' (ignored)"
+    """
+    return _PARAM.sub(lambda m: long_option(m.group(1)), text)
+
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_UNUSABLE = 2

@@ -493,7 +493,7 @@ def flows_report(
             f"{param('by')} {period!r} is the {param('period')} column; it names the columns that split the series"
         )
     spec.by = tuple(spec.by) + (period,)
-    spec.option_of = {**spec.option_of, period: "--period"}
+    spec.named_by = {**spec.named_by, period: "period"}  # the period travels as a by column
     deals = acquisitions
     if acquisitions is not None and not isinstance(acquisitions, Acquisitions):
         deals = read_acquisitions(acquisitions)

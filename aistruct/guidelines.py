@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 
 #: The names ``--guidelines`` accepts, in canonical order.
 Guideline = Literal["us-2023", "us-2010", "eu"]
@@ -166,12 +166,12 @@ def parse_guidelines(text: str | Sequence[str] | None) -> tuple[str, ...]:
     parts = [p.strip() for p in (text.split(",") if isinstance(text, str) else text)]
     parts = [p for p in parts if p]
     if not parts:
-        raise UsageError("--guidelines: empty; use us-2023, us-2010, eu or all")
+        raise UsageError(f"{param('guidelines')}: empty; use us-2023, us-2010, eu or all")
     if "all" in parts:
         return GUIDELINES
     for p in parts:
         if p not in GUIDELINES:
-            raise UsageError(f"--guidelines: unknown {p!r}; use us-2023, us-2010, eu or all")
+            raise UsageError(f"{param('guidelines')}: unknown {p!r}; use us-2023, us-2010, eu or all")
     return tuple(g for g in GUIDELINES if g in parts)
 
 

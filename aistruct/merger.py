@@ -43,7 +43,7 @@ from typing import Any, Iterable, Sequence
 
 from aistruct import metrics
 from aistruct.engines import load_markets
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.guidelines import GUIDELINES, parse_guidelines, undefined_verdicts, verdicts
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec, cell_label, resolve_column
 from aistruct.reader import ReadOptions, load_table
@@ -134,11 +134,11 @@ class Deal:
 def resolve_deal(deal: Deal, index: NameIndex) -> Deal:
     """The deal with names as spelled in the data; exit 2 on unknown, repeated or self-acquisitions."""
     if not deal.targets:
-        raise UsageError(f"{deal.where + ': ' if deal.where else ''}a deal needs at least one --target")
-    acq = index.resolve(deal.acquirer, "--acquirer" if not deal.where else "acquirer", deal.where)
+        raise UsageError(f"{deal.where + ': ' if deal.where else ''}a deal needs at least one {param('targets')}")
+    acq = index.resolve(deal.acquirer, param("acquirer") if not deal.where else "acquirer", deal.where)
     targets: list[str] = []
     for t in deal.targets:
-        name = index.resolve(t, "--target" if not deal.where else "target", deal.where)
+        name = index.resolve(t, param("targets") if not deal.where else "target", deal.where)
         prefix = f"{deal.where}: " if deal.where else ""
         if name == acq:
             raise UsageError(f"{prefix}the acquirer and a target are the same company ({name!r})")
@@ -162,7 +162,7 @@ def read_scenarios(source: Any, read: ReadOptions | None = None) -> list[Deal]:
     raw = load_table(source, read)
     frame = raw.frame
     cols = [str(c) for c in frame.columns]
-    what = f"--scenarios {raw.source}"
+    what = f"{param('scenarios')} {raw.source}"
     acq_col = resolve_column("acquirer", cols, what, "column")
     tgt_col = resolve_column("target", cols, what, "column")
     name_col = None
@@ -423,7 +423,9 @@ def merger_of_markets(
     """
     gl = parse_guidelines(guidelines) if isinstance(guidelines, str) or guidelines is None else tuple(guidelines)
     if not deals:
-        raise UsageError("no deal to evaluate: give --acquirer and --target, or --scenarios FILE")
+        raise UsageError(
+            f"no deal to evaluate: give {param('acquirer')} and {param('targets')}, or {param('scenarios')} FILE"
+        )
     index = NameIndex(markets.companies[ENTITY].tolist())
     resolved = [resolve_deal(d, index) for d in deals]
     if sequential:
@@ -506,16 +508,20 @@ def merger_report(
     gl = parse_guidelines(guidelines)
     if scenarios is not None:
         if acquirer is not None or targets:
-            raise UsageError("--scenarios replaces --acquirer/--target; give one or the other")
+            raise UsageError(
+                f"{param('scenarios')} replaces {param('acquirer')}/{param('targets')}; give one or the other"
+            )
         if isinstance(scenarios, str) and scenarios == "-" and isinstance(source, str) and source == "-":
-            raise UsageError("the table and --scenarios cannot both be read from standard input")
+            raise UsageError(f"the table and {param('scenarios')} cannot both be read from standard input")
         deals = read_scenarios(scenarios, scenario_read)
         label = scenarios if isinstance(scenarios, str) else "<DataFrame>"
     else:
         if sequential:
-            raise UsageError("--sequential needs --scenarios FILE")
+            raise UsageError(f"{param('sequential')} needs {param('scenarios')} FILE")
         if acquirer is None or not targets:
-            raise UsageError("give --acquirer NAME and at least one --target NAME (or --scenarios FILE)")
+            raise UsageError(
+                f"give {param('acquirer')} NAME and at least one {param('targets')} NAME (or {param('scenarios')} FILE)"
+            )
         deals = [Deal(acquirer=acquirer, targets=tuple(targets))]
         label = None
     spec = spec or MarketSpec(**spec_fields)

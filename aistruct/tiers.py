@@ -30,7 +30,7 @@ import numpy as np
 
 from aistruct import metrics
 from aistruct.concentration import largest_indices
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.report import envelope, group_text
 from aistruct.vocabulary import STATUS_NO_COMPANIES, STATUS_OK, STATUS_TOO_FEW_SIZES, TIER_KEYS
 
@@ -217,10 +217,10 @@ def parse_bounds(text: str, decimal: str = ".") -> tuple[float, float]:
     if len(cands) > 1:
         cands = [c for c in cands if c[0] < c[1]] or cands[:1]
     if not cands:
-        raise UsageError(f"--bounds: expected LOW,HIGH as two numbers (e.g. 50,500 or $10M,$1B), got {text!r}")
+        raise UsageError(f"{param('bounds')}: expected LOW,HIGH as two numbers (e.g. 50,500 or $10M,$1B), got {text!r}")
     if len(cands) > 1:
         raise UsageError(
-            f"--bounds: {text!r} is ambiguous ({', '.join(f'{a:g}..{b:g}' for a, b in cands)}); "
+            f"{param('bounds')}: {text!r} is ambiguous ({', '.join(f'{a:g}..{b:g}' for a, b in cands)}); "
             "write the numbers without thousands separators or separate them with ';'"
         )
     return _check_bounds(*cands[0])
@@ -229,11 +229,13 @@ def parse_bounds(text: str, decimal: str = ".") -> tuple[float, float]:
 def _check_bounds(low: float, high: float) -> tuple[float, float]:
     low, high = float(low), float(high)
     if not (math.isfinite(low) and math.isfinite(high)):
-        raise UsageError(f"--bounds: LOW and HIGH must be finite numbers (got {low:g}, {high:g})")
+        raise UsageError(f"{param('bounds')}: LOW and HIGH must be finite numbers (got {low:g}, {high:g})")
     if low < 0 or high < 0:
-        raise UsageError(f"--bounds: sizes are never negative; LOW and HIGH must be >= 0 (got {low:g}, {high:g})")
+        raise UsageError(
+            f"{param('bounds')}: sizes are never negative; LOW and HIGH must be >= 0 (got {low:g}, {high:g})"
+        )
     if low >= high:
-        raise UsageError(f"--bounds: LOW must be less than HIGH (got {low:g}, {high:g})")
+        raise UsageError(f"{param('bounds')}: LOW must be less than HIGH (got {low:g}, {high:g})")
     return low, high
 
 
@@ -255,14 +257,14 @@ def tier_bounds(
     :class:`UsageError` for conflicting options, an unknown method or preset,
     negative bounds or LOW >= HIGH.
     """
-    given = [name for name, v in (("--bounds", bounds), ("--preset", preset), ("--method", method)) if v is not None]
+    given = [param(name) for name, v in (("bounds", bounds), ("preset", preset), ("method", method)) if v is not None]
     if len(given) > 1:
         raise UsageError(f"{' and '.join(given)} both choose the tiers; give only one")
     if method is not None and method not in METHODS:
-        raise UsageError(f"--method: unknown method {method!r}; use one of {', '.join(METHODS)}")
+        raise UsageError(f"{param('method')}: unknown method {method!r}; use one of {', '.join(METHODS)}")
     if preset is not None:
         if preset not in PRESETS:
-            raise UsageError(f"--preset: unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+            raise UsageError(f"{param('preset')}: unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
         return PRESETS[preset]
     if bounds is not None:
         if isinstance(bounds, str):
@@ -270,7 +272,7 @@ def tier_bounds(
         try:
             low, high = bounds
         except (TypeError, ValueError):
-            raise UsageError(f"--bounds: expected a (low, high) pair, got {bounds!r}") from None
+            raise UsageError(f"{param('bounds')}: expected a (low, high) pair, got {bounds!r}") from None
         return _check_bounds(low, high)
     if (method or DEFAULT_METHOD) == "headtail":
         return headtail_breaks(sizes)
@@ -545,7 +547,7 @@ def esteban_ray(counts, means, overall_mean: float, alpha: float = DEFAULT_ALPHA
     Empty groups have pi = 0 and drop out. ``None`` when the overall mean is 0.
     """
     if not 0 < alpha <= ALPHA_MAX:
-        raise UsageError(f"--alpha must be in (0, {ALPHA_MAX}] (got {alpha:g})")
+        raise UsageError(f"{param('alpha')} must be in (0, {ALPHA_MAX}] (got {alpha:g})")
     c = np.asarray(counts, dtype=np.float64)
     if not c.sum() > 0 or not overall_mean > 0:
         return None
@@ -662,7 +664,7 @@ def parse_labels(text: str | Sequence[str] | None) -> tuple[str, str, str]:
         return TIER_KEYS
     parts = [p.strip() for p in (text.split(",") if isinstance(text, str) else text)]
     if len(parts) != 3 or not all(parts):
-        raise UsageError(f"--labels: expected three non-empty names separated by commas, got {text!r}")
+        raise UsageError(f"{param('labels')}: expected three non-empty names separated by commas, got {text!r}")
     return tuple(parts)  # type: ignore[return-value]
 
 
@@ -757,9 +759,9 @@ def tiers_of_markets(
     options = options or TierOptions()
     options.validate()
     if not 0 < alpha <= ALPHA_MAX:
-        raise UsageError(f"--alpha must be in (0, {ALPHA_MAX}] (got {alpha:g})")
+        raise UsageError(f"{param('alpha')} must be in (0, {ALPHA_MAX}] (got {alpha:g})")
     if show < 0:
-        raise UsageError("--show must be at least 0")
+        raise UsageError(f"{param('show')} must be at least 0")
     labels = parse_labels(labels)
     warnings = list(markets.warnings)
     results = []
@@ -792,7 +794,7 @@ def tiers_of_markets(
                     f"{doc['n']}); {doc['method']} breaks cannot split it three ways"
                 )
                 if options.method is not None:
-                    raise UsageError(f"{msg} (--method {options.method} was asked for)")
+                    raise UsageError(f"{msg} ({param('method')} {options.method} was asked for)")
                 msg += "; its tiers are null"
             warnings.append(msg)
         results.append(doc)

@@ -394,7 +394,7 @@ def trend_of_markets(
 
     validate_top(top)
     if int(min_n) < 1:
-        raise UsageError(f"--min-n must be at least 1 (got {min_n})")
+        raise UsageError(f"{param('min_n')} must be at least 1 (got {min_n})")
     tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
     if int(carry_forward) < 0:
         raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
@@ -403,7 +403,7 @@ def trend_of_markets(
             f"{param('cumulative')} carries every sum forward already; give it without {param('carry_forward')}"
         )
     if not markets.by:
-        raise UsageError("trend needs a period column (--period)")
+        raise UsageError(f"trend needs a period column ({param('period')})")
     period = period or markets.by[-1]
     series_by = [b for b in markets.by if b != period]
     buckets: dict[tuple, list] = {}
@@ -491,16 +491,20 @@ def trend_report(
     if spec.wide:
         if spec.id and spec.id != period:
             raise UsageError(
-                f"--wide: the period column is the id column; --id {spec.id!r} and --period {period!r} differ"
+                f"{param('wide')}: the period column is the id column; "
+                f"{param('id')} {spec.id!r} and {param('period')} {period!r} differ"
             )
         spec.id = period
         series_by = tuple(b for b in spec.by if b != period)
         spec.by = series_by
     else:
         if any(str(b).casefold() == str(period).casefold() for b in spec.by):
-            raise UsageError(f"--by {period!r} is the --period column; --by names the columns that split the series")
+            raise UsageError(
+                f"{param('by')} {period!r} is the {param('period')} column; "
+                f"{param('by')} names the columns that split the series"
+            )
         spec.by = tuple(spec.by) + (period,)
-    spec.option_of = {**spec.option_of, period: "--period"}  # the period travels as a --by (or --id) column
+    spec.named_by = {**spec.named_by, period: "period"}  # the period travels as a by (or id) column
     markets = load_markets(source, read, spec, need_size=True, progress=progress)
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(

@@ -8,6 +8,7 @@ inside functions), so the test fails as soon as a change adds a forbidden edge.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,49 @@ def test_no_module_imports_another_modules_underscore_names():
 def test_the_core_imports_neither_typer_nor_rich(name):
     heavy_ui = [t for t, _, _ in _imports(name) if t.split(".")[0] in ("typer", "rich", "click")]
     assert heavy_ui == [], f"{name} imports {heavy_ui}"
+
+
+_FLAG = re.compile(r"--[a-z]")
+_CORE = {name: path for name, path in MODULES.items() if not name.startswith("aistruct.cli")}
+
+
+def _flags_in_raises(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of every string constant (f-string parts too) inside a ``raise`` that spells a flag."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            for sub in ast.walk(node.exc):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and _FLAG.search(sub.value):
+                    found.append((sub.lineno, sub.value))
+    return found
+
+
+def _bare_flags(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of every string constant that is a flag and nothing else (``"--by"``): an option
+    handed around to end up in a message."""
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"--[a-z][a-z-]*", node.value)
+    ]
+
+
+def test_the_flag_finders_find_flags():
+    tree = ast.parse(
+        'def f(x):\n    if x:\n        raise UsageError(f"--alpha must be positive (got {x})")\n'
+        '    g(x, "--by")\n    raise ValueError("no flag here")\n'
+    )
+    assert _flags_in_raises(tree) == [(3, "--alpha must be positive (got ")]
+    assert _bare_flags(tree) == [(4, "--by")]
+
+
+@pytest.mark.parametrize("name", sorted(_CORE))
+def test_core_error_messages_name_parameters_not_flags(name):
+    """Core errors speak data (issue 14, item 5): a parameter is ``errors.param("alpha")``, which the
+    CLI renders as ``--alpha``; a literal flag in a ``raise`` (or handed to one) is a CLI spelling
+    the library user never typed."""
+    tree = ast.parse(_CORE[name].read_text(encoding="utf-8"))
+    assert _flags_in_raises(tree) == []
+    assert _bare_flags(tree) == []

@@ -392,9 +392,9 @@ def test_read_scenarios(tmp_path):
 
 
 def test_merger_report_options():
-    with pytest.raises(UsageError, match="--sequential needs --scenarios"):
+    with pytest.raises(UsageError, match="^sequential needs scenarios FILE$"):
         merger_report(FIXTURES / "doj_30_30_20_20.csv", acquirer="Alpha", targets="Bravo", sequential=True)
-    with pytest.raises(UsageError, match="--acquirer NAME"):
+    with pytest.raises(UsageError, match=r"^give acquirer NAME and at least one targets NAME \(or scenarios FILE\)$"):
         merger_report(FIXTURES / "doj_30_30_20_20.csv", acquirer="Alpha")
     rep = merger_report(str(FIXTURES / "doj_30_30_20_20.csv"), acquirer="alpha", targets="bravo", guidelines="us-2010")
     r = rep.results[0]

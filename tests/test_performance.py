@@ -162,7 +162,7 @@ def test_short_work_on_a_terminal_shows_nothing(monkeypatch):
 
 
 def test_load_table_refuses_another_engine():
-    with pytest.raises(UsageError, match="--engine duckdb: not available for this command"):
+    with pytest.raises(UsageError, match="^engine duckdb: not available for this command"):
         load_table("whatever.csv", ReadOptions(engine="duckdb"))
 
 

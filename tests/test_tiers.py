@@ -439,7 +439,7 @@ def test_tiers_report_on_fixture_and_dataframe():
     df = pd.DataFrame({"co": ["a", "b", "c"], "v": [1.0, 1.0, 2.0]})
     r = tiers_report(df, entity="co", value="v")
     assert r.results[0]["tiers"] is None and "fewer than 3 distinct positive sizes" in r.warnings[0]
-    with pytest.raises(UsageError, match="--method natural"):
+    with pytest.raises(UsageError, match=r"\(method natural was asked for\)$"):
         tiers_report(df, entity="co", value="v", options=TierOptions(method="natural"))
     with pytest.raises(UsageError):
         tiers_report(df, entity="co", value="v", labels="a,b")

@@ -235,7 +235,7 @@ def test_unusable_input_raises_not_reports(tmp_path):
     with pytest.raises(InputError):
         validate(tmp_path / "missing.csv")
     gz = write(tmp_path, "d.csv.gz", gzip.compress(b"company,usd\nA,1\n"))
-    with pytest.raises(InputError, match="--decompress"):
+    with pytest.raises(InputError, match=r"compressed input \(gzip\); pass decompress to read it$"):
         validate(gz)
     assert validate(gz, read=ReadOptions(decompress=True)).exit_code == 0
 

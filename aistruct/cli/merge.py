@@ -232,7 +232,7 @@ def merge_command(
     acquirer: Annotated[
         Optional[str], typer.Option("--acquirer", "-a", help="The buying company (exact, then case-insensitive).")
     ] = None,
-    target: Annotated[
+    targets: Annotated[  # named as merger_report's keyword, so core messages read --target
         Optional[List[str]],
         typer.Option("--target", "-t", help="A company bought (repeatable: one deal, several targets)."),
     ] = None,
@@ -265,7 +265,7 @@ def merge_command(
         report = merger_report(
             file,
             acquirer=acquirer,
-            targets=tuple(target or ()),
+            targets=tuple(targets or ()),
             scenarios=scenarios,
             sequential=sequential,
             guidelines=guidelines,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 
 if TYPE_CHECKING:
     from aistruct.markets import Markets, MarketSpec
@@ -82,5 +82,5 @@ def load_markets(
     spec = spec or MarketSpec()
     engine = ENGINES.get((read.engine or "default").lower())
     if engine is None:
-        raise UsageError(f"--engine: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
+        raise UsageError(f"{param('engine')}: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
     return engine.prepare(source, read, spec, need_size=need_size, progress=progress)

@@ -26,7 +26,7 @@ import os
 import tempfile
 from typing import Any, Callable
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.markets import (
     ENTITY,
     SIZE,
@@ -102,49 +102,60 @@ def _import_duckdb():
     try:
         import duckdb
     except ImportError:
-        raise UsageError("--engine duckdb needs DuckDB: pip install 'aistruct[duckdb]'") from None
+        raise UsageError(f"{param('engine')} duckdb needs DuckDB: pip install 'aistruct[duckdb]'") from None
     return duckdb
 
 
 def _refuse_read(read: ReadOptions) -> None:
     given = []
     if read.encoding is not None:
-        given.append("--encoding")
+        given.append(param("encoding"))
     if read.sheet is not None:
-        given.append("--sheet")
+        given.append(param("sheet"))
     if read.decompress:
-        given.append("--decompress")
+        given.append(param("decompress"))
     if read.delimiter is not None:
-        given.append("--delimiter")
+        given.append(param("delimiter"))
     if read.max_bytes != DEFAULT_MAX_BYTES:
-        given.append("--max-bytes")
+        given.append(param("max_bytes"))
     if given:
         raise UsageError(
-            f"--engine duckdb reads Parquet and does not take {', '.join(given)}; use the default engine for text files"
+            f"{param('engine')} duckdb reads Parquet and does not take {', '.join(given)}; "
+            "use the default engine for text files"
         )
     if read.input_format is not None and read.input_format.lower() != "parquet":
-        raise UsageError(f"--engine duckdb reads Parquet only, not --input-format {read.input_format}")
+        raise UsageError(
+            f"{param('engine')} duckdb reads Parquet only, not {param('input_format')} {read.input_format}"
+        )
 
 
 def _refuse_spec(spec: MarketSpec) -> None:
     if spec.wide or spec.id is not None:
-        raise UsageError("--engine duckdb does not read wide tables (--wide/--id); use the default engine")
+        raise UsageError(
+            f"{param('engine')} duckdb does not read wide tables ({param('wide')}/{param('id')}); "
+            "use the default engine"
+        )
     if spec.split_entities is not None:
-        raise UsageError("--engine duckdb does not split entities (--split-entities); use the default engine")
+        raise UsageError(
+            f"{param('engine')} duckdb does not split entities ({param('split_entities')}); use the default engine"
+        )
     if spec.freq is not None:
-        raise UsageError("--engine duckdb does not group dates (--freq); use the default engine, or a period column")
+        raise UsageError(
+            f"{param('engine')} duckdb does not group dates ({param('freq')}); "
+            "use the default engine, or a period column"
+        )
     if spec.decimal != ".":
-        raise UsageError("--engine duckdb reads typed Parquet numbers; --decimal does not apply")
+        raise UsageError(f"{param('engine')} duckdb reads typed Parquet numbers; {param('decimal')} does not apply")
 
 
 def source_expression(source: Any) -> tuple[str, str]:
     """(arguments of DuckDB's ``read_parquet``, what to call the source in messages)."""
     if not isinstance(source, (str, os.PathLike)):
-        raise UsageError("--engine duckdb reads Parquet files, a glob or a folder (not an in-memory table)")
+        raise UsageError(f"{param('engine')} duckdb reads Parquet files, a glob or a folder (not an in-memory table)")
     path = os.fspath(source)
     if path == "-" or path.startswith("dataset:"):
         raise UsageError(
-            "--engine duckdb reads Parquet files, a glob or a folder (not standard input or a "
+            f"{param('engine')} duckdb reads Parquet files, a glob or a folder (not standard input or a "
             "bundled dataset); use the default engine"
         )
     if os.path.isdir(path):
@@ -160,7 +171,7 @@ def source_expression(source: Any) -> tuple[str, str]:
         raise InputError(f"{path}: no such file")
     if not path.lower().endswith((".parquet", ".pq")):
         raise UsageError(
-            f"{path}: --engine duckdb reads Parquet (.parquet), a glob or a folder of them; "
+            f"{path}: {param('engine')} duckdb reads Parquet (.parquet), a glob or a folder of them; "
             "use the default engine for other formats"
         )
     return _lit(path), path
@@ -225,18 +236,20 @@ def _where_sql(q: _Query, conditions, decimal: str) -> str:
     columns = list(q.types)
     for text in conditions:
         cond = parse_where(text)
-        col = resolve_column(cond.column, columns, q.what, "--where")
+        col = resolve_column(cond.column, columns, q.what, param("where"))
         typ = q.types[col]
         c = _q(col)
         if cond.op == "~":
             raise UsageError(
-                f"--where {text!r}: --engine duckdb does not take regular expressions (~); use the default engine"
+                f"{param('where')} {text!r}: {param('engine')} duckdb does not take regular expressions (~); "
+                "use the default engine"
             )
         if cond.op == "in":
             options = sorted({v.strip() for v in cond.value.split(",")})
             if not (_is_text(typ) or _is_numeric(typ)):
                 raise UsageError(
-                    f"--where {text!r}: --engine duckdb compares text and number columns only (column {col!r} is {typ})"
+                    f"{param('where')} {text!r}: {param('engine')} duckdb compares text and number columns only "
+                    f"(column {col!r} is {typ})"
                 )
             cell = _trimmed(f"coalesce(CAST({c} AS VARCHAR), '')")
             parts.append(f"({cell} IN ({', '.join(_lit(o) for o in options)}))")
@@ -270,13 +283,13 @@ def _where_sql(q: _Query, conditions, decimal: str) -> str:
             parsed = parse_series(pd.Series(sample, dtype=object).astype(str), decimal=decimal) if sample else None
             if parsed is not None and len(parsed.bad) == 0 and parsed.missing < len(sample):
                 raise UsageError(
-                    f"--where {text!r}: column {col!r} holds numbers written as text; "
-                    "--engine duckdb cannot parse them: use the default engine"
+                    f"{param('where')} {text!r}: column {col!r} holds numbers written as text; "
+                    f"{param('engine')} duckdb cannot parse them: use the default engine"
                 )
             parts.append(f"(coalesce({c}, '') {op} {_lit(cond.value)})")
         else:
             raise UsageError(
-                f"--where {text!r}: --engine duckdb compares a number column with a number and a "
+                f"{param('where')} {text!r}: {param('engine')} duckdb compares a number column with a number and a "
                 f"text column with text (column {col!r} is {typ})"
             )
     return " AND ".join(parts) if parts else "TRUE"
@@ -286,33 +299,34 @@ def _default_columns(q: _Query, spec: MarketSpec, by_cols: list, size_col) -> tu
     cols = list(q.types)
     taken = set(by_cols) | ({size_col} if size_col else set())
     if spec.entity:
-        entity = resolve_column(spec.entity, cols, q.what, "--entity")
+        entity = resolve_column(spec.entity, cols, q.what, param("entity"))
     else:
         text = [c for c in cols if c not in taken and not _is_numeric(q.types[c])]
         if not text:
-            raise UsageError(f"{q.what}: no text column to use as the company name; name one with --entity")
+            raise UsageError(f"{q.what}: no text column to use as the company name; name one with {param('entity')}")
         entity = text[0]
     taken.add(entity)
     if spec.value:
-        value = resolve_column(spec.value, cols, q.what, "--value")
+        value = resolve_column(spec.value, cols, q.what, param("value"))
     else:
         numeric = [c for c in cols if c not in taken and _is_numeric(q.types[c])]
         if len(numeric) != 1:
             if not numeric:
-                raise UsageError(f"{q.what}: no numeric column to measure; name one with --value")
+                raise UsageError(f"{q.what}: no numeric column to measure; name one with {param('value')}")
             raise UsageError(
-                f"{q.what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with --value"
+                f"{q.what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with {param('value')}"
             )
         value = numeric[0]
     return entity, value
 
 
 def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, warnings: list) -> str:
-    """SQL of a value (or size) column as DOUBLE, NULL where missing; bad and negative cells as in prepare."""
+    """SQL of a value (or size) column as DOUBLE, NULL where missing; bad and negative cells as in prepare.
+    ``option`` is the keyword that named the column (``value``, ``size``)."""
     typ = q.types[col]
     if not _is_numeric(typ):
         raise UsageError(
-            f"{q.what}: {option} {col!r} is {typ}, not a number column; --engine duckdb reads "
+            f"{q.what}: {param(option)} {col!r} is {typ}, not a number column; {param('engine')} duckdb reads "
             "typed numbers only (use the default engine to parse number forms such as $3.2B)"
         )
     v = f"CAST({_q(col)} AS DOUBLE)"
@@ -328,13 +342,13 @@ def _number_sql(q: _Query, col: str, option: str, spec: MarketSpec, filt: str, w
         cell_text = str(cell)
         if spec.on_bad_value == "drop":
             warnings.append(
-                f"{option} {col!r}: dropped {n_bad} cell(s) that are not numbers (first: {first}, {cell_text!r})"
+                f"--{option} {col!r}: dropped {n_bad} cell(s) that are not numbers (first: {first}, {cell_text!r})"
             )
         else:
             raise InputError(
                 f"{q.what}: {first}, column {col!r}: not a number: {cell_text[:80]!r}"
                 + (f" (and {n_bad - 1} more)" if n_bad > 1 else "")
-                + "; use --on-bad-value drop to skip such cells"
+                + f"; use {param('on_bad_value')} drop to skip such cells"
             )
         v = f"(CASE WHEN isinf({v}) THEN NULL ELSE {v} END)"
     neg_where = f"{filt} AND {v} < 0"
@@ -369,10 +383,10 @@ def prepare(
     if spec.exclude:
         names = ", ".join(_lit(str(e).strip().lower()) for e in spec.exclude)
         filt += f" AND ({name} IS NULL OR lower({name}) NOT IN ({names}))"
-    value = _number_sql(q, value_col, "--value", spec, filt, warnings)
+    value = _number_sql(q, value_col, "value", spec, filt, warnings)
     size = None
     if size_col is not None and size_col != value_col:
-        size = _number_sql(q, size_col, "--size", spec, filt, warnings)
+        size = _number_sql(q, size_col, "size", spec, filt, warnings)
     table = _aggregate(q, spec.agg, by_cols, entity_col, value, size, filt, warnings)
     q.con.close()
 
@@ -399,15 +413,15 @@ def _resolve_columns(q: _Query, spec: MarketSpec):
     """(--by columns, entity, value, size or None), checked as the default engine checks them."""
     what = q.what
     cols = list(q.types)
-    by_cols = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
+    by_cols = [resolve_column(b, cols, what, spec.param_for(b, "by")) for b in spec.by]
     if len(set(by_cols)) != len(by_cols):
-        raise UsageError("--by names the same column twice")
-    size_col = resolve_column(spec.size, cols, what, "--size") if spec.size else None
+        raise UsageError(f"{param('by')} names the same column twice")
+    size_col = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
     entity_col, value_col = _default_columns(q, spec, by_cols, size_col)
     if value_col == entity_col:
-        raise UsageError(f"{what}: --entity and --value both name {value_col!r}")
+        raise UsageError(f"{what}: {param('entity')} and {param('value')} both name {value_col!r}")
     if value_col in by_cols or entity_col in by_cols:
-        raise UsageError(f"{what}: a --by column cannot also be the entity or value column")
+        raise UsageError(f"{what}: a {param('by')} column cannot also be the entity or value column")
     return by_cols, entity_col, value_col, size_col
 
 

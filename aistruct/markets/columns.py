@@ -49,10 +49,10 @@ def default_entity(frame, exclude: set, decimal: str, what: str) -> str:
             continue
         if not looks_numeric(frame[col], decimal):
             return str(col)
-    raise UsageError(f"{what}: no text column to use as the company name; name one with --entity")
+    raise UsageError(f"{what}: no text column to use as the company name; name one with {param('entity')}")
 
 
-def default_value(frame, exclude: set, decimal: str, what: str, option: str = "--value") -> str:
+def default_value(frame, exclude: set, decimal: str, what: str, option: str = param("value")) -> str:
     """The only column not in ``exclude`` whose cells are numbers; else exit 2."""
     numeric = [str(c) for c in frame.columns if c not in exclude and looks_numeric(frame[c], decimal)]
     if len(numeric) == 1:

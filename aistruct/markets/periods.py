@@ -118,7 +118,7 @@ def _shown(labels: list[str], most: int = 5) -> str:
 def check_freq(freq: str | None) -> None:
     """Exit 2 unless ``freq`` is None or one of :data:`FREQS`."""
     if freq is not None and freq not in FREQS:
-        raise UsageError(f"--freq: unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
+        raise UsageError(f"{param('freq')}: unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
 
 
 def parse_date_cell(text: str) -> tuple[int, int | None] | None:
@@ -210,7 +210,7 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
         problem = "is before year 1" if early else ("is not a date with a month" if key else "is not a date")
         raise InputError(
             f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
-            f"{str(cell)[:40]!r} {problem} (for --freq {freq})"
+            f"{str(cell)[:40]!r} {problem} (for {param('freq')} {freq})"
         ) from None
 
 

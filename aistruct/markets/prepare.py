@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets.aggregate import aggregate, drop_zero_companies, finish_companies
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
 from aistruct.markets.groups import group_codes, present_groups
@@ -107,10 +107,13 @@ def _check_options(spec: MarketSpec) -> None:
 def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     """(long frame, columns) of a wide table: the id column is the first group column."""
     if spec.entity or spec.value:
-        raise UsageError("--wide reads every non-id column as a company; do not combine it with --entity/--value")
+        raise UsageError(
+            f"{param('wide')} reads every non-id column as a company; "
+            f"do not combine it with {param('entity')}/{param('value')}"
+        )
     frame, id_col, entity, value = melt_wide(raw, frame, spec)
     by = [id_col] + [
-        resolve_column(b, frame.columns, raw.source, spec.option_for(b, "--by")) for b in spec.by if b != id_col
+        resolve_column(b, frame.columns, raw.source, spec.param_for(b, "by")) for b in spec.by if b != id_col
     ]
     return frame, _Columns(by, entity, value, None, WIDE_ENTITY, WIDE_VALUE)
 
@@ -119,28 +122,28 @@ def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
     """(frame without ``--exclude``d companies, columns) of a table with one row per observation."""
     what = raw.source
     cols = [c for c in frame.columns if c != ROW]
-    by = [resolve_column(b, cols, what, spec.option_for(b, "--by")) for b in spec.by]
+    by = [resolve_column(b, cols, what, spec.param_for(b, "by")) for b in spec.by]
     if len(set(by)) != len(by):
-        raise UsageError("--by names the same column twice")
+        raise UsageError(f"{param('by')} names the same column twice")
     taken = set(by) | {ROW}
-    size = resolve_column(spec.size, cols, what, "--size") if spec.size else None
+    size = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
     if size:
         taken.add(size)
     entity = (
-        resolve_column(spec.entity, cols, what, "--entity")
+        resolve_column(spec.entity, cols, what, param("entity"))
         if spec.entity
         else default_entity(frame, taken, spec.decimal, what)
     )
     taken.add(entity)
     value = (
-        resolve_column(spec.value, cols, what, "--value")
+        resolve_column(spec.value, cols, what, param("value"))
         if spec.value
         else default_value(frame, taken, spec.decimal, what)
     )
     if value == entity:
-        raise UsageError(f"{what}: --entity and --value both name {value!r}")
+        raise UsageError(f"{what}: {param('entity')} and {param('value')} both name {value!r}")
     if value in by or entity in by:
-        raise UsageError(f"{what}: a --by column cannot also be the entity or value column")
+        raise UsageError(f"{what}: a {param('by')} column cannot also be the entity or value column")
     if spec.exclude:
         excluded = {str(e).casefold() for e in spec.exclude}
         frame = frame[~frame[entity].astype("string").str.strip().str.casefold().isin(excluded).fillna(False)]
@@ -153,12 +156,12 @@ def _measures(raw: RawTable, frame, cols: _Columns, spec: MarketSpec, share_col,
 
     if not len(frame):
         return np.array([], float), None
-    values = parse_values(raw, frame, cols.value, spec, warnings, "--value")
+    values = parse_values(raw, frame, cols.value, spec, warnings, "value")
     if share_col is not None:
         values = values * frame[share_col].to_numpy(dtype=np.float64)
     sizes = None
     if cols.size is not None and cols.size != cols.value:
-        sizes = parse_values(raw, frame, cols.size, spec, warnings, "--size")
+        sizes = parse_values(raw, frame, cols.size, spec, warnings, "size")
         if share_col is not None:
             sizes = sizes * frame[share_col].to_numpy(dtype=np.float64)
     return values, sizes

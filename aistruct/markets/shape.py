@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets.columns import resolve_column
 from aistruct.markets.spec import ENTITY, ROW, SHARE, VALUE, MarketSpec
 from aistruct.reader import RawTable
@@ -20,13 +20,13 @@ def melt_wide(raw: RawTable, frame, spec: MarketSpec):
     name, then by their internal names (never the user's).
     """
     cols = [c for c in frame.columns if c != ROW]
-    id_col = resolve_column(spec.id, cols, raw.source, spec.option_for(spec.id, "--id")) if spec.id else cols[0]
+    id_col = resolve_column(spec.id, cols, raw.source, spec.param_for(spec.id, "id")) if spec.id else cols[0]
     excluded = set()
     for name in spec.exclude:
-        excluded.add(resolve_column(name, cols, raw.source, "--exclude"))
+        excluded.add(resolve_column(name, cols, raw.source, param("exclude")))
     company_cols = [c for c in cols if c != id_col and c not in excluded]
     if not company_cols:
-        raise UsageError(f"{raw.source}: --wide: no company columns besides the id column {id_col!r}")
+        raise UsageError(f"{raw.source}: {param('wide')}: no company columns besides the id column {id_col!r}")
     entity = WIDE_ENTITY if WIDE_ENTITY not in frame.columns else ENTITY
     value = WIDE_VALUE if WIDE_VALUE not in frame.columns else VALUE
     long = frame.melt(id_vars=[id_col, ROW], value_vars=company_cols, var_name=entity, value_name=value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, get_args
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 
 if TYPE_CHECKING:
     from aistruct.reader import RawTable
@@ -58,12 +58,13 @@ class MarketSpec:
     split_entities: str | None = None
     split_mode: str = "first"
     size: str | None = None  # tiers: the column that classifies (default: value)
-    #: the option a --by or --id column came from, when a command adds one (trend's --period)
-    option_of: Mapping[str, str] = field(default_factory=dict)
+    #: the keyword that named a ``by`` or ``id`` column, when a command adds one (trend's ``period``)
+    named_by: Mapping[str, str] = field(default_factory=dict)
 
-    def option_for(self, column: str, default: str) -> str:
-        """The option that named ``column`` (``--by`` unless a command says otherwise)."""
-        return self.option_of.get(column, default)
+    def param_for(self, column: str, default: str) -> str:
+        """The parameter that named ``column``, for messages (:func:`aistruct.errors.param`):
+        ``default`` (``by``, ``id``) unless a command added the column under another keyword."""
+        return param(self.named_by.get(column, default))
 
     def named_columns(self) -> list[str]:
         """The columns this spec names (entity, value, size, id, by), as given."""
@@ -103,25 +104,25 @@ def check_columns(raw: RawTable, spec: MarketSpec) -> None:
 def check_agg(agg: str) -> None:
     """Exit 2 unless ``agg`` is one of :data:`AGGREGATIONS`."""
     if agg not in AGGREGATIONS:
-        raise UsageError(f"--agg: unknown aggregation {agg!r}; use one of {', '.join(AGGREGATIONS)}")
+        raise UsageError(f"{param('agg')}: unknown aggregation {agg!r}; use one of {', '.join(AGGREGATIONS)}")
 
 
 def check_on_bad_value(mode: str) -> None:
     """Exit 2 unless ``mode`` is one of :data:`BAD_VALUE_MODES`."""
     if mode not in BAD_VALUE_MODES:
-        raise UsageError("--on-bad-value must be 'error' or 'drop'")
+        raise UsageError(f"{param('on_bad_value')} must be 'error' or 'drop'")
 
 
 def check_split_mode(mode: str) -> None:
     """Exit 2 unless ``mode`` is one of :data:`SPLIT_MODES`."""
     if mode not in SPLIT_MODES:
-        raise UsageError(f"--split-mode: unknown mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
+        raise UsageError(f"{param('split_mode')}: unknown mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
 
 
 def check_decimal(mark: str) -> None:
     """Exit 2 unless ``mark`` is one of :data:`DECIMAL_MARKS`."""
     if mark not in DECIMAL_MARKS:
-        raise UsageError("--decimal must be '.' or ','")
+        raise UsageError(f"{param('decimal')} must be '.' or ','")
 
 
 @dataclass

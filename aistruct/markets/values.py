@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aistruct.errors import InputError
+from aistruct.errors import InputError, param
 from aistruct.markets.spec import ROW, MarketSpec
 from aistruct.reader import RawTable
 
@@ -44,7 +44,8 @@ def looks_numeric(series, decimal: str) -> bool:
 
 
 def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: list[str], option: str):
-    """Float values of ``column`` (NaN = missing) and a mask of rows to keep.
+    """Float values of ``column`` (NaN = missing) and a mask of rows to keep; ``option`` is the
+    keyword that named the column (``value``, ``size``).
 
     Bad cells exit 2 naming the row, unless ``on_bad_value == "drop"``.
     Infinite or NaN numbers in a numeric column count as bad cells.
@@ -77,7 +78,7 @@ def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: 
             values = values.copy()
             values[bad] = np.nan
             warnings.append(
-                f"{option} {column!r}: dropped {len(bad)} cell(s) that are not numbers "
+                f"--{option} {column!r}: dropped {len(bad)} cell(s) that are not numbers "
                 f"(first: {raw.row_label(int(rows[bad[0]]))}, {bad_text[0]!r})"
             )
         else:
@@ -85,7 +86,7 @@ def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: 
                 f"{raw.source}: {raw.row_label(int(rows[bad[0]]))}, column {column!r}: "
                 f"not a number: {bad_text[0][:80]!r}"
                 + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
-                + "; use --on-bad-value drop to skip such cells"
+                + f"; use {param('on_bad_value')} drop to skip such cells"
             )
     if len(currencies) > 1:
         warnings.append(

@@ -42,7 +42,7 @@ def parse_where(text: str) -> Condition:
     m = _WHERE_RE.match(text)
     if not m:
         raise UsageError(
-            f'--where {text!r}: expected "COLUMN OP VALUE" with OP one of {" ".join(WHERE_OPS)} '
+            f'{param("where")} {text!r}: expected "COLUMN OP VALUE" with OP one of {" ".join(WHERE_OPS)} '
             "(quote column names that contain spaces: \"'Close date' >= 2024-01-01\")"
         )
     col = (
@@ -61,7 +61,7 @@ def apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
     mask = np.ones(len(frame), dtype=bool)
     for i, text in enumerate(conditions):
         cond = parse_where(text)
-        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, "--where")
+        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, param("where"))
         kept = mask.copy()
         mask &= _matches(text, cond, frame[col], decimal)
         if kept.any() and not mask.any():
@@ -122,7 +122,7 @@ def _matches(text: str, cond: Condition, series, decimal: str):
         try:
             rx = re.compile(cond.value)
         except re.error as exc:
-            raise UsageError(f"--where {text!r}: bad regular expression: {exc}") from None
+            raise UsageError(f"{param('where')} {text!r}: bad regular expression: {exc}") from None
         return np.fromiter((bool(rx.search(str(v))) for v in text_vals), dtype=bool, count=len(text_vals))
     if cond.op == "in":
         options = {v.strip() for v in cond.value.split(",")}

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.reader.options import ReadOptions
 from aistruct.reader.parsers import PARSERS, UNUSABLE, parse
 from aistruct.reader.source import open_input
@@ -48,7 +48,7 @@ def load_table(source: Any, options: ReadOptions | None = None, *, progress=None
     opts = options or ReadOptions()
     if (opts.engine or "default") != "default":
         raise UsageError(
-            f"--engine {opts.engine}: not available for this command (it needs the rows in memory); "
+            f"{param('engine')} {opts.engine}: not available for this command (it needs the rows in memory); "
             "use the default engine"
         )
     if isinstance(source, pd.DataFrame):

@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 from aistruct.reader.parsers import (
     ALIASES,
     DEFAULT_FORMAT,
@@ -52,7 +52,7 @@ def format_for(name: str, explicit: str | None) -> tuple[str, str | None]:
         fmt = explicit.lower()
         fmt = ALIASES.get(fmt, fmt)
         if fmt not in PARSERS:
-            raise UsageError(f"--input-format: unknown format {explicit!r}; use one of {', '.join(FORMATS)}")
+            raise UsageError(f"{param('input_format')}: unknown format {explicit!r}; use one of {', '.join(FORMATS)}")
         return fmt, compression
     ext = os.path.splitext(lower)[1]
     return EXTENSIONS.get(ext, DEFAULT_FORMAT), compression
@@ -81,7 +81,7 @@ def _read_limited(stream, limit: int, what: str) -> bytes:
 
 def _too_large(what: str, limit: int) -> InputError:
     return InputError(
-        f"{what}: more than {limit:,} bytes once decompressed; stopped (raise --max-bytes if this is expected)"
+        f"{what}: more than {limit:,} bytes once decompressed; stopped (raise {param('max_bytes')} if this is expected)"
     )
 
 
@@ -268,7 +268,7 @@ def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Itera
             compression = magic
         if compression is not None:
             if not options.decompress:
-                raise InputError(f"{what}: compressed input ({compression}); pass --decompress to read it")
+                raise InputError(f"{what}: compressed input ({compression}); pass {param('decompress')} to read it")
             data = decompress(bytes(data), compression, options.max_bytes, what)
         yield Input(data, fmt, what, credit)
 

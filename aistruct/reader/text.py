@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aistruct.errors import InputError, UsageError
+from aistruct.errors import InputError, UsageError, param
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_NAMES = {None, "utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig", "u8"}
@@ -59,13 +59,14 @@ def decode(data: bytes, encoding: str | None, what: str) -> str:
         except UnicodeDecodeError as exc:
             hint = suggest_encoding(data)
             raise InputError(
-                f"{what}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); try --encoding {hint}"
+                f"{what}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                f"try {param('encoding')} {hint}"
             ) from None
         return text[1:] if text.startswith("\ufeff") else text
     try:
         text = data.decode(encoding)
     except LookupError:
-        raise UsageError(f"--encoding: unknown encoding {encoding!r}") from None
+        raise UsageError(f"{param('encoding')}: unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{what}: cannot decode as {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start})"

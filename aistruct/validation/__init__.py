@@ -22,7 +22,7 @@ import os
 import time
 from typing import Any, Iterable
 
-from aistruct.errors import AistructError
+from aistruct.errors import AistructError, long_option, param
 from aistruct.validation.checks import ValidateOptions, parse_values
 from aistruct.validation.report import FAIL, PASS, WARN, Check, Example, FileReport, ValidationReport
 from aistruct.validation.table import load, row_checks
@@ -97,9 +97,9 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
         def column(name: str, option: str) -> int:
             return cells.names.index(resolve_column(name, cells.names, loaded.source, option))
 
-        by_idx = [column(b, "--by") for b in opts.by]
-        entity_idx = column(opts.entity, "--entity") if opts.entity else None
-        value_idx = column(opts.value, "--value") if opts.value else None
+        by_idx = [column(b, param("by")) for b in opts.by]
+        entity_idx = column(opts.entity, param("entity")) if opts.entity else None
+        value_idx = column(opts.value, param("value")) if opts.value else None
         groups = col_checks.make_groups(cells, by_idx, opts.freq)
         if entity_idx is not None:
             found += col_checks.entity_checks(cells, entity_idx, groups, opts)
@@ -130,8 +130,9 @@ def validate_files(
         try:
             report.files.append(validate(source, opts, read))
         except AistructError as exc:  # this file only: missing, unreadable, no such column ...
+            message = exc.render(long_option)  # kept in the document, whose wording names the options
             if on_error is not None:
-                on_error(str(exc))
+                on_error(message)
             name = "<stdin>" if os.fspath(source) == "-" else os.fspath(source)
-            report.files.append(FileReport(file=name, error=str(exc), strict=opts.strict))
+            report.files.append(FileReport(file=name, error=message, strict=opts.strict))
     return report

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, param
 from aistruct.markets import FREQS
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
@@ -45,24 +45,24 @@ class ValidateOptions:
     def check(self) -> None:
         """Refuse options that make no sense (exit 2) before any file is read."""
         if self.freq is not None and self.freq not in FREQS:
-            raise UsageError(f"--freq: unknown frequency {self.freq!r}; use one of {', '.join(FREQS)}")
+            raise UsageError(f"{param('freq')}: unknown frequency {self.freq!r}; use one of {', '.join(FREQS)}")
         if self.freq and not self.by:
-            raise UsageError("--freq needs --by COLUMN (the date column to turn into periods)")
+            raise UsageError(f"{param('freq')} needs {param('by')} COLUMN (the date column to turn into periods)")
         if self.decimal not in (".", ","):
-            raise UsageError(f"--decimal: expected . or , (got {self.decimal!r})")
+            raise UsageError(f"{param('decimal')}: expected . or , (got {self.decimal!r})")
         if not (0 <= self.max_missing <= 1) or math.isnan(self.max_missing):
-            raise UsageError(f"--max-missing: expected a fraction from 0 to 1 (got {self.max_missing})")
+            raise UsageError(f"{param('max_missing')}: expected a fraction from 0 to 1 (got {self.max_missing})")
         if not (self.tolerance >= 0) or math.isinf(self.tolerance):
-            raise UsageError(f"--tolerance: expected a non-negative number (got {self.tolerance})")
+            raise UsageError(f"{param('tolerance')}: expected a non-negative number (got {self.tolerance})")
         if not (self.outlier_factor > 1) or math.isinf(self.outlier_factor):
-            raise UsageError(f"--outlier-factor: expected a number above 1 (got {self.outlier_factor})")
+            raise UsageError(f"{param('outlier_factor')}: expected a number above 1 (got {self.outlier_factor})")
         if self.max_examples < 0:
-            raise UsageError(f"--max-examples: expected 0 or more (got {self.max_examples})")
-        for flag, needs in (("--shares", self.shares), ("--outliers", self.outliers)):
+            raise UsageError(f"{param('max_examples')}: expected 0 or more (got {self.max_examples})")
+        for flag, needs in (("shares", self.shares), ("outliers", self.outliers)):
             if needs and not self.value:
-                raise UsageError(f"{flag} needs --value COLUMN")
+                raise UsageError(f"{param(flag)} needs {param('value')} COLUMN")
         if self.unique and not self.entity:
-            raise UsageError("--unique needs --entity COLUMN")
+            raise UsageError(f"{param('unique')} needs {param('entity')} COLUMN")
 
 
 # ---------------------------------------------------------------- parsing

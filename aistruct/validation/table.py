@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aistruct import reader
-from aistruct.errors import InputError
+from aistruct.errors import InputError, long_option
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
 
@@ -131,7 +131,7 @@ def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Ch
             start = err.start
         row = _line_of(data, start)
         value = data[start : start + 8].hex(" ")
-        ex = Example(row, None, value, f"row {row}: {_strip_source(str(exc), what)}")
+        ex = Example(row, None, value, f"row {row}: {_strip_source(exc.render(long_option), what)}")
         return None, Check("encoding", FAIL, 1, [ex])
     if "\x00" in text:
         at = text.index("\x00")
@@ -384,7 +384,7 @@ def load(source: str, read, max_examples: int) -> Loaded:
                 what,
                 fmt,
                 None,
-                [Check("format", FAIL, 1, [Example(None, None, None, _strip_source(str(exc), what))])],
+                [Check("format", FAIL, 1, [Example(None, None, None, _strip_source(exc.render(long_option), what))])],
                 credit,
             )
         cells, more = records_cells(frame, fmt, max_examples)
@@ -398,7 +398,9 @@ def load(source: str, read, max_examples: int) -> Loaded:
         try:
             frame = reader.parse_text(text, fmt, read, what)
         except InputError as exc:
-            checks.append(Check("format", FAIL, 1, [Example(None, None, None, _strip_source(str(exc), what))]))
+            checks.append(
+                Check("format", FAIL, 1, [Example(None, None, None, _strip_source(exc.render(long_option), what))])
+            )
             return Loaded(what, fmt, None, checks, credit)
         checks.append(Check("format"))
         cells, more = records_cells(frame, fmt, max_examples)

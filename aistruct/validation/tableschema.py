@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from aistruct.errors import UsageError
+from aistruct.errors import UsageError, as_options, param
 from aistruct.validation.report import Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
 
@@ -149,7 +149,7 @@ class TableSchema:
 
 
 def _read_schema_file(path: str) -> Any:
-    what = f"--schema {path}"
+    what = f"{param('schema')} {path}"
     try:
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -191,7 +191,7 @@ def load_schema(spec: Any, label: str | None = None) -> TableSchema:
     if isinstance(spec, TableSchema):
         return spec
     if isinstance(spec, (str, os.PathLike)):
-        label = label or f"--schema {os.fspath(spec)}"
+        label = label or f"{param('schema')} {os.fspath(spec)}"
         spec = _read_schema_file(os.fspath(spec))
     label = label or "schema"
     if not isinstance(spec, dict):
@@ -226,7 +226,8 @@ def load_schema(spec: Any, label: str | None = None) -> TableSchema:
     for p in primary:
         if p not in seen:
             raise UsageError(f"{label}: primaryKey names {p!r}, which is not a field")
-    return TableSchema(fields, primary, missing, warnings, label)
+    # warnings are document text, whose wording names the options: "--schema s.json: ..."
+    return TableSchema(fields, primary, missing, [as_options(w) for w in warnings], as_options(label))
 
 
 def _load_field(fs: Any, what: str, warnings: list) -> Field:
