@@ -37,9 +37,15 @@ def chart(doc: dict, values: Sequence, fmt: str = "svg") -> bytes:
         for ax in lorenz_axes[1:]:
             ax.sharex(lorenz_axes[0])
             ax.sharey(lorenz_axes[0])
+        # shared axes: every bar panel has the same share scale and the same number of bar slots
+        tops = [r.get("top") or [] for r, _ in pairs]
+        xmax = min(1.0, max((c["share"] or 0.0 for t in tops for c in t), default=0.0) * 1.25 + 0.05)
+        slots = max((len(t) for t in tops), default=1) or 1
         described = []
         for i, (r, vals) in enumerate(pairs):
             described.append(_panel(lorenz_axes[i], bar_axes[i], r, vals))
+            bar_axes[i].set_xlim(0, xmax)
+            bar_axes[i].set_ylim(-0.6 - (slots - len(tops[i])), len(tops[i]) - 0.4)
         for j in range(len(pairs), rows * cols):
             lorenz_axes[j].set_visible(False)
             bar_axes[j].set_visible(False)
@@ -73,7 +79,6 @@ def _panel(lax, bax, r: dict, values) -> str:
     bars = bax.barh(range(len(top)), shares, color=style.BLUE)
     bax.bar_label(bars, labels=[style.pct(s) for s in shares], padding=2, fontsize=8)
     bax.set_yticks(range(len(top)), names)
-    bax.set_xlim(0, min(1.0, max(shares, default=0.0) * 1.25 + 0.05))
     style.percent_axis(bax.xaxis)
     bax.set_xlabel("Share of the total value (%)")
     bax.set_title(f"{head}Largest companies", loc="left")

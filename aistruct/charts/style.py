@@ -106,7 +106,8 @@ def percent_axis(axis) -> None:
 
 
 def group_title(group: dict) -> str:
-    return ", ".join(f"{label(k)} = {label(v)}" for k, v in group.items())
+    """``domain = Vision, year = 2024``, cut at 50 characters."""
+    return label(", ".join(f"{label(k)} = {label(v)}" for k, v in group.items()), 50)
 
 
 def source_line(doc: dict) -> str:

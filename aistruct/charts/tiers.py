@@ -41,7 +41,8 @@ def chart(doc: dict, sizes: Sequence, fmt: str = "svg") -> bytes:
         for i in range(1, n):
             axes[i][0].sharex(axes[0][0])
             axes[i][1].sharey(axes[0][1])
-        described = [_panel(axes[i][0], axes[i][1], r, s, size_col, labels) for i, (r, s) in enumerate(pairs)]
+        edges = _edges([s for _, s in pairs])  # shared bins: the panels compare bar for bar
+        described = [_panel(axes[i][0], axes[i][1], r, s, edges, size_col, labels) for i, (r, s) in enumerate(pairs)]
         if not pairs:
             axes[0][0].text(
                 0.5, 0.5, "No market could be split into tiers", ha="center", transform=axes[0][0].transAxes
@@ -53,8 +54,31 @@ def chart(doc: dict, sizes: Sequence, fmt: str = "svg") -> bytes:
         return style.render(fig, fmt, title=title, desc=desc)
 
 
-def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
+def _positive_logs(sizes):
     import numpy as np
+
+    s = np.asarray(sizes, dtype=np.float64)
+    return np.log10(s[np.isfinite(s) & (s > 0)])
+
+
+def _edges(all_sizes: list):
+    """Histogram bin edges on log10 size common to every panel: about 2 sqrt(n) bins, 8 to 30."""
+    import numpy as np
+
+    logs = [_positive_logs(s) for s in all_sizes]
+    lg = np.concatenate(logs) if logs else np.zeros(0)
+    if lg.size == 0:
+        return np.linspace(0.0, 1.0, 9)
+    n = max(x.size for x in logs)
+    lo, hi = float(lg.min()), float(lg.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, min(30, max(8, int(math.sqrt(n)) * 2)) + 1)
+
+
+def _panel(hax, bax, r: dict, sizes, edges, size_col: str, labels: dict) -> str:
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     from aistruct.tiers import assign_tiers, lognormal_fit
 
@@ -62,9 +86,8 @@ def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
     head = f"{where}: " if where else ""
     low, high = r["bounds"]
     s = np.asarray(sizes, dtype=np.float64)
-    s = s[np.isfinite(s) & (s > 0)]
+    s = s[np.isfinite(s) & (s > 0)]  # the exact sizes: a size equal to a bound keeps its tier
     lg = np.log10(s)
-    edges = np.histogram_bin_edges(lg, bins=min(30, max(8, int(math.sqrt(lg.size)) * 2)))
     t = assign_tiers(s, low, high)
     hax.hist(
         [lg[t == k] for k in range(3)],
@@ -86,16 +109,18 @@ def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
         width = float(edges[1] - edges[0])
         ys = s.size * width * np.exp(-0.5 * ((xs - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
         hax.plot(xs, ys, color="black", linewidth=1.5, label=f"fitted log-normal (log10: μ={mu:.2f}, σ={sd:.2f})")
-    for b, name in ((low, "low"), (high, "high")):
+    for b, name, side in ((low, "low", -1), (high, "high", 1)):  # low's label left of its line, high's right
         hax.axvline(math.log10(b), color="black", linestyle="--", linewidth=1)
         hax.annotate(
             f"{name} bound {style.human(b)}",
             (math.log10(b), 1),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
+            xytext=(3 * side, -2),
             textcoords="offset points",
+            ha="left" if side > 0 else "right",
             va="top",
             fontsize=8,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
         )
     deficit = (r.get("diagnostics") or {}).get("middle_deficit")
     hax.text(
@@ -113,6 +138,7 @@ def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
     hax.set_xticks(ticks, [style.human(10.0**k) for k in ticks])
     hax.set_xlabel(f"{size_col} (log scale)")
     hax.set_ylabel("Companies (count)")
+    hax.yaxis.set_major_locator(MaxNLocator(integer=True))
     hax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.93))
     shape = r.get("shape") or r.get("status")
     hax.set_title(f"{head}{r['n']} companies by size ({r['method']} tiers; shape: {shape})", loc="left")
@@ -121,7 +147,7 @@ def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
     cs = [t["count_share"] or 0.0 for t in tiers]
     vs = [t["value_share"] or 0.0 for t in tiers]
     c_bars = bax.bar(xs - 0.2, cs, 0.4, color=style.GREY, label="companies")
-    v_bars = bax.bar(xs + 0.2, vs, 0.4, color=[style.TIER_COLOURS[k] for k in TIER_KEYS], label="value")
+    v_bars = bax.bar(xs + 0.2, vs, 0.4, color=[style.TIER_COLOURS[k] for k in TIER_KEYS], label="value (tier colour)")
     for p, key in zip(v_bars, TIER_KEYS):
         p.set_hatch(style.TIER_HATCH[key])
     bax.bar_label(c_bars, labels=[style.pct(x, 0) for x in cs], fontsize=7.5, padding=1)
@@ -131,7 +157,7 @@ def _panel(hax, bax, r: dict, sizes, size_col: str, labels: dict) -> str:
     style.percent_axis(bax.yaxis)
     bax.set_ylabel("Share (%)")
     bax.legend(fontsize=8, frameon=False, loc="upper left")
-    bax.set_title("Share per tier: companies (grey), value (colour)", loc="left", fontsize=9)
+    bax.set_title("Share of each tier", loc="left")
     parts = ", ".join(
         f"{style.label(t['label'])} {style.pct(t['count_share'])} of companies, {style.pct(t['value_share'])} of value"
         for t in tiers
