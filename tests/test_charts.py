@@ -275,3 +275,52 @@ def test_docs_charts_are_up_to_date(tmp_path):
         assert old.exists(), f"{old} missing: run python scripts/make_doc_charts.py"
         assert old.read_bytes() == path.read_bytes(), f"{old} is stale: run python scripts/make_doc_charts.py"
     assert sorted(p.name for p in committed.glob("*.svg")) == sorted(p.name for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- what the reports keep for charts
+
+
+def test_reports_keep_the_arrays_charts_need():
+    from aistruct.concentration import concentration_report
+    from aistruct.merger import merger_report
+    from aistruct.tiers import lognormal_fit, tiers_report
+
+    c = concentration_report(MAU)
+    assert sorted(c.values[0].tolist()) == [18.2e6, 41.64e6, 116e6, 194e6]
+    assert "values" not in c.to_dict()
+    t = tiers_report("tests/fixtures/team_sizes.csv", value="funding", size="headcount", options=None)
+    assert len(t.sizes) == len(t.results) == 1 and "sizes" not in t.to_dict()
+    # log10 of 10 and 1000: mean 2, population standard deviation 1
+    assert lognormal_fit([10.0, 1000.0]) == (2.0, 1.0) and lognormal_fit([5.0, 5.0, 0.0]) is None
+    m = merger_report(MAU, acquirer="Doubao", targets=("Kimi",))
+    total = 369.84
+    assert [n for n, _ in m.largest[0]] == ["DeepSeek", "Doubao", "Tencent Yuanbao", "Kimi"]
+    assert [s for _, s in m.largest[0]] == pytest.approx([194 / total, 116 / total, 41.64 / total, 18.2 / total])
+
+
+def test_sequential_deals_chart_the_market_each_step_meets():
+    from aistruct.markets import MarketSpec
+    from aistruct.merger import merger_report
+
+    m = merger_report(
+        MAU,
+        scenarios=str(ROOT / "tests/fixtures/merge_rollup_mau.csv"),
+        sequential=True,
+        spec=MarketSpec(),
+    )
+    assert len(m.largest) == len(m.results) == 2
+    # step 2 starts from the market step 1 left: Doubao holds (116 + 18.2) / 369.84 = 36.3%
+    assert dict(m.largest[1])["Doubao"] == pytest.approx(134.2 / 369.84)
+    assert "Kimi" not in dict(m.largest[1])
+
+
+def test_write_output_takes_bytes(tmp_path):
+    from aistruct.cli.outfile import write_output
+
+    target = tmp_path / "x.png"
+    write_output(str(target), b"\x89PNG\x00\xff", option="--plot")
+    assert target.read_bytes() == b"\x89PNG\x00\xff"
+    from aistruct.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^--plot .*: cannot write there"):
+        write_output(str(tmp_path / "missing" / "x.png"), b"x", option="--plot")

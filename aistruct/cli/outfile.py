@@ -131,34 +131,27 @@ def write_output(path: str, text: str | bytes, option: str = "--output") -> None
     ``option`` names the option in error messages (``--plot`` writes charts the same way).
     """
     path = str(path)
-    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    try:
-        _write_bytes(path, data)
-    except UsageError as exc:
-        if option != "--output":
-            raise UsageError(str(exc).replace("--output ", f"{option} ", 1)) from None
-        raise
-
-
-def _write_bytes(path: str, text: bytes) -> None:
+    text = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    name = f"{option} {path}"  # how error messages name the target
     fd = descriptor_of(path)
     if fd is not None:
-        _write_descriptor(path, fd, text)
+        _write_descriptor(name, fd, text)
         return
     real = os.path.realpath(path)  # through every symbolic link; the link itself stays
     st = _stat(real)
     if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_in_place(path, real, text)
+        _write_in_place(name, real, text)
         return
-    _write_atomic(path, real, text, None if st is None else stat.S_IMODE(st.st_mode))
+    _write_atomic(name, real, text, None if st is None else stat.S_IMODE(st.st_mode))
 
 
-def _cannot(path: str, exc: OSError, there: bool = False) -> UsageError:
+def _cannot(name: str, exc: OSError, there: bool = False) -> UsageError:
+    """``name`` is the option and the path, e.g. ``--output out.json``."""
     what = "cannot write there" if there else "cannot write"
-    return UsageError(f"--output {path}: {what} ({exc.strerror or exc})")
+    return UsageError(f"{name}: {what} ({exc.strerror or exc})")
 
 
-def _write_descriptor(path: str, fd: int, text: bytes) -> None:
+def _write_descriptor(name: str, fd: int, text: bytes) -> None:
     for stream in (sys.stdout, sys.stderr):  # keep Python's own buffers in order
         try:
             if stream is not None and stream.fileno() == fd:
@@ -177,23 +170,23 @@ def _write_descriptor(path: str, fd: int, text: bytes) -> None:
         with os.fdopen(os.dup(fd), "wb") as fh:
             fh.write(text)
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
 
 
-def _write_in_place(path: str, real: str, text: bytes) -> None:
+def _write_in_place(name: str, real: str, text: bytes) -> None:
     """A device, FIFO or socket: open it for writing (no create, no truncate) and write."""
     try:
         fd = os.open(real, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text)
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
 
 
-def _write_atomic(path: str, real: str, text: bytes, mode: Optional[int]) -> None:
+def _write_atomic(name: str, real: str, text: bytes, mode: Optional[int]) -> None:
     """A temporary file beside the real target, then a rename: old or new, never half."""
     folder = os.path.dirname(real) or "."
     tmp = os.path.join(folder, f".aistruct-{secrets.token_hex(6)}.tmp")
@@ -201,7 +194,7 @@ def _write_atomic(path: str, real: str, text: bytes, mode: Optional[int]) -> Non
         # 0o666 through the umask, as a shell's '>' would create the file
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise _cannot(path, exc, there=True) from None
+        raise _cannot(name, exc, there=True) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text)
@@ -214,5 +207,5 @@ def _write_atomic(path: str, real: str, text: bytes, mode: Optional[int]) -> Non
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise _cannot(path, exc) from None
+            raise _cannot(name, exc) from None
         raise
