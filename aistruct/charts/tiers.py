@@ -42,7 +42,11 @@ def chart(doc: dict, sizes: Sequence, fmt: str = "svg") -> bytes:
             axes[i][0].sharex(axes[0][0])
             axes[i][1].sharey(axes[0][1])
         edges = _edges([s for _, s in pairs])  # shared bins: the panels compare bar for bar
-        described = [_panel(axes[i][0], axes[i][1], r, s, edges, size_col, labels) for i, (r, s) in enumerate(pairs)]
+        marks = [math.log10(b) for r, _ in pairs for b in r["bounds"] if b > 0]
+        xlim = (min([edges[0], *marks]) - 0.3, max([edges[-1], *marks]) + 0.3)  # the bounds always in view
+        described = [
+            _panel(axes[i][0], axes[i][1], r, s, edges, xlim, size_col, labels) for i, (r, s) in enumerate(pairs)
+        ]
         if not pairs:
             axes[0][0].text(
                 0.5, 0.5, "No market could be split into tiers", ha="center", transform=axes[0][0].transAxes
@@ -76,7 +80,7 @@ def _edges(all_sizes: list):
     return np.linspace(lo, hi, min(30, max(8, int(math.sqrt(n)) * 2)) + 1)
 
 
-def _panel(hax, bax, r: dict, sizes, edges, size_col: str, labels: dict) -> str:
+def _panel(hax, bax, r: dict, sizes, edges, xlim, size_col: str, labels: dict) -> str:
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
@@ -109,11 +113,18 @@ def _panel(hax, bax, r: dict, sizes, edges, size_col: str, labels: dict) -> str:
         width = float(edges[1] - edges[0])
         ys = s.size * width * np.exp(-0.5 * ((xs - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
         hax.plot(xs, ys, color="black", linewidth=1.5, label=f"fitted log-normal (log10: μ={mu:.2f}, σ={sd:.2f})")
-    for b, name, side in ((low, "low", -1), (high, "high", 1)):  # low's label left of its line, high's right
-        hax.axvline(math.log10(b), color="black", linestyle="--", linewidth=1)
+    hax.set_xlim(*xlim)
+    span = xlim[1] - xlim[0]
+    for b, name, side in ((low, "low", -1), (high, "high", 1)):  # low's label left of its line, high's right ...
+        if b <= 0:
+            continue
+        x = math.log10(b)
+        if (side < 0 and x - xlim[0] < 0.25 * span) or (side > 0 and xlim[1] - x < 0.25 * span):
+            side = -side  # ... unless it would run off the chart
+        hax.axvline(x, color="black", linestyle="--", linewidth=1)
         hax.annotate(
             f"{name} bound {style.human(b)}",
-            (math.log10(b), 1),
+            (x, 1),
             xycoords=("data", "axes fraction"),
             xytext=(3 * side, -2),
             textcoords="offset points",
@@ -132,14 +143,14 @@ def _panel(hax, bax, r: dict, sizes, edges, size_col: str, labels: dict) -> str:
         fontsize=8.5,
         fontweight="bold",
     )
-    lo_tick, hi_tick = math.floor(edges[0]), math.ceil(edges[-1])
+    lo_tick, hi_tick = math.ceil(xlim[0]), math.floor(xlim[1])
     step = max(1, (hi_tick - lo_tick) // 8)
     ticks = list(range(lo_tick, hi_tick + 1, step))
     hax.set_xticks(ticks, [style.human(10.0**k) for k in ticks])
     hax.set_xlabel(f"{size_col} (log scale)")
     hax.set_ylabel("Companies (count)")
     hax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    hax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.93))
+    hax.legend(fontsize=8, loc="best", frameon=True, framealpha=0.9, edgecolor="none")
     shape = r.get("shape") or r.get("status")
     hax.set_title(f"{head}{r['n']} companies by size ({r['method']} tiers; shape: {shape})", loc="left")
     tiers = r["tiers"]
