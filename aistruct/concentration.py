@@ -107,6 +107,8 @@ class ConcentrationReport:
     warnings: list[str] = field(default_factory=list)
     guidelines: str = "us-2023"
     command: str = "concentration"
+    #: Per result, the market's company values (a float array), for charts; not part of the JSON.
+    values: list = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return envelope(self.command, self.input, self.results, self.warnings, guidelines=self.guidelines)
@@ -128,19 +130,24 @@ def concentration_of_markets(
     if guidelines not in GUIDELINES:
         raise UsageError(f"{param('guidelines')}: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
+    arrays = []
     warnings = list(markets.warnings)
     n_groups = len(markets.groups)
     for done, (group, frame) in enumerate(markets.iter_groups()):
         if progress is not None:
             progress("compute", done, n_groups)
         doc = {"group": group}
-        doc.update(market_metrics(frame[ENTITY], frame[VALUE].to_numpy(), top=top, show=show, guidelines=guidelines))
+        values = frame[VALUE].to_numpy()
+        doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines))
+        arrays.append(values)
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
             why = "has no values" if doc["status"] == STATUS_EMPTY else "has a total of 0"
             warnings.append(f"{where} {why}; its metrics are null")
         results.append(doc)
-    return ConcentrationReport(input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines)
+    return ConcentrationReport(
+        input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines, values=arrays
+    )
 
 
 def validate_top(top: Sequence[int]) -> None:

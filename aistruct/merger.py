@@ -193,6 +193,10 @@ def _fsum(values: Iterable[float]) -> float:
         return math.inf
 
 
+#: How many of the largest companies a report keeps per deal (for charts of the rivals).
+LARGEST_KEPT = 12
+
+
 class MarketState:
     """One market, prepared so deals can be read against it cheaply.
 
@@ -246,6 +250,12 @@ class MarketState:
             order = np.argsort(-vals, kind="stable")
             self._desc_names = [self.names[i] for i in order.tolist()]
         return self._desc_names[:k]
+
+    def largest(self, k: int) -> list[tuple[str, float]]:
+        """(name, share) of the k largest companies, largest first; empty for a market without shares."""
+        if self.status != STATUS_OK:
+            return []
+        return [(n, self.values[n] / self.total) for n in self._top_names(k)]
 
     def _cr4_after(self, present: list, merged: float) -> float:
         """CR4 of the market after the present parties become one firm worth ``merged``."""
@@ -391,6 +401,8 @@ class MergerReport:
     scenarios: str | None = None
     warnings: list[str] = field(default_factory=list)
     command: str = "merge"
+    #: Per result, (name, share) of the largest companies before that deal, for charts; not part of the JSON.
+    largest: list = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return envelope(
@@ -441,6 +453,7 @@ def merger_of_markets(
                 gone[t] = step
     warnings = list(markets.warnings)
     results: list[dict] = []
+    largest: list = []
     for group, frame in markets.iter_groups():
         state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy())
         where = f"group {group_text(group)}" if group else "the market"
@@ -454,6 +467,7 @@ def merger_of_markets(
             if state.status == STATUS_OK:
                 absent += [n for n in (d.acquirer, *d.targets) if n not in state.values and n not in absent]
             r = {"group": group}
+            before = state.largest(LARGEST_KEPT)
             r.update(state.evaluate(d, gl))
             if sequential:
                 r["step"] = step
@@ -462,22 +476,29 @@ def merger_of_markets(
             else:
                 r["step"] = None
                 r["cumulative_delta_hhi"] = None
-            rows.append(r)
+            rows.append((r, before))
         if absent:
             warnings.append(f"{where}: {', '.join(map(repr, absent))} not in this market; counted as 0")
         if not sequential and len(rows) > 1:
             rows = [
-                r
-                for _, r in sorted(
+                rb
+                for _, rb in sorted(
                     enumerate(rows),
-                    key=lambda ir: (ir[1]["delta_hhi"] is None, -(ir[1]["delta_hhi"] or 0.0), ir[0]),
+                    key=lambda ir: (ir[1][0]["delta_hhi"] is None, -(ir[1][0]["delta_hhi"] or 0.0), ir[0]),
                 )
             ]
-        results.extend(rows)
+        results.extend(r for r, _ in rows)
+        largest.extend(b for _, b in rows)
     if mode is None:
         mode = "sequential" if sequential else ("scenarios" if scenarios else "single")
     return MergerReport(
-        input=markets.input_dict(), results=results, mode=mode, guidelines=gl, scenarios=scenarios, warnings=warnings
+        input=markets.input_dict(),
+        results=results,
+        mode=mode,
+        guidelines=gl,
+        scenarios=scenarios,
+        warnings=warnings,
+        largest=largest,
     )
 
 

@@ -408,6 +408,25 @@ def _phi(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
+def lognormal_fit(sizes) -> tuple[float, float] | None:
+    """(mu, sigma) of the log-normal fitted to the positive sizes, on the log10 scale.
+
+    mu is the mean and sigma the standard deviation (ddof 0, the maximum
+    likelihood estimate) of log10 of the positive sizes; ``None`` with fewer
+    than 2 distinct positive sizes.
+
+    >>> lognormal_fit([10, 1000, 0])
+    (2.0, 1.0)
+    """
+    s = np.asarray(sizes, dtype=np.float64)
+    pos = s[s > 0]
+    if np.unique(pos).size < 2:
+        return None
+    lg = np.log10(pos)
+    mu, sd = float(lg.mean()), float(lg.std())
+    return (mu, sd) if sd > 0 else None
+
+
 def expected_middle_share(sizes, low_cut: float, high_cut: float) -> float | None:
     """Share of companies a log-normal fitted to the positive sizes puts between the cuts.
 
@@ -419,13 +438,11 @@ def expected_middle_share(sizes, low_cut: float, high_cut: float) -> float | Non
     """
     s = np.asarray(sizes, dtype=np.float64)
     n = s.size
+    fit = lognormal_fit(s)
+    if fit is None:
+        return None
+    mu, sd = fit
     pos = s[s > 0]
-    if n == 0 or np.unique(pos).size < 2:
-        return None
-    lg = np.log10(pos)
-    mu, sd = float(lg.mean()), float(lg.std())
-    if not sd > 0:
-        return None
     z_hi = (math.log10(high_cut) - mu) / sd if high_cut > 0 else -math.inf
     z_lo = (math.log10(low_cut) - mu) / sd if low_cut > 0 else -math.inf
     return max(_phi(z_hi) - _phi(z_lo), 0.0) * pos.size / n
@@ -734,6 +751,8 @@ class TiersReport:
     warnings: list[str] = field(default_factory=list)
     labels: tuple = TIER_KEYS
     command: str = "tiers"
+    #: Per result, the market's company sizes (a float array), for charts; not part of the JSON.
+    sizes: list = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return envelope(self.command, self.input, self.results, self.warnings, labels=dict(zip(TIER_KEYS, self.labels)))
@@ -765,8 +784,10 @@ def tiers_of_markets(
     labels = parse_labels(labels)
     warnings = list(markets.warnings)
     results = []
+    arrays = []
     for group, frame in markets.iter_groups():
         sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else frame[VALUE].to_numpy(dtype=np.float64)
+        arrays.append(sizes)
         doc = {"group": group}
         doc.update(
             market_tiers(
@@ -798,7 +819,7 @@ def tiers_of_markets(
                 msg += "; its tiers are null"
             warnings.append(msg)
         results.append(doc)
-    return TiersReport(input=markets.input_dict(), results=results, warnings=warnings, labels=labels)
+    return TiersReport(input=markets.input_dict(), results=results, warnings=warnings, labels=labels, sizes=arrays)
 
 
 def tiers_report(

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -155,7 +155,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("concentration")
-@shared(READ, ENGINE, MARKET, OUTPUT)
+@shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
@@ -167,11 +167,14 @@ def concentration_command(
     engine=None,
     spec=None,
     out=None,
+    plot=None,
 ) -> None:
     """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
+    from aistruct.cli.plot import check_plot, write_plot
     from aistruct.cli.progress import core_run
     from aistruct.concentration import concentration_report
 
+    plot_fmt = check_plot(plot, [file], out.output)
     with core_run(out, read, engine) as progress:  # stderr, terminals only, never JSON
         report = concentration_report(
             file,
@@ -182,4 +185,12 @@ def concentration_command(
             guidelines=guidelines,
             progress=progress,
         )
-    emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    doc = report.to_dict()
+    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.values, fmt))
+
+
+def _chart(doc: dict, values: list, fmt: str) -> bytes:
+    from aistruct.charts.concentration import chart
+
+    return chart(doc, values, fmt)

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, shared
 from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
@@ -226,7 +226,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("merge")
-@shared(READ, ENGINE, MARKET, OUTPUT)
+@shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
 def merge_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     acquirer: Annotated[
@@ -254,11 +254,15 @@ def merge_command(
     engine=None,
     spec=None,
     out=None,
+    plot=None,
 ) -> None:
     """What does an acquisition do to concentration? Pre/post HHI, ΔHHI, CR4 and the guideline readings."""
+    from aistruct.cli.plot import check_plot, write_plot
     from aistruct.cli.progress import core_run
     from aistruct.merger import merger_report
     from aistruct.reader import ReadOptions
+
+    plot_fmt = check_plot(plot, [file] + ([scenarios] if scenarios else []), out.output)
 
     scenario_read = ReadOptions(decompress=read.decompress, max_bytes=read.max_bytes)
     with core_run(out, read, engine) as progress:
@@ -275,4 +279,12 @@ def merge_command(
             progress=progress,
         )
     inputs = [file] + ([scenarios] if scenarios else [])
-    emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)
+    doc = report.to_dict()
+    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)
+    write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.largest, fmt))
+
+
+def _chart(doc: dict, largest: list, fmt: str) -> bytes:
+    from aistruct.charts.merge import chart
+
+    return chart(doc, largest, fmt)

@@ -392,3 +392,26 @@ TIERING = Group(
     _tiering,
 )
 # ---------------------------------------------------------------- end tiering
+
+
+# ---------------------------------------------------------------- charts (concentration, tiers, trend, merge)
+# --plot PATH: the command receives ``plot`` (the path or None) and hands it to
+# aistruct.cli.plot (checked before the computation, written after the output).
+
+PLOT_PANEL = "Chart"
+
+PLOT = Group(
+    "plot",
+    [
+        _opt(
+            "plot",
+            Optional[str],
+            None,
+            "--plot",
+            help="Also draw the result's chart to this file: .svg or .png (written atomically).",
+            panel=PLOT_PANEL,
+        ),
+    ],
+    lambda kw: kw["plot"],
+)
+# ---------------------------------------------------------------- end charts

@@ -73,8 +73,8 @@ def _input_stats(inputs: Iterable[str]) -> list:
     return found
 
 
-def check_output_target(output: Optional[str], inputs: Iterable[str]) -> None:
-    """Refuse, in one line, an ``--output`` that would replace an input, a folder or a block device."""
+def check_output_target(output: Optional[str], inputs: Iterable[str], option: str = "--output") -> None:
+    """Refuse, in one line, an ``--output`` (or ``option``) that would replace an input, a folder or a block device."""
     if not output or output == "-":
         return
     output = str(output)
@@ -85,11 +85,11 @@ def check_output_target(output: Optional[str], inputs: Iterable[str]) -> None:
     for name, st in _input_stats(inputs):
         if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
             what = "the file standard input reads" if name == "standard input" else "the input file"
-            raise UsageError(f"--output {output}: refusing to overwrite {what}")
+            raise UsageError(f"{option} {output}: refusing to overwrite {what}")
     if stat.S_ISDIR(target.st_mode):
-        raise UsageError(f"--output {output}: is a directory")
+        raise UsageError(f"{option} {output}: is a directory")
     if stat.S_ISBLK(target.st_mode):
-        raise UsageError(f"--output {output}: is a block device; refusing to write to it")
+        raise UsageError(f"{option} {output}: is a block device; refusing to write to it")
 
 
 def _fd_stat(fd: int) -> Optional[os.stat_result]:
@@ -125,56 +125,68 @@ def write_stdout(text: str) -> None:
         stream.flush()
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` by the rules in this module's docstring."""
+def write_output(path: str, text: str | bytes, option: str = "--output") -> None:
+    """Write ``text`` (UTF-8; bytes as they are) to ``path`` by the rules in this module's docstring.
+
+    ``option`` names the option in error messages (``--plot`` writes charts the same way).
+    """
     path = str(path)
+    text = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    name = f"{option} {path}"  # how error messages name the target
     fd = descriptor_of(path)
     if fd is not None:
-        _write_descriptor(path, fd, text)
+        _write_descriptor(name, fd, text)
         return
     real = os.path.realpath(path)  # through every symbolic link; the link itself stays
     st = _stat(real)
     if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_in_place(path, real, text)
+        _write_in_place(name, real, text)
         return
-    _write_atomic(path, real, text, None if st is None else stat.S_IMODE(st.st_mode))
+    _write_atomic(name, real, text, None if st is None else stat.S_IMODE(st.st_mode))
 
 
-def _cannot(path: str, exc: OSError, there: bool = False) -> UsageError:
+def _cannot(name: str, exc: OSError, there: bool = False) -> UsageError:
+    """``name`` is the option and the path, e.g. ``--output out.json``."""
     what = "cannot write there" if there else "cannot write"
-    return UsageError(f"--output {path}: {what} ({exc.strerror or exc})")
+    return UsageError(f"{name}: {what} ({exc.strerror or exc})")
 
 
-def _write_descriptor(path: str, fd: int, text: str) -> None:
+def _write_descriptor(name: str, fd: int, text: bytes) -> None:
     for stream in (sys.stdout, sys.stderr):  # keep Python's own buffers in order
         try:
             if stream is not None and stream.fileno() == fd:
-                stream.write(text)
                 stream.flush()
+                buffer = getattr(stream, "buffer", None)
+                if buffer is None:
+                    stream.write(text.decode("utf-8"))
+                    stream.flush()
+                else:
+                    buffer.write(text)
+                    buffer.flush()
                 return
         except (AttributeError, OSError, ValueError):
             continue
     try:
-        with os.fdopen(os.dup(fd), "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(os.dup(fd), "wb") as fh:
             fh.write(text)
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
 
 
-def _write_in_place(path: str, real: str, text: str) -> None:
+def _write_in_place(name: str, real: str, text: bytes) -> None:
     """A device, FIFO or socket: open it for writing (no create, no truncate) and write."""
     try:
         fd = os.open(real, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(text)
     except OSError as exc:
-        raise _cannot(path, exc) from None
+        raise _cannot(name, exc) from None
 
 
-def _write_atomic(path: str, real: str, text: str, mode: Optional[int]) -> None:
+def _write_atomic(name: str, real: str, text: bytes, mode: Optional[int]) -> None:
     """A temporary file beside the real target, then a rename: old or new, never half."""
     folder = os.path.dirname(real) or "."
     tmp = os.path.join(folder, f".aistruct-{secrets.token_hex(6)}.tmp")
@@ -182,9 +194,9 @@ def _write_atomic(path: str, real: str, text: str, mode: Optional[int]) -> None:
         # 0o666 through the umask, as a shell's '>' would create the file
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise _cannot(path, exc, there=True) from None
+        raise _cannot(name, exc, there=True) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(text)
         if mode is not None:
             os.chmod(tmp, mode)  # an existing file keeps its permissions
@@ -195,5 +207,5 @@ def _write_atomic(path: str, real: str, text: str, mode: Optional[int]) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise _cannot(path, exc) from None
+            raise _cannot(name, exc) from None
         raise

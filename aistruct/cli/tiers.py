@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 from aistruct.vocabulary import TIER_KEYS
 
@@ -287,7 +287,7 @@ def result_table(doc: dict, explain: bool = False) -> list:
 
 
 @app.command("tiers")
-@shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
+@shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def tiers_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     labels: Annotated[
@@ -313,11 +313,14 @@ def tiers_command(
     spec=None,
     tiering=None,
     out=None,
+    plot=None,
 ) -> None:
     """Small / middle / giant: is the industry a dumbbell? Tier shares and missing-middle diagnostics."""
+    from aistruct.cli.plot import check_plot, write_plot
     from aistruct.cli.progress import core_run
     from aistruct.tiers import tiers_report
 
+    plot_fmt = check_plot(plot, [file], out.output)
     with core_run(out, read, engine) as progress:
         report = tiers_report(
             file,
@@ -330,11 +333,19 @@ def tiers_command(
             entities=entities,
             progress=progress,
         )
+    doc = report.to_dict()
     emit(
-        report.to_dict(),
+        doc,
         out.format,
         out.output,
         table=lambda d: result_table(d, explain),
         rows=result_rows,
         inputs=[file],
     )
+    write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.sizes, fmt))
+
+
+def _chart(doc: dict, sizes: list, fmt: str) -> bytes:
+    from aistruct.charts.tiers import chart
+
+    return chart(doc, sizes, fmt)

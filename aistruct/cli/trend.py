@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 from aistruct.vocabulary import TIER_KEYS
 
@@ -254,7 +254,7 @@ def result_table(doc: dict) -> list:
 
 
 @app.command("trend")
-@shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
+@shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -277,16 +277,27 @@ def trend_command(
         bool,
         typer.Option("--cumulative", help="Each period: a company's rows summed to date (capacity built so far)."),
     ] = False,
+    plot_metric: Annotated[
+        str,
+        typer.Option(
+            "--plot-metric",
+            help="With --plot: the metric drawn over the periods (hhi, cr_4, gini, middle_value_share ...).",
+            rich_help_panel="Chart",
+        ),
+    ] = "hhi",
     read=None,
     engine=None,
     spec=None,
     tiering=None,
     out=None,
+    plot=None,
 ) -> None:
     """Is the middle disappearing? Concentration and tier shares per period, with a trend test."""
+    from aistruct.cli.plot import check_plot, write_plot
     from aistruct.cli.progress import core_run
     from aistruct.trend import trend_report
 
+    plot_fmt = check_plot(plot, [file], out.output)
     with core_run(out, read, engine) as progress:
         report = trend_report(
             file,
@@ -303,4 +314,16 @@ def trend_command(
             cumulative=cumulative,
             progress=progress,
         )
-    emit(report.to_dict(), out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    doc = report.to_dict()
+    if plot_fmt is not None:
+        from aistruct.charts.trend import check_metric
+
+        check_metric(doc, plot_metric)  # before the output is written: a bad --plot-metric exits 2 cleanly
+    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    write_plot(plot, plot_fmt, lambda fmt: _chart(doc, fmt, plot_metric))
+
+
+def _chart(doc: dict, fmt: str, metric: str) -> bytes:
+    from aistruct.charts.trend import chart
+
+    return chart(doc, fmt, metric=metric)
