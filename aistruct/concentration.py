@@ -22,7 +22,7 @@ from aistruct.guidelines import GUIDELINES, band
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
 from aistruct.metric_registry import METRICS
 from aistruct.reader import ReadOptions
-from aistruct.report import envelope, group_text
+from aistruct.report import CommandReport, group_text
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
 
@@ -96,22 +96,19 @@ def top_companies(names, x, s, show: int) -> list[dict]:
 
 
 @dataclass
-class ConcentrationReport:
+class ConcentrationReport(CommandReport):
     """The result of ``concentration``; ``to_dict()`` is the JSON contract (schema_version 1).
 
     ``guidelines`` names the guideline set every result's ``band`` was read against.
     """
 
-    input: dict
-    results: list[dict]
-    warnings: list[str] = field(default_factory=list)
     guidelines: str = "us-2023"
     command: str = "concentration"
     #: Per result, the market's company values (a float array), for charts; not part of the JSON.
     values: list = field(default_factory=list, repr=False, compare=False)
 
-    def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings, guidelines=self.guidelines)
+    def extra(self) -> dict:
+        return {"guidelines": self.guidelines}
 
 
 def concentration_of_markets(

@@ -32,7 +32,7 @@ Reference: A. F. Shorrocks, "The measurement of mobility", Econometrica 46(5),
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct.errors import InputError, UsageError, param
@@ -40,7 +40,7 @@ from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.markets.periods import order_periods, period_span
 from aistruct.markets.stocks import carry_forward_rows
 from aistruct.reader import ReadOptions
-from aistruct.report import envelope
+from aistruct.report import CommandReport
 from aistruct.vocabulary import GIANT, MIDDLE, SMALL, TIER_KEYS
 
 ENTERED = "entered"
@@ -337,16 +337,10 @@ def verdict(series: dict, *, acquisitions: bool = True) -> str:
 
 
 @dataclass
-class FlowsReport:
+class FlowsReport(CommandReport):
     """The result of ``flows``; ``to_dict()`` is the JSON contract (schema_version 1)."""
 
-    input: dict
-    results: list[dict]
-    warnings: list[str] = field(default_factory=list)
     command: str = "flows"
-
-    def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings)
 
 
 def _position(label: Any, labels: Sequence[str], name: str) -> int:

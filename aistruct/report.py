@@ -8,6 +8,7 @@ everywhere by construction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from aistruct._version import __version__
@@ -38,3 +39,23 @@ def envelope(command: str, input: dict | None, results: list | None, warnings: l
 def group_text(group: dict) -> str:
     """``year=2024, country=CN`` for warnings and messages."""
     return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+@dataclass
+class CommandReport:
+    """What a command returns: its ``input``, ``results`` and ``warnings``; ``to_dict()`` is its
+    JSON document (the contract, ``schema_version`` 1). A command adds its own top-level keys
+    by overriding :meth:`extra`.
+    """
+
+    input: dict
+    results: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    command: str = ""
+
+    def extra(self) -> dict:
+        """Top-level keys of this command's document besides the envelope's."""
+        return {}
+
+    def to_dict(self) -> dict:
+        return envelope(self.command, self.input, self.results, self.warnings, **self.extra())

@@ -31,7 +31,7 @@ import numpy as np
 from aistruct import metrics
 from aistruct.concentration import largest_indices
 from aistruct.errors import UsageError, param
-from aistruct.report import envelope, group_text
+from aistruct.report import CommandReport, group_text
 from aistruct.vocabulary import STATUS_NO_COMPANIES, STATUS_OK, STATUS_TOO_FEW_SIZES, TIER_KEYS
 
 PRESETS = {"headcount": (50.0, 500.0)}
@@ -743,19 +743,16 @@ def entity_rows(entities, sizes, values, low: float, high: float) -> list[dict]:
 
 
 @dataclass
-class TiersReport:
+class TiersReport(CommandReport):
     """The result of ``tiers``; ``to_dict()`` is the JSON contract (schema_version 1)."""
 
-    input: dict
-    results: list[dict]
-    warnings: list[str] = field(default_factory=list)
     labels: tuple = TIER_KEYS
     command: str = "tiers"
     #: Per result, the market's company sizes (a float array), for charts; not part of the JSON.
     sizes: list = field(default_factory=list, repr=False, compare=False)
 
-    def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings, labels=dict(zip(TIER_KEYS, self.labels)))
+    def extra(self) -> dict:
+        return {"labels": dict(zip(TIER_KEYS, self.labels))}
 
 
 def tiers_of_markets(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct import metrics
@@ -36,7 +36,7 @@ from aistruct.errors import UsageError, param
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.markets.periods import order_periods
 from aistruct.reader import ReadOptions
-from aistruct.report import envelope, group_text
+from aistruct.report import CommandReport, group_text
 from aistruct.stats import mann_kendall, ols_slope
 from aistruct.vocabulary import STATUS_OK, TIER_KEYS
 
@@ -338,16 +338,10 @@ def verdict(series: dict, *, min_n: int = DEFAULT_MIN_N) -> str:
 
 
 @dataclass
-class TrendReport:
+class TrendReport(CommandReport):
     """The result of ``trend``; ``to_dict()`` is the JSON contract (schema_version 1)."""
 
-    input: dict
-    results: list[dict]
-    warnings: list[str] = field(default_factory=list)
     command: str = "trend"
-
-    def to_dict(self) -> dict:
-        return envelope(self.command, self.input, self.results, self.warnings)
 
 
 def _stocked(periods: list, carry_forward: int, cumulative: bool) -> list:

@@ -338,6 +338,41 @@ def frontier_lab_users(raw: Path):
 # ---------------------------------------------------------------- Epoch AI: models
 
 
+def _models_compute(raw: Path, source: str, name: str):
+    """The models of one Epoch AI file with a training-compute estimate and an organisation."""
+    rows = []
+    for r in read_csv(raw, source):
+        compute = clean(r["Training compute (FLOP)"])
+        org = clean(r["Organization"])
+        if not compute or not org:
+            continue
+        rows.append(
+            [
+                org,
+                clean(r["Model"]),
+                clean(r["Country (of organization)"]),
+                iso_date(r["Publication date"], "Publication date"),
+                clean(r["Domain"]),
+                clean(r["Model accessibility"]),
+                clean(r["Confidence"]),
+                number(compute),
+            ]
+        )
+    rows.sort(key=lambda row: (row[3], row[1]))
+    unique(rows, [1], name)
+    header = [
+        "organization",
+        "model",
+        "country",
+        "publication_date",
+        "domain",
+        "model_accessibility",
+        "confidence",
+        "training_compute_flop",
+    ]
+    return header, rows
+
+
 def frontier_models_compute(raw: Path):
     """Frontier AI models with organisation, publication date and training compute (FLOP).
 
@@ -347,37 +382,7 @@ def frontier_models_compute(raw: Path):
     ``organization`` and ``country`` are as Epoch gives them: comma-separated
     when several (read them with --split-entities ,).
     """
-    rows = []
-    for r in read_csv(raw, "epoch_frontier_ai_models.csv"):
-        compute = clean(r["Training compute (FLOP)"])
-        org = clean(r["Organization"])
-        if not compute or not org:
-            continue
-        rows.append(
-            [
-                org,
-                clean(r["Model"]),
-                clean(r["Country (of organization)"]),
-                iso_date(r["Publication date"], "Publication date"),
-                clean(r["Domain"]),
-                clean(r["Model accessibility"]),
-                clean(r["Confidence"]),
-                number(compute),
-            ]
-        )
-    rows.sort(key=lambda row: (row[3], row[1]))
-    unique(rows, [1], "frontier_models_compute")
-    header = [
-        "organization",
-        "model",
-        "country",
-        "publication_date",
-        "domain",
-        "model_accessibility",
-        "confidence",
-        "training_compute_flop",
-    ]
-    return header, rows
+    return _models_compute(raw, "epoch_frontier_ai_models.csv", "frontier_models_compute")
 
 
 def notable_models_compute(raw: Path):
@@ -387,37 +392,7 @@ def notable_models_compute(raw: Path):
     (of Epoch's 976 notable models, 461 have no compute estimate and 15 more no
     organisation). Same columns and order as :func:`frontier_models_compute`.
     """
-    rows = []
-    for r in read_csv(raw, "epoch_notable_ai_models.csv"):
-        compute = clean(r["Training compute (FLOP)"])
-        org = clean(r["Organization"])
-        if not compute or not org:
-            continue
-        rows.append(
-            [
-                org,
-                clean(r["Model"]),
-                clean(r["Country (of organization)"]),
-                iso_date(r["Publication date"], "Publication date"),
-                clean(r["Domain"]),
-                clean(r["Model accessibility"]),
-                clean(r["Confidence"]),
-                number(compute),
-            ]
-        )
-    rows.sort(key=lambda row: (row[3], row[1]))
-    unique(rows, [1], "notable_models_compute")
-    header = [
-        "organization",
-        "model",
-        "country",
-        "publication_date",
-        "domain",
-        "model_accessibility",
-        "confidence",
-        "training_compute_flop",
-    ]
-    return header, rows
+    return _models_compute(raw, "epoch_notable_ai_models.csv", "notable_models_compute")
 
 
 # ---------------------------------------------------------------- main
