@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import OUTPUT, shared
+from aistruct.cli.options import output_group, shared
 from aistruct.cli.render import cell, emit
 from aistruct.report import envelope
 
@@ -18,6 +18,10 @@ datasets_app = typer.Typer(
     no_args_is_help=False,
 )
 app.add_typer(datasets_app, name="datasets")
+
+#: No jsonl: these documents describe datasets, they hold no results.
+FORMATS = ("table", "json", "csv", "tsv", "markdown")
+OUTPUT = output_group(FORMATS)
 
 
 def list_doc() -> dict:
@@ -61,7 +65,7 @@ def datasets_list(ctx: typer.Context, out=None) -> None:
     """List the bundled tables: name, title, rows, licence."""
     if ctx.invoked_subcommand is not None:
         return
-    emit(list_doc(), out.format, out.output, table=_list_table, rows=_list_rows)
+    emit(list_doc(), out.format, out.output, table=_list_table, rows=_list_rows, formats=FORMATS)
 
 
 def show_doc(name: str) -> dict:
@@ -127,4 +131,4 @@ def datasets_show(
     out=None,
 ) -> None:
     """Describe one bundled table: description, source, licence and fields."""
-    emit(show_doc(name), out.format, out.output, table=_show_table, rows=_show_rows)
+    emit(show_doc(name), out.format, out.output, table=_show_table, rows=_show_rows, formats=FORMATS)

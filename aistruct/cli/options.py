@@ -268,22 +268,31 @@ MARKET = Group(
 )
 
 
-def _out(kw: dict) -> OutputOptions:
-    return OutputOptions(format=kw["format"], output=kw["output"], debug=kw["debug"])
+def output_group(formats: Optional[tuple] = None) -> Group:
+    """--format/--output/--debug; ``formats`` lists what this command can write (default: every registered format).
 
+    Without --format the format comes from the --output extension (``.csv``, ``.json`` ...), else table.
+    """
+    from aistruct.cli.render import FORMAT_NAMES, OUTPUT_FORMATS, resolve_format
 
-def output_group(formats: tuple = ("table", "json", "csv", "markdown")) -> Group:
-    """--format/--output/--debug; ``formats`` lists what this command can write."""
+    formats = tuple(formats or FORMAT_NAMES)
+    implied = [f"{ext} -> {n}" for n in formats if n in OUTPUT_FORMATS for ext in OUTPUT_FORMATS[n].extensions[:1]]
+
+    def build(kw: dict) -> OutputOptions:
+        fmt = resolve_format(kw["format"], kw["output"], formats)
+        return OutputOptions(format=fmt, output=kw["output"], debug=kw["debug"])
+
     return Group(
         "out",
         [
             _opt(
                 "format",
-                str,
-                "table",
+                Optional[str],
+                None,
                 "--format",
                 "-f",
-                help=f"Output format: {', '.join(formats)}.",
+                help=f"Output format: {', '.join(formats)} (default: from the --output extension, "
+                f"{', '.join(implied)}; else table).",
                 panel=OUTPUT_PANEL,
             ),
             _opt(
@@ -297,7 +306,7 @@ def output_group(formats: tuple = ("table", "json", "csv", "markdown")) -> Group
             ),
             _opt("debug", bool, False, "--debug", help="Show the Python traceback of an error.", panel=OUTPUT_PANEL),
         ],
-        _out,
+        build,
     )
 
 

@@ -10,7 +10,7 @@ from aistruct.cli.app import app
 from aistruct.cli.options import READ, output_group, shared
 from aistruct.cli.render import cell, emit
 
-FORMATS = ("table", "json", "github")
+FORMATS = ("table", "json", "github")  # github: validate's own, not in the registry
 CHECK_PANEL = "Checks"
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 

@@ -1,0 +1,86 @@
+"""The output-format registry: --format choices, --output extension inference, tsv and jsonl (issue 18)."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from aistruct.cli.render import OUTPUT_FORMATS, format_for_output
+from tests.conftest import FIXTURES, run_cli
+
+FUNDING = FIXTURES / "funding_by_year.csv"  # 2023: 10000+1250+2000+415 = 13665; 2024: 6600+4000+640+6000 = 17240
+BY_YEAR = ("concentration", FUNDING, "--value", "funding", "--by", "year")
+
+
+def test_every_registered_extension_implies_its_format():
+    for name, fmt in OUTPUT_FORMATS.items():
+        for ext in fmt.extensions:
+            assert format_for_output(f"report{ext.upper()}") == name
+    assert format_for_output("report.html") is None  # no html format yet: the table stays
+    assert format_for_output(None) is None and format_for_output("-") is None
+
+
+def test_output_csv_without_format_writes_csv(tmp_path):
+    target = tmp_path / "out.csv"
+    r = run_cli(*BY_YEAR, "-o", target)
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert [(row["year"], float(row["total"])) for row in rows] == [("2023", 13665.0), ("2024", 17240.0)]
+
+
+@pytest.mark.parametrize("ext, check", [(".json", json.loads), (".md", lambda t: t.index("|"))])
+def test_output_extension_implies_json_and_markdown(tmp_path, ext, check):
+    target = tmp_path / f"out{ext}"
+    assert run_cli(*BY_YEAR, "-o", target).code == 0
+    check(target.read_text(encoding="utf-8"))
+
+
+def test_explicit_format_wins_over_extension(tmp_path):
+    target = tmp_path / "out.csv"
+    assert run_cli(*BY_YEAR, "-o", target, "-f", "json").code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["command"] == "concentration"
+
+
+def test_unknown_extension_keeps_the_table(tmp_path):
+    target = tmp_path / "out.html"
+    assert run_cli(*BY_YEAR, "-o", target).code == 0
+    assert "Concentration of funding by year" in target.read_text(encoding="utf-8")
+
+
+def test_tsv():
+    r = run_cli(*BY_YEAR, "-f", "tsv")
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out), delimiter="\t"))
+    assert r.out.splitlines()[0].startswith("year\tn\ttotal\t")
+    assert [(row["year"], row["n"], float(row["total"])) for row in rows] == [
+        ("2023", "3", 13665.0),
+        ("2024", "4", 17240.0),
+    ]
+
+
+def test_jsonl_one_result_per_line_with_envelope_keys():
+    r = run_cli(*BY_YEAR, "-f", "jsonl")
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert len(lines) == 2
+    records = [json.loads(line) for line in lines]
+    assert [(x["schema_version"], x["command"], x["group"], x["total"]) for x in records] == [
+        (1, "concentration", {"year": "2023"}, 13665.0),
+        (1, "concentration", {"year": "2024"}, 17240.0),
+    ]
+    doc = run_cli(*BY_YEAR, "-f", "json").json()
+    assert [{k: v for k, v in x.items() if k not in ("schema_version", "command")} for x in records] == doc["results"]
+
+
+def test_validate_output_json_extension(tmp_path):
+    target = tmp_path / "report.json"
+    r = run_cli("validate", FUNDING, "-o", target)
+    assert r.code in (0, 1), r.err
+    assert json.loads(target.read_text(encoding="utf-8"))["command"] == "validate"
+
+
+def test_format_help_lists_the_registry():
+    r = run_cli("concentration", "--help")
+    for name in OUTPUT_FORMATS:
+        assert name in r.out
