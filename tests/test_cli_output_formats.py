@@ -84,3 +84,26 @@ def test_format_help_lists_the_registry():
     r = run_cli("concentration", "--help")
     for name in OUTPUT_FORMATS:
         assert name in r.out
+
+
+# ---------------------------------------------------------------- CSV formula defusing and --csv-raw
+
+
+@pytest.mark.parametrize("fmt, delimiter", [("csv", ","), ("tsv", "\t")])
+def test_csv_defuses_by_default_and_csv_raw_keeps_names(tmp_path, fmt, delimiter):
+    from tests.conftest import write
+
+    path = write(tmp_path, "m.csv", "company,market,funding\nA,-1X Labs,3\nB,-1X Labs,1\nC,@Home AI,2\nD,=Sum,1\n")
+    base = ("concentration", path, "--by", "market", "-f", fmt)
+
+    def markets(*extra):
+        r = run_cli(*base, *extra)
+        assert r.code == 0, r.err
+        return [row["market"] for row in csv.DictReader(io.StringIO(r.out), delimiter=delimiter)]
+
+    assert markets() == ["'-1X Labs", "'=Sum", "'@Home AI"]
+    assert markets("--csv-raw") == ["-1X Labs", "=Sum", "@Home AI"]
+
+
+def test_csv_raw_not_offered_where_there_is_no_csv():
+    assert "--csv-raw" not in run_cli("validate", "--help").out

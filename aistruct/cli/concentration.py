@@ -186,7 +186,7 @@ def concentration_command(
             progress=progress,
         )
     doc = report.to_dict()
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.values, fmt))
 
 

@@ -65,7 +65,7 @@ def datasets_list(ctx: typer.Context, out=None) -> None:
     """List the bundled tables: name, title, rows, licence."""
     if ctx.invoked_subcommand is not None:
         return
-    emit(list_doc(), out.format, out.output, table=_list_table, rows=_list_rows, formats=FORMATS)
+    emit(list_doc(), out.format, out.output, csv_raw=out.csv_raw, table=_list_table, rows=_list_rows, formats=FORMATS)
 
 
 def show_doc(name: str) -> dict:
@@ -131,4 +131,6 @@ def datasets_show(
     out=None,
 ) -> None:
     """Describe one bundled table: description, source, licence and fields."""
-    emit(show_doc(name), out.format, out.output, table=_show_table, rows=_show_rows, formats=FORMATS)
+    emit(
+        show_doc(name), out.format, out.output, csv_raw=out.csv_raw, table=_show_table, rows=_show_rows, formats=FORMATS
+    )

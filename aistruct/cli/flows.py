@@ -207,6 +207,7 @@ def flows_command(
         report.to_dict(),
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=lambda doc: result_table(doc, summary=summary),
         rows=result_rows,
         inputs=inputs,

@@ -280,7 +280,7 @@ def merge_command(
         )
     inputs = [file] + ([scenarios] if scenarios else [])
     doc = report.to_dict()
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=inputs)
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.largest, fmt))
 
 

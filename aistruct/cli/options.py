@@ -27,6 +27,7 @@ class OutputOptions:
     format: str
     output: Optional[str]
     debug: bool = False
+    csv_raw: bool = False
 
 
 @dataclass
@@ -280,8 +281,19 @@ def output_group(formats: Optional[tuple] = None) -> Group:
 
     def build(kw: dict) -> OutputOptions:
         fmt = resolve_format(kw["format"], kw["output"], formats)
-        return OutputOptions(format=fmt, output=kw["output"], debug=kw["debug"])
+        return OutputOptions(format=fmt, output=kw["output"], debug=kw["debug"], csv_raw=kw.get("csv_raw", False))
 
+    csv_raw = [
+        _opt(
+            "csv_raw",
+            bool,
+            False,
+            "--csv-raw",
+            help="CSV/TSV: write names as they are; by default a cell starting with = + - @ gets a ' so "
+            "spreadsheets cannot run it as a formula.",
+            panel=OUTPUT_PANEL,
+        )
+    ]
     return Group(
         "out",
         [
@@ -304,6 +316,7 @@ def output_group(formats: Optional[tuple] = None) -> Group:
                 help="Write to this file instead of standard output (atomically).",
                 panel=OUTPUT_PANEL,
             ),
+            *(csv_raw if {"csv", "tsv"} & set(formats) else []),
             _opt("debug", bool, False, "--debug", help="Show the Python traceback of an error.", panel=OUTPUT_PANEL),
         ],
         build,

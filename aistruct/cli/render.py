@@ -174,7 +174,7 @@ def flatten(prefix: str, value: Any, into: dict) -> None:
         into[prefix] = value
 
 
-def _csv_value(v: Any) -> str:
+def _csv_value(v: Any, defuse: bool = True) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -183,15 +183,17 @@ def _csv_value(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ""
-    return spreadsheet_text(v)
+    return spreadsheet_text(v) if defuse else terminal_text(v)
 
 
-def to_csv(columns: list, rows: Iterable[list], delimiter: str = ",") -> str:
+def to_csv(columns: list, rows: Iterable[list], delimiter: str = ",", defuse: bool = True) -> str:
+    """CSV text; ``defuse`` (the default) puts ``'`` before a cell starting ``= + - @`` (tab, CR) so
+    spreadsheets show it as text; ``defuse=False`` (``--csv-raw``) writes names as they are."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
-    writer.writerow([spreadsheet_text(c) for c in columns])
+    writer.writerow([_csv_value(c, defuse) for c in columns])
     for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v, defuse) for v in row])
     return buf.getvalue()
 
 
@@ -236,6 +238,7 @@ class Views:
     table: Callable[[dict], list]
     rows: Optional[Callable[[dict], tuple]]
     to_file: bool
+    csv_raw: bool = False  # --csv-raw: no formula defusing
 
 
 @dataclass(frozen=True)
@@ -282,8 +285,13 @@ OUTPUT_FORMATS: dict = {
     for f in (
         OutputFormat("table", (), _render_table, "Rich table, for people"),
         OutputFormat("json", (".json",), lambda v: dumps_json(v.doc) + "\n", "the versioned JSON document"),
-        OutputFormat("csv", (".csv",), lambda v: to_csv(*_flat(v, "csv")), "one row per group"),
-        OutputFormat("tsv", (".tsv", ".tab"), lambda v: to_csv(*_flat(v, "tsv"), delimiter="\t"), "CSV with tabs"),
+        OutputFormat("csv", (".csv",), lambda v: to_csv(*_flat(v, "csv"), defuse=not v.csv_raw), "one row per group"),
+        OutputFormat(
+            "tsv",
+            (".tsv", ".tab"),
+            lambda v: to_csv(*_flat(v, "tsv"), delimiter="\t", defuse=not v.csv_raw),
+            "CSV with tabs",
+        ),
         OutputFormat("jsonl", (".jsonl", ".ndjson"), _render_jsonl, "one JSON object per result"),
         OutputFormat("markdown", (".md", ".markdown"), lambda v: to_markdown(*_flat(v, "markdown")), "Markdown"),
     )
@@ -321,10 +329,12 @@ def emit(
     extra: Optional[dict] = None,
     inputs: Iterable[str] = (),
     formats: tuple = FORMAT_NAMES,
+    csv_raw: bool = False,
 ) -> None:
     """Write ``doc`` in ``fmt`` to ``output`` (stdout when None or '-'); warnings go to stderr.
 
-    ``fmt`` None takes the format from ``output``'s extension (table when it names none).
+    ``fmt`` None takes the format from ``output``'s extension (table when it names none);
+    ``csv_raw`` writes CSV/TSV cells without formula defusing.
     """
     extra = extra or {}
     allowed = tuple(formats) + tuple(k for k in extra if k not in formats)
@@ -341,7 +351,7 @@ def emit(
     if fmt in extra:
         text = extra[fmt](terminal_safe(doc))
     else:
-        text = OUTPUT_FORMATS[fmt].render(Views(doc, table, rows, to_file))
+        text = OUTPUT_FORMATS[fmt].render(Views(doc, table, rows, to_file, csv_raw))
         if text is None:
             return
     if output and output != "-":

@@ -338,6 +338,7 @@ def tiers_command(
         doc,
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=lambda d: result_table(d, explain),
         rows=result_rows,
         inputs=[file],

@@ -319,7 +319,7 @@ def trend_command(
         from aistruct.charts.trend import check_metric
 
         check_metric(doc, plot_metric)  # before the output is written: a bad --plot-metric exits 2 cleanly
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, fmt, plot_metric))
 
 

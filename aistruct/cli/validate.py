@@ -258,6 +258,7 @@ def validate_command(
         doc,
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=report_table,
         extra={"github": github_annotations},
         inputs=[*files, *([schema] if schema else [])],
