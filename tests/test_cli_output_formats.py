@@ -5,9 +5,9 @@ import io
 import json
 
 import pytest
+from conftest import FIXTURES, run_cli, write
 
 from aistruct.cli.render import OUTPUT_FORMATS, format_for_output
-from tests.conftest import FIXTURES, run_cli
 
 FUNDING = FIXTURES / "funding_by_year.csv"  # 2023: 10000+1250+2000+415 = 13665; 2024: 6600+4000+640+6000 = 17240
 BY_YEAR = ("concentration", FUNDING, "--value", "funding", "--by", "year")
@@ -91,8 +91,6 @@ def test_format_help_lists_the_registry():
 
 @pytest.mark.parametrize("fmt, delimiter", [("csv", ","), ("tsv", "\t")])
 def test_csv_defuses_by_default_and_csv_raw_keeps_names(tmp_path, fmt, delimiter):
-    from tests.conftest import write
-
     path = write(tmp_path, "m.csv", "company,market,funding\nA,-1X Labs,3\nB,-1X Labs,1\nC,@Home AI,2\nD,=Sum,1\n")
     base = ("concentration", path, "--by", "market", "-f", fmt)
 
