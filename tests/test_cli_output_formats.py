@@ -105,3 +105,47 @@ def test_csv_defuses_by_default_and_csv_raw_keeps_names(tmp_path, fmt, delimiter
 
 def test_csv_raw_not_offered_where_there_is_no_csv():
     assert "--csv-raw" not in run_cli("validate", "--help").out
+
+
+# ---------------------------------------------------------------- conventions: -V, -q/--quiet, completion
+
+TREND = FIXTURES / "trend_by_year.csv"  # 2021 has fewer than 5 companies: a warning on stderr
+
+
+def test_short_version():
+    from aistruct import __version__
+
+    r = run_cli("-V")
+    assert (r.code, r.out) == (0, f"aistruct {__version__}\n")
+
+
+@pytest.mark.parametrize("where", ["root", "command"])
+def test_quiet_silences_warnings_and_credits_not_results(where):
+    loud = run_cli("trend", TREND, "--period", "year", "-f", "json")
+    assert "aistruct: warning:" in loud.err
+    args = ["trend", TREND, "--period", "year", "-f", "json"]
+    quiet = run_cli(*(["-q", *args] if where == "root" else [*args, "--quiet"]))
+    assert (quiet.code, quiet.err) == (0, "")
+    assert quiet.json() == loud.json()
+    assert quiet.json()["warnings"] == loud.json()["warnings"] != []  # the document still carries them
+
+    credit = run_cli("concentration", "dataset:ai_app_mau_cn_2025-03")
+    assert "Data: " in credit.err
+    assert run_cli("-q", "concentration", "dataset:ai_app_mau_cn_2025-03").err == ""
+
+
+def test_quiet_still_shows_errors():
+    r = run_cli("-q", "concentration", "no-such-file.csv")
+    assert r.code == 2 and r.err == "aistruct: error: no-such-file.csv: no such file\n"
+
+
+def test_quiet_does_not_leak_into_the_next_run():
+    assert run_cli("-q", "trend", TREND, "--period", "year").err == ""
+    assert "aistruct: warning:" in run_cli("trend", TREND, "--period", "year").err
+
+
+def test_shell_completion_options():
+    help_text = run_cli("--help").out
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+    r = run_cli("--show-completion", "bash")
+    assert r.code == 0 and "complete" in r.out and "aistruct" in r.out

@@ -13,7 +13,7 @@ from aistruct._version import __version__
 app = typer.Typer(
     name="aistruct",
     help="Market-structure calculator for company tables: concentration, tiers, trends, mergers, validation.",
-    add_completion=False,
+    add_completion=True,  # Typer's --install-completion / --show-completion
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -30,7 +30,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        None, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="No warnings, data credits or progress on standard error (errors are still shown).",
     ),
 ) -> None:
     """Market-structure calculator for company tables."""
+    from aistruct.cli.render import set_quiet
+
+    set_quiet(quiet)  # every run: in-process callers (tests) run many

@@ -274,12 +274,14 @@ def output_group(formats: Optional[tuple] = None) -> Group:
 
     Without --format the format comes from the --output extension (``.csv``, ``.json`` ...), else table.
     """
-    from aistruct.cli.render import FORMAT_NAMES, OUTPUT_FORMATS, resolve_format
+    from aistruct.cli.render import FORMAT_NAMES, OUTPUT_FORMATS, resolve_format, set_quiet
 
     formats = tuple(formats or FORMAT_NAMES)
     implied = [f"{ext} -> {n}" for n in formats if n in OUTPUT_FORMATS for ext in OUTPUT_FORMATS[n].extensions[:1]]
 
     def build(kw: dict) -> OutputOptions:
+        if kw["quiet"]:  # also ``aistruct -q CMD``: the root callback set it already
+            set_quiet(True)
         fmt = resolve_format(kw["format"], kw["output"], formats)
         return OutputOptions(format=fmt, output=kw["output"], debug=kw["debug"], csv_raw=kw.get("csv_raw", False))
 
@@ -317,6 +319,15 @@ def output_group(formats: Optional[tuple] = None) -> Group:
                 panel=OUTPUT_PANEL,
             ),
             *(csv_raw if {"csv", "tsv"} & set(formats) else []),
+            _opt(
+                "quiet",
+                bool,
+                False,
+                "--quiet",
+                "-q",
+                help="No warnings, data credits or progress on standard error (errors are still shown).",
+                panel=OUTPUT_PANEL,
+            ),
             _opt("debug", bool, False, "--debug", help="Show the Python traceback of an error.", panel=OUTPUT_PANEL),
         ],
         build,

@@ -32,12 +32,28 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+_quiet = [False]  # -q/--quiet of this run; set by the root callback (every run) and the output options
+
+
+def set_quiet(on: bool) -> None:
+    _quiet[0] = bool(on)
+
+
+def is_quiet() -> bool:
+    """Whether -q/--quiet was given: no warnings, credit lines or progress on stderr (errors still)."""
+    return _quiet[0]
+
+
 def warn(message: str) -> None:
-    """One warning line on stderr, sanitised."""
+    """One warning line on stderr, sanitised; nothing under -q/--quiet."""
+    if is_quiet():
+        return
     stderr_console().print(Text("aistruct: warning: " + terminal_text(message), style="yellow"), soft_wrap=True)
 
 
 def note(message: str) -> None:
+    if is_quiet():
+        return
     stderr_console().print(Text(terminal_text(message), style="dim"), soft_wrap=True)
 
 
