@@ -149,3 +149,62 @@ def test_shell_completion_options():
     assert "--install-completion" in help_text and "--show-completion" in help_text
     r = run_cli("--show-completion", "bash")
     assert r.code == 0 and "complete" in r.out and "aistruct" in r.out
+
+
+# ---------------------------------------------------------------- --help: examples, metavars, choices
+
+
+def _help_pages():
+    import typer.main
+
+    from aistruct.cli import app
+
+    stack = [((), typer.main.get_command(app))]
+    while stack:
+        path, command = stack.pop()
+        subs = getattr(command, "commands", {})
+        stack += [((*path, name), sub) for name, sub in subs.items()]
+        if path:
+            yield path
+
+
+HELP_PAGES = sorted(_help_pages())
+
+
+def _examples(path):
+    import shlex
+
+    text = run_cli(*path, "--help").out
+    assert "\n  Examples:\n" in text, f"{' '.join(path)} --help has no examples"
+    lines = text.split("\n  Examples:\n", 1)[1].splitlines()
+    return [shlex.split(line) for line in lines if line.startswith("    aistruct ")]
+
+
+@pytest.mark.parametrize("path", HELP_PAGES, ids=" ".join)
+def test_help_ends_with_examples_that_run(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples may write -o files
+    found = _examples(path)
+    assert 2 <= len(found) <= 3
+    for argv in found:
+        assert argv[1 : 1 + len(path)] == list(path) or path == ("datasets",)
+        r = run_cli(*argv[1:])
+        assert r.code == 0, (argv, r.err)
+
+
+@pytest.mark.parametrize("path", HELP_PAGES, ids=" ".join)
+def test_help_metavars_are_words(path):
+    import re
+
+    text = run_cli(*path, "--help").out
+    assert not re.findall(r"<[a-z][^>]*>", text), re.findall(r"<[a-z][^>]*>", text)
+
+
+def test_help_lists_choices_and_freq_reads_right():
+    text = run_cli("trend", "--help", env={"COLUMNS": "200"}).out
+    assert "--agg [sum|mean|max|min|count]" in text
+    assert "--format [table|json|csv|tsv|jsonl|markdown]" in text
+    assert "-e, --entity COL" in text and "--min-n N" in text and "--output FILE" in text
+    freq = next(line for line in text.splitlines() if line.lstrip().startswith("--freq"))
+    assert "--period column" in freq and "--by" not in freq
+    concentration = run_cli("concentration", "--help", env={"COLUMNS": "200"}).out
+    assert "Group dates in the (last) --by column" in concentration

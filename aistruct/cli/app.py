@@ -7,11 +7,32 @@ no module imports one that imports it back.
 from typing import Optional
 
 import typer
+import typer.core
 
 from aistruct._version import __version__
 
+
+def _no_type(ctx=None) -> None:
+    return None
+
+
+class _Group(typer.core.TyperGroup):
+    """The root group: an argument with a metavar (``FILE``) shows no ``<str>`` after it in --help."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stack = list(self.commands.values())
+        while stack:
+            command = stack.pop()
+            stack += list(getattr(command, "commands", {}).values())
+            for p in command.params:
+                if isinstance(p, typer.core.TyperArgument) and p.metavar:
+                    p.display_type_rich = _no_type
+
+
 app = typer.Typer(
     name="aistruct",
+    cls=_Group,
     help="Market-structure calculator for company tables: concentration, tiers, trends, mergers, validation.",
     add_completion=True,  # Typer's --install-completion / --show-completion
     no_args_is_help=True,

@@ -7,12 +7,15 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import output_group, shared
+from aistruct.cli.options import examples, output_group, shared
 from aistruct.cli.render import cell, emit
 from aistruct.report import envelope
 
 datasets_app = typer.Typer(
     help="The bundled real datasets (read any of them as dataset:NAME).",
+    epilog=examples(
+        "aistruct datasets", "aistruct datasets -f csv -o datasets.csv", "aistruct datasets show frontier_lab_funding"
+    ),
     invoke_without_command=True,
     rich_markup_mode=None,
     no_args_is_help=False,
@@ -124,7 +127,13 @@ def _show_rows(doc: dict):
     return cols, [[f[c] for c in cols] for f in doc["dataset"]["fields"]]
 
 
-@datasets_app.command("show")
+@datasets_app.command(
+    "show",
+    epilog=examples(
+        "aistruct datasets show frontier_lab_funding",
+        "aistruct datasets show frontier_lab_funding -f json",
+    ),
+)
 @shared(OUTPUT)
 def datasets_show(
     name: Annotated[str, typer.Argument(help="Dataset name, as listed by 'aistruct datasets'.")],

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
 from aistruct.vocabulary import TIER_KEYS
 
@@ -253,7 +253,15 @@ def result_table(doc: dict) -> list:
     return out
 
 
-@app.command("trend")
+@app.command(
+    "trend",
+    epilog=examples(
+        "aistruct trend dataset:frontier_models_compute -p publication_date --freq year -e organization "
+        "-v training_compute_flop --min-n 3",
+        "aistruct trend dataset:frontier_models_compute -p publication_date --freq year -e organization "
+        "-v training_compute_flop --where 'publication_date >= 2012' -o trend.jsonl",
+    ),
+)
 @shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],

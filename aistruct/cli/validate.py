@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import READ, output_group, shared
+from aistruct.cli.options import READ, examples, output_group, shared
 from aistruct.cli.render import cell, emit
 
 FORMATS = ("table", "json", "github")  # github: validate's own, not in the registry
@@ -109,7 +109,13 @@ def report_table(doc: dict) -> list:
 # ---------------------------------------------------------------- command
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    epilog=examples(
+        "aistruct validate dataset:ai_app_mau_cn_2025-03 --entity app --value mau",
+        "aistruct validate dataset:frontier_lab_funding --format github",
+    ),
+)
 @shared(READ, output_group(formats=FORMATS))
 def validate_command(
     files: Annotated[
