@@ -298,8 +298,13 @@ def test_csv_and_markdown_columns():
         assert col in header
     assert len(lines) == 3 and lines[1].startswith("2023,3,13665.0,")
     r = run_cli("concentration", FIXTURES / "funding_by_year.csv", "--by", "year", "-f", "markdown")
-    md = r.out.splitlines()
-    assert md[0].startswith("| year | n | total | hhi |") and md[1].startswith("| --- |") and len(md) == 4
+    md = r.out.splitlines()  # the human table (issue 18 item 12), not 33 columns of raw floats
+    assert md[0] == "**Concentration of funding by year**"
+    assert md[2] == "| year | n | Total | HHI | Band | CR1 | CR4 | Gini | Largest |"
+    assert md[3] == "|---|---:|---:|---:|---|---:|---:|---:|---|"
+    # 2023: 10,000 / 3,250 / 415 of 13,665; 2024: 6,600 / 6,000 / 4,000 / 640 of 17,240
+    assert md[4].startswith("| 2023 | 3 | 13.7K | 5,930 | high | 73.2% | 100.0% |") and md[4].endswith("| OpenAI |")
+    assert md[5].startswith("| 2024 | 4 | 17.2K | 3,229 | high | 38.3% | 100.0% |")
 
 
 def test_table_is_readable():

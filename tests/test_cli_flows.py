@@ -114,4 +114,6 @@ def test_from_and_to_are_named_as_options():
 def test_markdown_output():
     r = run_cli("flows", *BASE, "--format", "markdown")
     assert r.code == 0, r.err
-    assert r.out.startswith("| from | to | span | origin | destination | count |")
+    md = r.out.splitlines()  # the human tables (issue 18 item 12), one per step
+    assert md[0] == "**Flows between tiers of company by year**"
+    assert "| from \\\\ to | small | middle | giant | exited | acquired | total |" in md

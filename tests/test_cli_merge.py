@@ -120,7 +120,9 @@ def test_csv_output_flattens_verdicts():
     assert rows[0]["delta_hhi"] == "1200.0"
     assert rows[0]["us-2023_flag"] == "true" and rows[0]["eu_finding"] == "examination"
     md = run_cli("merge", DOJ, "-a", "Alpha", "-t", "Charlie", "-f", "markdown")
-    assert md.code == 0 and md.out.startswith("| step |")
+    assert md.code == 0  # the human tables (issue 18 item 12): 30²+30²+20²+20² = 2,600 -> 50²+30²+20² = 3,800
+    assert md.out.startswith("**Alpha buys Charlie — share across company**\n\n|  | Before | After | Change |\n")
+    assert "| HHI | 2,600 | 3,800 | +1,200 |" in md.out
 
 
 @pytest.mark.parametrize(

@@ -208,3 +208,24 @@ def test_help_lists_choices_and_freq_reads_right():
     assert "--period column" in freq and "--by" not in freq
     concentration = run_cli("concentration", "--help", env={"COLUMNS": "200"}).out
     assert "Group dates in the (last) --by column" in concentration
+
+
+# ---------------------------------------------------------------- markdown: the human table
+
+
+def test_markdown_escapes_names(tmp_path):
+    path = write(tmp_path, "m.csv", "company,funding\n*Big* | [x](http://e) <b>,3\n# Head,1\n")
+    r = run_cli("concentration", path, "-f", "markdown")
+    assert r.code == 0, r.err
+    assert "| 1 | \\*Big\\* \\| \\[x\\](http://e) \\<b\\> | 3 | 75.0% |" in r.out
+    assert "| 2 | # Head | 1 | 25.0% |" in r.out  # a '#' inside a cell is no heading
+
+
+def test_markdown_paragraph_cannot_start_a_heading_or_list():
+    from rich.text import Text
+
+    from aistruct.cli.render import to_markdown
+
+    assert to_markdown([Text("# not a heading"), Text("- no list"), Text("1. no list")]) == (
+        "\\# not a heading\n\n\\- no list\n\n\\1. no list\n"
+    )

@@ -222,8 +222,15 @@ class TestCsvMarkdown:
     def test_markdown(self):
         r = run_cli("trend", TREND_CSV, "--period", "year", "--format", "markdown")
         assert r.code == 0
-        assert r.out.startswith("| period | n | total | hhi |")
-        assert r.out.count("\n") == 2 + 4
+        # the human table (issue 18 item 12); 2022: five firms of 20, HHI 5 x 20^2 = 2,000;
+        # 2024: A 30+20 = 50 of 100, then 20, 10, 10, 10: HHI 2,500 + 400 + 3 x 100 = 3,200
+        md = r.out.splitlines()
+        assert md[0] == "**Trend of funding across company by year**"
+        assert md[2] == "| Period | n | Total | HHI | CR1 | CR4 | Gini | # % | Value % |"
+        assert md[3] == "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        assert md[5].startswith("| 2022 | 5 | 100 | 2,000 | 20.0% | 80.0% |")
+        assert md[7].startswith("| 2024 | 5 | 100 | 3,200 | 50.0% | 90.0% |")
+        assert "**Changes (thin periods left out; slope per year)**" in md
 
 
 class TestErrors:

@@ -341,9 +341,14 @@ def _check_csv(text: str) -> None:
 
 
 def _check_markdown(text: str) -> None:
-    lines = text.splitlines()
-    pipes = {len(re.findall(r"(?<!\\)\|", line.replace("\\\\", ""))) for line in lines}
-    assert len(pipes) <= 1, f"data changed the column count of the Markdown table: {text!r}"
+    """Each pipe table (a run of lines starting with ``|``) keeps one column count; data adds no table line."""
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.splitlines()
+        if not lines or not lines[0].startswith("|"):
+            assert not any(line.startswith("|") for line in lines), f"data started a table line: {text!r}"
+            continue
+        pipes = {len(re.findall(r"(?<!\\)\|", line.replace("\\\\", ""))) for line in lines}
+        assert len(pipes) == 1, f"data changed the column count of a Markdown table: {text!r}"
 
 
 def check_run(cmd: str, args: list, fmt: str, *, stdin: bytes | None = None, inputs=(), colour: bool = False):

@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
@@ -152,9 +153,12 @@ def terminal_console() -> Console:
     return console
 
 
+_layout_width: list = []  # set while a view is laid out for a file format with no width (Markdown)
+
+
 def terminal_width() -> int:
-    """Width tables are laid out for (see :func:`terminal_console`)."""
-    return terminal_console().width
+    """Width tables are laid out for (see :func:`terminal_console`); unbounded while Markdown is built."""
+    return _layout_width[-1] if _layout_width else terminal_console().width
 
 
 def table_width(renderable) -> int:
@@ -213,23 +217,57 @@ def to_csv(columns: list, rows: Iterable[list], delimiter: str = ",", defuse: bo
     return buf.getvalue()
 
 
-def _md_value(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ""
-    text = terminal_text(v).replace("\\", "\\\\").replace("|", "\\|")
-    return text
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
-def to_markdown(columns: list, rows: Iterable[list]) -> str:
-    lines = ["| " + " | ".join(_md_value(c) for c in columns) + " |"]
-    lines.append("|" + "|".join(" --- " for _ in columns) + "|")
-    for row in rows:
-        lines.append("| " + " | ".join(_md_value(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+def _md_text(value: Any) -> str:
+    """Cell or line text for GitHub Markdown: terminal-safe, one line, punctuation backslash-escaped.
+
+    Escaping ``* _ [ ] < > ` ~ & |`` and ``\\`` keeps a company name literal: no emphasis,
+    link, HTML or column break can come from the data.
+    """
+    text = value.plain if isinstance(value, Text) else ("" if value is None else str(value))
+    text = " ".join(terminal_text(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_table(table) -> list:
+    lines = []
+    if table.title:
+        lines += [f"**{_md_text(table.title)}**", ""]
+    columns = table.columns
+    align = {"right": "---:", "center": ":---:"}
+    lines.append("| " + " | ".join(_md_text(c.header) if table.show_header else " " for c in columns) + " |")
+    lines.append("|" + "|".join(align.get(c.justify, "---") for c in columns) + "|")
+    cells = [list(c.cells) for c in columns]
+    for i in range(table.row_count):
+        lines.append("| " + " | ".join(_md_text(col[i]) if i < len(col) else "" for col in cells) + " |")
+    if table.caption:
+        lines += ["", _md_text(table.caption)]
+    return lines
+
+
+def to_markdown(renderables: Iterable) -> str:
+    """The people's view (the same tables, labels and numbers as the terminal) as GitHub Markdown.
+
+    Each Rich table becomes a pipe table (its title in bold above, its caption below,
+    right-aligned columns ``---:``); each line of text a paragraph, bold where the
+    terminal shows it bold.
+    """
+    from rich.table import Table
+
+    blocks = []
+    for r in renderables:
+        if isinstance(r, Table):
+            blocks.append("\n".join(_md_table(r)))
+        elif isinstance(r, Text):
+            text = re.sub(r"^([#+-]|\d+(?=[.)]))", r"\\\1", _md_text(r))  # no heading or list from a line
+            if text:
+                bold = "bold" in str(r.style)
+                blocks.append(f"**{text}**" if bold else text)
+        else:  # pragma: no cover - every view is tables and text today
+            blocks.append(_md_text(render_table([r]).strip()))
+    return "\n\n".join(blocks) + "\n"
 
 
 # ---------------------------------------------------------------- output
@@ -286,6 +324,14 @@ def _flat(v: Views, name: str) -> tuple:
     return v.rows(v.doc)
 
 
+def _render_markdown(v: Views) -> str:
+    _layout_width.append(100_000)  # names are never shortened to fit a terminal
+    try:
+        return to_markdown(v.table(terminal_safe(v.doc)))
+    finally:
+        _layout_width.pop()
+
+
 def _render_jsonl(v: Views) -> str:
     """One JSON object per result, each carrying the envelope's ``schema_version`` and ``command``."""
     head = {"schema_version": v.doc.get("schema_version"), "command": v.doc.get("command")}
@@ -309,7 +355,7 @@ OUTPUT_FORMATS: dict = {
             "CSV with tabs",
         ),
         OutputFormat("jsonl", (".jsonl", ".ndjson"), _render_jsonl, "one JSON object per result"),
-        OutputFormat("markdown", (".md", ".markdown"), lambda v: to_markdown(*_flat(v, "markdown")), "Markdown"),
+        OutputFormat("markdown", (".md", ".markdown"), _render_markdown, "the table, as GitHub Markdown"),
     )
 }
 #: What ``--format`` offers by default (every registered format).
