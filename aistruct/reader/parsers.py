@@ -214,7 +214,7 @@ class _CountingReader(io.RawIOBase):
 
 
 def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress=None, block_size: int = 1 << 24):
-    """Parse UTF-8 CSV/TSV bytes (``bytes`` or a memory map) with pyarrow, without copying them.
+    """Parse UTF-8 CSV/TSV bytes (``bytes`` or any buffer) with pyarrow, without copying them.
 
     Only on failure is the text decoded in Python, to say which byte or row is at fault.
     """

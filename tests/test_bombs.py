@@ -1,0 +1,72 @@
+"""Inputs that change while being read, and small inputs of huge cost (issue 21, items 3 and 7):
+each is refused with one line naming the input and the limit, or read safely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, run_cli, write
+
+from aistruct.errors import InputError
+from aistruct.reader import ReadOptions, load_table, source
+
+
+def _error(r) -> str:
+    assert r.code == 2, (r.code, r.out, r.err)
+    assert "internal error" not in r.err and "Traceback" not in r.err, r.err
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r.err
+    return lines[0]
+
+
+def _python(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, env=env, timeout=timeout)
+
+
+# ---------------------------------------------------------------- inputs that change while being read
+
+
+def test_a_file_truncated_after_it_was_opened_is_not_fatal(tmp_path):
+    # A memory-mapped CSV truncated while pyarrow parsed it died of SIGBUS (exit 135, no message).
+    # Here the file is cut to nothing when parsing starts: the rows read are those it held.
+    path = write(tmp_path, "a.csv", "company,value\n" + "".join(f"C{i},{i}\n" for i in range(200_000)))
+    code = f"""
+import os
+from aistruct.reader import load_table
+def cut(stage, done, total):
+    os.truncate({str(path)!r}, 0)
+print(len(load_table({str(path)!r}, progress=cut).frame))
+"""
+    proc = _python(code)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr.decode())
+    assert proc.stdout.decode().strip() == "200000"
+
+
+def test_a_file_that_changes_during_the_read_is_named(tmp_path, monkeypatch):
+    path = write(tmp_path, "a.csv", "company,value\nA,1\nB,3\n")
+    real = os.fstat
+    calls = []
+
+    def fstat_then_append(fd):
+        got = real(fd)
+        if not calls:  # after the first look, another process appends a row
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write("C,5\n")
+        calls.append(fd)
+        return got
+
+    monkeypatch.setattr(source.os, "fstat", fstat_then_append)
+    with pytest.raises(InputError) as err:
+        load_table(path, ReadOptions())
+    assert str(err.value) == (
+        f"{path}: the file changed while being read (22 bytes, then 26); read it again once it is complete"
+    )
+    monkeypatch.undo()
+    r = run_cli("concentration", path, "--format", "json")  # once it is still, it reads
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["n"] == 3
