@@ -70,3 +70,28 @@ def test_a_file_that_changes_during_the_read_is_named(tmp_path, monkeypatch):
     r = run_cli("concentration", path, "--format", "json")  # once it is still, it reads
     assert r.code == 0, r.err
     assert r.json()["results"][0]["n"] == 3
+
+
+# ---------------------------------------------------------------- endless streams
+
+
+def test_an_endless_device_is_refused_at_the_cap_without_saying_decompressed():
+    r = run_cli("concentration", "/dev/zero", "--max-bytes", "100000")
+    assert _error(r) == (
+        "aistruct: error: /dev/zero: more than 100,000 bytes read; stopped (raise --max-bytes if this is expected)"
+    )
+
+
+def test_endless_standard_input_is_refused_at_the_cap_without_saying_decompressed():
+    proc = subprocess.run(
+        [sys.executable, "-m", "aistruct", "concentration", "-", "--max-bytes", "100000"],
+        stdin=open("/dev/urandom", "rb"),  # noqa: SIM115 - closed with the process
+        capture_output=True,
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        "aistruct: error: <stdin>: more than 100,000 bytes read; stopped (raise --max-bytes if this is expected)\n"
+    )

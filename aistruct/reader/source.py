@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aistruct.errors import InputError, UsageError, param
+from aistruct.reader.options import too_large
 from aistruct.reader.parsers import (
     ALIASES,
     DEFAULT_FORMAT,
@@ -64,8 +65,8 @@ def sniff_compression(data) -> str | None:
     return next((c for m, c in MAGIC.items() if head.startswith(m)), None)
 
 
-def _read_limited(stream, limit: int, what: str) -> bytes:
-    """Read at most ``limit`` bytes; one more means the input is too large."""
+def _read_limited(stream, limit: int, what: str, how: str = "once decompressed") -> bytes:
+    """Read at most ``limit`` bytes; one more means the input is too large (``how``: which bytes, for the message)."""
     chunks = []
     total = 0
     while True:
@@ -75,14 +76,8 @@ def _read_limited(stream, limit: int, what: str) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise _too_large(what, limit)
+            raise too_large(what, limit, how)
     return b"".join(chunks)
-
-
-def _too_large(what: str, limit: int) -> InputError:
-    return InputError(
-        f"{what}: more than {limit:,} bytes once decompressed; stopped (raise {param('max_bytes')} if this is expected)"
-    )
 
 
 def _read_streams(data: bytes, new_decompressor, limit: int, what: str) -> bytes:
@@ -101,7 +96,7 @@ def _read_streams(data: bytes, new_decompressor, limit: int, what: str) -> bytes
             chunks.append(out)
             total += len(out)
             if total > limit:
-                raise _too_large(what, limit)
+                raise too_large(what, limit, "once decompressed")
             if dec.eof:
                 break
             if dec.needs_input:
@@ -163,7 +158,7 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
         if stdin is None:  # started with standard input closed (<&-)
             raise InputError(f"{what}: standard input is closed")
         try:
-            return _read_limited(stdin, limit, what)
+            return _read_limited(stdin, limit, what, "read")
         except OSError as exc:
             raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     try:
@@ -180,7 +175,7 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
         return read_regular_file(path, what)
     try:  # a FIFO, a device, or a file whose size says nothing (/proc)
         with open(path, "rb") as fh:
-            return _read_limited(fh, limit, what)
+            return _read_limited(fh, limit, what, "read")
     except PermissionError:
         raise InputError(f"{what}: permission denied") from None
     except OSError as exc:
