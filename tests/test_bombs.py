@@ -95,3 +95,52 @@ def test_endless_standard_input_is_refused_at_the_cap_without_saying_decompresse
     assert proc.stderr.decode() == (
         "aistruct: error: <stdin>: more than 100,000 bytes read; stopped (raise --max-bytes if this is expected)\n"
     )
+
+
+# ---------------------------------------------------------------- Parquet decoded size
+
+
+def _parquet_bytes(tmp_path, name, table, **kw):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / name
+    pq.write_table(table, path, **kw)
+    return path
+
+
+def test_a_dictionary_encoded_parquet_bomb_stops_at_max_bytes(tmp_path):
+    import pyarrow as pa
+
+    # 2,000 rows of one 50,000-character name: under 2 KB on disk, 100 MB once decoded (written
+    # without Arrow's schema, as other writers do, so it decodes to plain strings).
+    names = pa.array(["x" * 50_000] * 2_000).dictionary_encode()
+    path = _parquet_bytes(
+        tmp_path,
+        "bomb.parquet",
+        pa.table({"company": names, "value": [1] * 2_000}),
+        compression="brotli",
+        store_schema=False,
+    )
+    assert path.stat().st_size < 2_000
+    r = run_cli("concentration", path, "--max-bytes", "10000000")
+    assert _error(r) == (
+        f"aistruct: error: {path}: more than 10,000,000 bytes once decoded; stopped "
+        "(raise --max-bytes if this is expected)"
+    )
+    # The same shape within the cap reads.
+    r = run_cli("concentration", path, "--max-bytes", "200000000", "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["n"] == 1
+
+
+def test_parquet_rows_the_metadata_says_cannot_fit_are_refused_before_reading(tmp_path):
+    import pyarrow as pa
+
+    # 1,000,000 rows of one int64: a few KB on disk; its footer alone says 8,000,000 bytes at least.
+    path = _parquet_bytes(tmp_path, "rows.parquet", pa.table({"value": pa.array([7] * 1_000_000, pa.int64())}))
+    assert path.stat().st_size < 20_000
+    r = run_cli("concentration", path, "--max-bytes", "1000000")
+    assert _error(r) == (
+        f"aistruct: error: {path}: more than 1,000,000 bytes once decoded (its metadata says at least 8,000,000); "
+        "stopped (raise --max-bytes if this is expected)"
+    )
