@@ -144,3 +144,59 @@ def test_parquet_rows_the_metadata_says_cannot_fit_are_refused_before_reading(tm
         f"aistruct: error: {path}: more than 1,000,000 bytes once decoded (its metadata says at least 8,000,000); "
         "stopped (raise --max-bytes if this is expected)"
     )
+
+
+# ---------------------------------------------------------------- side files: --schema
+
+
+def _cli_subprocess(*args, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update({"PYTHONPATH": str(ROOT), "COLUMNS": "160", "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "aistruct", *map(str, args)], capture_output=True, cwd=ROOT, env=env, timeout=timeout
+    )
+
+
+def _laughs(levels: int) -> str:
+    """A billion-laughs YAML: each level an anchor holding nine aliases of the one before."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"l{i}: &l{i} [{','.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    lines += ["fields:", "  - name: company", "    type: string", "    constraints:", f"      enum: *l{levels - 1}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_schema_is_refused(tmp_path):
+    data = write(tmp_path, "a.csv", "company,value\nA,1\n")
+    schema = write(tmp_path, "lol.yaml", _laughs(9))  # 9**9 strings, about 1 KB of YAML
+    assert schema.stat().st_size < 1_500
+    proc = _cli_subprocess("validate", data, "--schema", schema)
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert proc.stderr.decode() == (
+        f"aistruct: error: --schema {schema}: its YAML aliases expand to more than 1,000,000 nodes; not a schema\n"
+    )
+
+
+def test_a_yaml_alias_inside_itself_is_refused(tmp_path):
+    data = write(tmp_path, "a.csv", "company,value\nA,1\n")
+    schema = write(tmp_path, "loop.yaml", "fields: &f\n  - name: company\n    more: *f\n")
+    r = run_cli("validate", data, "--schema", schema)
+    assert _error(r) == f"aistruct: error: --schema {schema}: a YAML alias refers to a node that contains it"
+
+
+def test_yaml_anchors_within_the_bound_still_read(tmp_path):
+    data = write(tmp_path, "a.csv", "company,value\nA,1\nB,x\n")
+    schema = write(
+        tmp_path,
+        "ok.yaml",
+        "num: &num {type: number}\nfields:\n  - {name: company, type: string}\n  - {name: value, <<: *num}\n",
+    )
+    r = run_cli("validate", data, "--schema", schema, "--format", "json")
+    assert r.code == 1, r.err  # the schema reads; row 3's 'x' is not a number
+    assert "schema-type" in r.out
+
+
+def test_an_endless_schema_file_is_refused_at_its_cap(tmp_path):
+    data = write(tmp_path, "a.csv", "company,value\nA,1\n")
+    proc = _cli_subprocess("validate", data, "--schema", "/dev/zero")
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert proc.stderr.decode() == "aistruct: error: --schema /dev/zero: more than 8,388,608 bytes; not a schema\n"
