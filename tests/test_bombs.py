@@ -200,3 +200,43 @@ def test_an_endless_schema_file_is_refused_at_its_cap(tmp_path):
     proc = _cli_subprocess("validate", data, "--schema", "/dev/zero")
     assert proc.returncode == 2, proc.stderr.decode()
     assert proc.stderr.decode() == "aistruct: error: --schema /dev/zero: more than 8,388,608 bytes; not a schema\n"
+
+
+# ---------------------------------------------------------------- regular expressions in linear time
+
+_EVIL = "(a+)+b"  # backtracking engines take 2**n steps on n a's with no b
+_CELL = "a" * 32
+
+
+def test_a_catastrophic_schema_pattern_is_matched_in_linear_time(tmp_path):
+    data = write(tmp_path, "a.csv", f"company,value\n{_CELL},1\nab,2\n")
+    schema = write(
+        tmp_path,
+        "s.json",
+        '{"fields": [{"name": "company", "constraints": {"pattern": "' + _EVIL + '"}}, {"name": "value"}]}',
+    )
+    proc = _cli_subprocess("validate", data, "--schema", schema, "--format", "json", timeout=30)
+    assert proc.returncode == 1, proc.stderr.decode()
+    import json
+
+    check = next(c for c in json.loads(proc.stdout)["checks"] if c["name"] == "schema-pattern")
+    assert check["count"] == 1  # the 32 a's; "ab" matches
+
+
+def test_a_catastrophic_where_pattern_is_matched_in_linear_time(tmp_path):
+    data = write(tmp_path, "a.csv", f"company,value\n{_CELL},1\nab,3\nb,2\n")
+    proc = _cli_subprocess("concentration", data, "--where", f"company ~ {_EVIL}", "--format", "json", timeout=30)
+    assert proc.returncode == 0, proc.stderr.decode()
+    import json
+
+    top = json.loads(proc.stdout)["results"][0]["top"]
+    assert [t["entity"] for t in top] == ["ab"]  # "b" has no a, the 32 a's no b
+
+
+def test_backreferences_are_refused_saying_why(tmp_path):
+    data = write(tmp_path, "a.csv", "company,value\naa,1\n")
+    line = _error(run_cli("concentration", data, "--where", r"company ~ (a)\1"))
+    assert line == (
+        "aistruct: error: --where 'company ~ (a)\\\\1': bad regular expression: invalid escape sequence: \\1 "
+        "(backreferences and lookaround are not supported: patterns are matched in linear time)"
+    )

@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from aistruct.errors import UsageError, as_options, param
+from aistruct.regex import BadPattern, compile_pattern
 from aistruct.validation.report import Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
 
@@ -360,8 +360,8 @@ def _load_field(fs: Any, what: str, warnings: list) -> Field:
             if not isinstance(val, str):
                 raise UsageError(f"{cwhat} must be a string")
             try:
-                f.constraints[key] = re.compile(val)
-            except re.error as exc:
+                f.constraints[key] = compile_pattern(val)
+            except BadPattern as exc:
                 raise UsageError(f"{cwhat}: invalid regular expression ({exc})") from None
         elif key == "enum":
             if not isinstance(val, list) or not val:
