@@ -126,9 +126,61 @@ def band_text(band: Optional[str], short: bool = False) -> Text:
 MIN_WIDTH = 60  # COLUMNS=0 (or 3) must not lay a table out into nothing
 
 
+class _Trimmed:
+    """A renderable's lines without their trailing spaces (unstyled padding only)."""
+
+    def __init__(self, renderable):
+        self.renderable = renderable
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+
+        for line in console.render_lines(self.renderable, options, pad=False, new_lines=False):
+            segments = list(line)
+            while segments and not segments[-1].control and not (segments[-1].style and segments[-1].style.bgcolor):
+                text = segments[-1].text.rstrip(" ")
+                if text:
+                    segments[-1] = Segment(text, segments[-1].style)
+                    break
+                segments.pop()
+            yield from segments
+            yield Segment.line()
+
+
+def _lifted(renderable) -> list:
+    """A table's title and caption as their own lines, so they wrap at the console's width
+    (Rich wraps them at the table's)."""
+    from rich.table import Table
+
+    if not isinstance(renderable, Table) or (renderable.title is None and renderable.caption is None):
+        return [renderable]
+    title, caption = renderable.title, renderable.caption
+    renderable.title = renderable.caption = None
+    out = [renderable]
+    if title is not None:
+        text = title.copy() if isinstance(title, Text) else Text(str(title))
+        text.stylize(renderable.title_style or "table.title", 0)
+        out.insert(0, text)
+    if caption is not None:
+        text = caption.copy() if isinstance(caption, Text) else Text(str(caption))
+        text.stylize(renderable.caption_style or "table.caption", 0)
+        out.append(text)
+    return out
+
+
+class TableConsole(Console):
+    """The console results are printed on: tables' titles and captions wrap at the console's
+    width, and no line carries trailing spaces."""
+
+    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+        for obj in objects:
+            for r in _lifted(obj):
+                super().print(_Trimmed(r), **kwargs)
+
+
 def terminal_console() -> Console:
     """The console results are printed on: Rich's width (terminal, else $COLUMNS, else 80), at least 60."""
-    console = Console(highlight=False)
+    console = TableConsole(highlight=False)
     if console.width < MIN_WIDTH:
         console.width = MIN_WIDTH
     return console
@@ -217,7 +269,7 @@ def to_markdown(columns: list, rows: Iterable[list]) -> str:
 
 def render_table(renderables: list, width: Optional[int] = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
+    console = TableConsole(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
     for r in renderables:
         console.print(r)
     return buf.getvalue()

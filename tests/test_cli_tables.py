@@ -1,0 +1,152 @@
+"""Every command's table at 80 and 120 columns: no trailing space, nothing wider than the
+terminal (titles included), on the bundled datasets and the fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cli
+
+COMMANDS = {
+    "concentration": ["concentration", "dataset:ai_app_mau_cn_2025-03"],
+    "concentration-by-country": [
+        "concentration",
+        "dataset:frontier_models_compute",
+        "--by",
+        "country",
+    ],
+    "concentration-funding": ["concentration", "dataset:frontier_lab_funding", "--top", "1,2"],
+    "tiers": ["tiers", "dataset:frontier_lab_funding", "--show", "2"],
+    "tiers-explain": ["tiers", "dataset:frontier_models_compute", "--agg", "max", "--explain"],
+    "tiers-by": [
+        "tiers",
+        "dataset:frontier_models_compute",
+        "--entity",
+        "organization",
+        "--value",
+        "training_compute_flop",
+        "--by",
+        "country",
+        "--agg",
+        "max",
+    ],
+    "tiers-staff": [
+        "tiers",
+        "dataset:frontier_lab_staff",
+        "--agg",
+        "max",
+        "--preset",
+        "headcount",
+        "--entities",
+    ],
+    "trend": [
+        "trend",
+        "dataset:frontier_models_compute",
+        "--period",
+        "publication_date",
+        "--freq",
+        "year",
+        "--entity",
+        "organization",
+        "--value",
+        "training_compute_flop",
+        "--min-n",
+        "3",
+    ],
+    "trend-bounds": ["trend", "tests/fixtures/trend_by_year.csv", "--period", "year", "--bounds", "15,30"],
+    "flows": [
+        "flows",
+        "tests/fixtures/flows_panel.csv",
+        "--period",
+        "year",
+        "--bounds",
+        "10,100",
+        "--acquisitions",
+        "tests/fixtures/flows_deals.csv",
+    ],
+    "flows-notable": [
+        "flows",
+        "dataset:notable_models_compute",
+        "--period",
+        "publication_date",
+        "--freq",
+        "year",
+        "--agg",
+        "max",
+        "--split-entities",
+        ",",
+        "--split-mode",
+        "full",
+        "--bounds",
+        "1e19,1e23",
+        "--from",
+        "2018",
+        "--to",
+        "2025",
+        "--summary",
+    ],
+    "merge": ["merge", "datasets/ai_app_mau_cn_2025-03.csv", "--acquirer", "Doubao", "--target", "Kimi"],
+    "merge-scenarios": [
+        "merge",
+        "datasets/ai_app_mau_cn_2025-03.csv",
+        "--scenarios",
+        "tests/fixtures/merge_scenarios_mau.csv",
+    ],
+    "merge-rollup": [
+        "merge",
+        "datasets/ai_app_mau_cn_2025-03.csv",
+        "--scenarios",
+        "tests/fixtures/merge_rollup_mau.csv",
+        "--sequential",
+    ],
+    "merge-by": [
+        "merge",
+        "tests/fixtures/merge_by_market.csv",
+        "--by",
+        "market",
+        "--entity",
+        "company",
+        "--value",
+        "users",
+        "--acquirer",
+        "A",
+        "--target",
+        "B",
+    ],
+    "validate": ["validate", "dataset:ai_app_mau_cn_2025-03", "--entity", "app", "--value", "mau"],
+    "validate-problems": [
+        "validate",
+        "tests/fixtures/validate/shares_off.csv",
+        "--entity",
+        "company",
+        "--value",
+        "share",
+        "--by",
+        "year",
+        "--shares",
+    ],
+    "datasets": ["datasets"],
+    "datasets-one": ["datasets", "show", "frontier_models_compute"],
+}
+
+
+def table_text(args: list, width: int) -> str:
+    result = run_cli(*args, env={"COLUMNS": str(width)})
+    assert result.code in (0, 1), result.err
+    return result.out
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_table_fits(name, width):
+    text = table_text(COMMANDS[name], width)
+    assert text.strip()
+    for line in text.splitlines():
+        assert line == line.rstrip(), f"{name}: trailing space in {line!r}"
+        assert len(line) <= width, f"{name}: wider than {width}: {line!r}"
+
+
+def test_title_wraps_at_terminal_width_not_table_width():
+    # the tiers table is narrow; its title used to wrap at the table's width
+    text = table_text(COMMANDS["tiers"], 120)
+    first = text.splitlines()[0]
+    assert first.startswith("Tiers of") and len(first) > 60
