@@ -1,7 +1,9 @@
-"""Every command's table at 80 and 120 columns: no trailing space, nothing wider than the
-terminal (titles included), on the bundled datasets and the fixtures."""
+"""Every command's table at 80 and 120 columns: no number cut, no trailing space, nothing wider
+than the terminal (titles included), on the bundled datasets and the fixtures."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from conftest import run_cli
@@ -128,6 +130,9 @@ COMMANDS = {
     "datasets-one": ["datasets", "show", "frontier_models_compute"],
 }
 
+#: A digit right before an ellipsis: a number Rich cut.
+CUT_NUMBER = re.compile(r"\d[\d.,%]*…")
+
 
 def table_text(args: list, width: int) -> str:
     result = run_cli(*args, env={"COLUMNS": str(width)})
@@ -143,6 +148,28 @@ def test_table_fits(name, width):
     for line in text.splitlines():
         assert line == line.rstrip(), f"{name}: trailing space in {line!r}"
         assert len(line) <= width, f"{name}: wider than {width}: {line!r}"
+        assert not CUT_NUMBER.search(line), f"{name}: a number is cut in {line!r}"
+
+
+def test_long_group_label_gives_way_to_numbers():
+    # issue 18, 7: a 52-character country hid every number ('5…', '7…') at 80 columns
+    text = table_text(COMMANDS["concentration-by-country"], 80)
+    row = next(line for line in text.splitlines() if line.lstrip().startswith("Canada"))
+    assert "9,796" in row and "99.0%" in row and "0.490" in row
+    uk = [line for line in text.splitlines() if line.lstrip().startswith("United K")]
+    assert uk and all("…" in line.split()[1] or "…" in line for line in uk)
+
+
+def test_merge_by_names_the_deal_once():
+    text = table_text(COMMANDS["merge-by"], 80)
+    assert text.count("A buys B") == 1
+    assert text.splitlines()[0] == "Deal: A buys B"
+
+
+def test_scenario_names_whole_when_they_fit():
+    text = table_text(COMMANDS["merge-scenarios"], 80)
+    for name in ("ByteDance buys Yuanbao", "DeepSeek buys Moonshot", "Tencent buys Moonshot"):
+        assert name in text
 
 
 def test_title_wraps_at_terminal_width_not_table_width():

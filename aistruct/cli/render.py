@@ -186,6 +186,67 @@ def terminal_console() -> Console:
     return console
 
 
+def _plain(c) -> str:
+    return c.plain if isinstance(c, Text) else str(c)
+
+
+def _cell_width(c) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in _plain(c).split("\n")), default=0)
+
+
+def fit_labels(table, width: int, labels: Iterable[int]) -> None:
+    """Fit ``table`` to ``width`` without cutting a number: the ``labels`` columns (by index) are
+    cut with an ellipsis, every other column keeps its longest word whole (a number, a verdict;
+    headers and several-word cells may wrap).
+    The widest label gives way first."""
+    from rich.measure import Measurement
+
+    labels = list(labels)
+    columns = table.columns
+    for i, column in enumerate(columns):
+        if i in labels:
+            column.no_wrap = True
+            column.overflow = "ellipsis"
+            column.max_width = 1
+        else:
+            words = [w for c in [column.header, *column.cells] for w in _plain(c).split()]
+            column.min_width = max([column.min_width or 0, *(_cell_width(w) for w in words)])
+    console = Console(width=100_000)
+    spare = width - Measurement.get(console, console.options, table).minimum + len(labels)
+    natural = {i: max(1, *(_cell_width(c) for c in [columns[i].header, *columns[i].cells])) for i in labels}
+    caps = dict.fromkeys(labels, 0)
+    todo = list(labels)
+    while todo and spare > 0:  # water-filling: every label still short gets an equal share of what is left
+        share = max(spare // len(todo), 1)
+        for i in list(todo):
+            give = min(share, natural[i] - caps[i], spare)
+            caps[i] += give
+            spare -= give
+            if caps[i] >= natural[i]:
+                todo.remove(i)
+            if spare <= 0:
+                break
+    for i in labels:
+        columns[i].max_width = max(caps[i], min(natural[i], 6))
+    # Rich's own layout decides; give back label width until no other column is squeezed
+    free = table._calculate_column_widths(Console(width=100_000), Console(width=100_000).options)
+    need = {}
+    for i, c in enumerate(columns):
+        if i not in labels:
+            content = max(_cell_width(x) for x in [c.header, *c.cells, ""])
+            need[i] = free[i] - max(content, c.min_width or 0) + (c.min_width or 0)
+    console = Console(width=width)
+    while labels:
+        got = table._calculate_column_widths(console, console.options.update_width(width - table._extra_width))
+        squeezed = sum(got) + table._extra_width > width or any(got[i] < n for i, n in need.items())
+        widest = max(labels, key=lambda i: columns[i].max_width)
+        if not squeezed or columns[widest].max_width <= 4:
+            break
+        columns[widest].max_width -= 1
+
+
 def terminal_width() -> int:
     """Width tables are laid out for (see :func:`terminal_console`)."""
     return terminal_console().width

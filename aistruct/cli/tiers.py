@@ -8,7 +8,7 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, shared
-from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
+from aistruct.cli.render import cell, emit, fit_labels, fmt_amount, fmt_number, fmt_pct, fmt_ratio, terminal_width
 from aistruct.vocabulary import TIER_KEYS
 
 DIAGNOSTICS = (
@@ -237,7 +237,7 @@ def _groups_table(doc: dict) -> Table:
     t.add_column("Shape")
     for r in doc["results"]:
         tiers = {x["tier"]: x for x in (r["tiers"] or [])}
-        bounds = "–" if r["bounds"] is None else f"{fmt_compact(r['bounds'][0])}..{fmt_compact(r['bounds'][1])}"
+        bounds = "–" if r["bounds"] is None else f"{fmt_compact(r['bounds'][0])} – {fmt_compact(r['bounds'][1])}"
         cells = []
         for k in TIER_KEYS:
             x = tiers.get(k)
@@ -252,6 +252,7 @@ def _groups_table(doc: dict) -> Table:
             "–" if deficit is None else f"{deficit * 100:+.1f} pts",
             Text(r["shape"] or r["status"], style=SHAPE_STYLE.get(r["shape"] or "", "yellow")),
         )
+    fit_labels(t, terminal_width(), range(len(by)))
     return t
 
 
