@@ -177,3 +177,60 @@ def test_title_wraps_at_terminal_width_not_table_width():
     text = table_text(COMMANDS["tiers"], 120)
     first = text.splitlines()[0]
     assert first.startswith("Tiers of") and len(first) > 60
+
+
+# ---------------------------------------------------------------- one number formatter (issue 18, 9)
+
+
+def test_compact_amounts_use_one_suffix_family():
+    from aistruct.cli.render import fmt_compact
+
+    # 38,400 = 38.4 thousand; 1,110 stays whole below 10,000; 6.3e13 = 63 trillion
+    assert [fmt_compact(x) for x in (38_400, 1_110, 6.3e13, 2.1e25)] == ["38.4K", "1,110", "63T", "2.1e+25"]
+
+
+@pytest.mark.parametrize("name", ["tiers", "tiers-explain", "tiers-by", "trend", "trend-bounds"])
+def test_no_lowercase_thousands(name):
+    assert not re.search(r"\d[k]\b", table_text(COMMANDS[name], 120))
+
+
+def test_ratios_have_separators():
+    from aistruct.cli.render import fmt_ratio
+
+    assert fmt_ratio(3706682.77, 2) == "3,706,682.77"  # a Palma ratio of a market with a tiny bottom 40%
+    assert fmt_ratio(0.4072, 3) == "0.407"
+
+
+def test_tiny_values_in_three_significant_figures():
+    from aistruct.cli.render import fmt_amount, fmt_number
+
+    assert fmt_amount(-0.0007637) == "-7.64e-04"  # a slope, not -0.0007637
+    assert fmt_number(0.0004, 2) == "4.00e-04"
+    assert fmt_amount(12.5) == "12.5"
+
+
+def test_p_values_below_a_thousandth():
+    from aistruct.cli.render import fmt_p
+
+    assert [fmt_p(p) for p in (0.0004, 0.001, 0.0423, None)] == ["<0.001", "0.001", "0.042", "–"]
+
+
+def test_a_nonzero_share_is_never_zero_percent():
+    from aistruct.cli.render import fmt_pct
+
+    assert fmt_pct(0.0004) == "<0.1%"
+    assert fmt_pct(0.0004, 0) == "<1%"
+    assert fmt_pct(0.0) == "0.0%"
+    assert fmt_pct(0.0005) == "0.1%"  # 0.05% rounds up
+    assert fmt_pct(0.525) == "52.5%"
+
+
+def test_counts_agree_with_their_noun():
+    from aistruct.cli.render import plural
+
+    assert [plural(1, "problem"), plural(2, "problem"), plural(1204, "row")] == [
+        "1 problem",
+        "2 problems",
+        "1,204 rows",
+    ]
+    assert plural(1, "company", "companies") == "1 company"

@@ -69,12 +69,18 @@ def terminal_safe(obj: Any) -> Any:
 # ---------------------------------------------------------------- numbers
 
 
+def _tiny(x: float, digits: int) -> bool:
+    return x != 0 and abs(x) < 10**-digits / 2
+
+
 def fmt_number(x: Optional[float], digits: int = 0) -> str:
-    """People's numbers: 3,886 or 1.25e+20 for the huge; '–' for null."""
+    """People's numbers, the one family every table uses: 3,886 / 3,706,682.77 with separators;
+    1.25e+20 beyond 1e15; a nonzero value too small for ``digits`` in three significant
+    figures (-7.64e-04), never as 0; '–' for null."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
-    if abs(x) >= 1e15 or (0 < abs(x) < 10 ** -max(digits, 1) / 2):
-        return f"{x:.3g}"
+    if abs(x) >= 1e15 or _tiny(x, max(digits, 1)):
+        return f"{x:.3g}" if abs(x) >= 1e15 else f"{x:.2e}"
     return f"{x:,.{digits}f}"
 
 
@@ -82,13 +88,15 @@ def fmt_amount(x: Optional[float]) -> str:
     """Totals and company values: whole numbers with separators, small ones with decimals."""
     if x is None or not math.isfinite(x):
         return "–"
+    if x != 0 and abs(x) < 0.01:
+        return f"{x:.2e}"
     if x != 0 and abs(x) < 100:
         return f"{x:,.4g}"
     return fmt_number(x, 0)
 
 
 def fmt_compact(x: Optional[float]) -> str:
-    """Short amounts for narrow columns: 694M, 1.25B, 38.3T; 2.1e+25 beyond; '–' for null."""
+    """Short amounts for narrow columns: 694M, 1.25B, 38.3T (K, M, B, T); 2.1e+25 beyond; '–' for null."""
     if x is None or not math.isfinite(x):
         return "–"
     a = abs(x)
@@ -103,15 +111,29 @@ def fmt_compact(x: Optional[float]) -> str:
 
 
 def fmt_pct(x: Optional[float], digits: int = 1) -> str:
+    """A share as a percentage: 52.5%; a nonzero share below the last digit as <0.1% (never 0.0%)."""
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{100 * x:.{digits}f}%"
+    if _tiny(100 * x, digits):
+        return ("<" if x > 0 else ">-") + f"{10**-digits:.{digits}f}%"
+    return f"{100 * x:,.{digits}f}%"
 
 
 def fmt_ratio(x: Optional[float], digits: int = 3) -> str:
-    if x is None or not math.isfinite(x):
+    """Indices, slopes and ratios: ``digits`` decimals with separators (fmt_number)."""
+    return fmt_number(x, digits)
+
+
+def fmt_p(p: Optional[float]) -> str:
+    """A p-value: 0.042, or <0.001 below that."""
+    if p is None or not math.isfinite(p):
         return "–"
-    return f"{x:.{digits}f}"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def plural(n: int, noun: str, nouns: Optional[str] = None) -> str:
+    """``1 problem``, ``2 problems``, ``1,204 rows``."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
 
 
 BAND_SHORT = {"unconcentrated": "low", "moderately concentrated": "moderate", "highly concentrated": "high"}
