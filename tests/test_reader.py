@@ -499,3 +499,34 @@ def test_public_steps_read_like_load_table():
     text = reader.decode(got.data, None, got.source)
     assert frame.equals(reader.parse_text(text, "csv", opts, got.source))
     assert frame.equals(reader.load_table(source, opts).frame)
+
+
+# ---------------------------------------------------------------- JSON on standard input (issue 18 item 17)
+
+# shares 3/4 and 1/4: HHI = 75² + 25² = 6250
+STDIN_JSON = {
+    "array": b'[{"company": "A", "funding": 3}, {"company": "B", "funding": 1}]',
+    "array, BOM and blanks": b'\xef\xbb\xbf \n [{"company": "A", "funding": 3}, {"company": "B", "funding": 1}]',
+    "jsonl": b'{"company": "A", "funding": 3}\n{"company": "B", "funding": 1}\n',
+    "data object, pretty": b'{\n  "data": [\n    {"company": "A", "funding": 3},\n'
+    b'    {"company": "B", "funding": 1}\n  ]\n}\n',
+    "data object, one line": b'{"data": [{"company": "A", "funding": 3}, {"company": "B", "funding": 1}]}',
+}
+
+
+@pytest.mark.parametrize("name", list(STDIN_JSON))
+def test_json_on_stdin_is_sniffed(name):
+    r = run_cli("concentration", "-", "-f", "json", stdin=STDIN_JSON[name])
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["hhi"] == pytest.approx(6250)
+
+
+def test_sniff_text_format():
+    from aistruct.reader.source import sniff_text_format
+
+    assert sniff_text_format(b"company,funding\nA,1\n") is None
+    assert sniff_text_format(b"  [1]") == "json"
+    assert sniff_text_format(b'{"a": 1}\n{"a": 2}') == "jsonl"
+    assert sniff_text_format(b'{"a": 1}') == "jsonl"  # one record
+    assert sniff_text_format(b'{"data": []}') == "json"
+    assert sniff_text_format(b'{\n"data": []}') == "json"

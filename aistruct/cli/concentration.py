@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -152,7 +152,14 @@ def result_table(doc: dict) -> list:
     return [_groups_table(doc)]
 
 
-@app.command("concentration")
+@app.command(
+    "concentration",
+    epilog=examples(
+        "aistruct concentration dataset:ai_app_mau_cn_2025-03",
+        "aistruct concentration dataset:frontier_lab_funding --top 1,2 -f json",
+        "aistruct concentration dataset:frontier_models_compute -e organization --agg max -b domain -o by-domain.csv",
+    ),
+)
 @shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
@@ -184,7 +191,7 @@ def concentration_command(
             progress=progress,
         )
     doc = report.to_dict()
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.values, fmt))
 
 

@@ -7,17 +7,24 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import OUTPUT, shared
+from aistruct.cli.options import examples, output_group, shared
 from aistruct.cli.render import cell, emit
 from aistruct.report import envelope
 
 datasets_app = typer.Typer(
     help="The bundled real datasets (read any of them as dataset:NAME).",
+    epilog=examples(
+        "aistruct datasets", "aistruct datasets -f csv -o datasets.csv", "aistruct datasets show frontier_lab_funding"
+    ),
     invoke_without_command=True,
     rich_markup_mode=None,
     no_args_is_help=False,
 )
 app.add_typer(datasets_app, name="datasets")
+
+#: No jsonl: these documents describe datasets, they hold no results.
+FORMATS = ("table", "json", "csv", "tsv", "markdown")
+OUTPUT = output_group(FORMATS)
 
 
 def list_doc() -> dict:
@@ -61,7 +68,7 @@ def datasets_list(ctx: typer.Context, out=None) -> None:
     """List the bundled tables: name, title, rows, licence."""
     if ctx.invoked_subcommand is not None:
         return
-    emit(list_doc(), out.format, out.output, table=_list_table, rows=_list_rows)
+    emit(list_doc(), out.format, out.output, csv_raw=out.csv_raw, table=_list_table, rows=_list_rows, formats=FORMATS)
 
 
 def show_doc(name: str) -> dict:
@@ -120,11 +127,19 @@ def _show_rows(doc: dict):
     return cols, [[f[c] for c in cols] for f in doc["dataset"]["fields"]]
 
 
-@datasets_app.command("show")
+@datasets_app.command(
+    "show",
+    epilog=examples(
+        "aistruct datasets show frontier_lab_funding",
+        "aistruct datasets show frontier_lab_funding -f json",
+    ),
+)
 @shared(OUTPUT)
 def datasets_show(
     name: Annotated[str, typer.Argument(help="Dataset name, as listed by 'aistruct datasets'.")],
     out=None,
 ) -> None:
     """Describe one bundled table: description, source, licence and fields."""
-    emit(show_doc(name), out.format, out.output, table=_show_table, rows=_show_rows)
+    emit(
+        show_doc(name), out.format, out.output, csv_raw=out.csv_raw, table=_show_table, rows=_show_rows, formats=FORMATS
+    )

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, examples, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_pct
 
 # ---------------------------------------------------------------- flat rows
@@ -154,7 +154,14 @@ def result_table(doc: dict, *, summary: bool = False) -> list:
     return out
 
 
-@app.command("flows")
+@app.command(
+    "flows",
+    epilog=examples(
+        "aistruct flows dataset:notable_models_compute -p publication_date --freq year --agg max "
+        "--bounds 1e19,1e23 --from 2018 --to 2025 --summary",
+        "aistruct flows dataset:notable_models_compute -p publication_date --freq year --agg max -f json",
+    ),
+)
 @shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
 def flows_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
@@ -207,6 +214,7 @@ def flows_command(
         report.to_dict(),
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=lambda doc: result_table(doc, summary=summary),
         rows=result_rows,
         inputs=inputs,

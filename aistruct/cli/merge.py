@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, shared
 from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, terminal_width
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
@@ -233,7 +233,13 @@ def result_table(doc: dict) -> list:
     return out
 
 
-@app.command("merge")
+@app.command(
+    "merge",
+    epilog=examples(
+        "aistruct merge dataset:ai_app_mau_cn_2025-03 --acquirer Doubao --target Kimi",
+        "aistruct merge dataset:ai_app_mau_cn_2025-03 -a Doubao -t Kimi -t 'Tencent Yuanbao' -f json",
+    ),
+)
 @shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
 def merge_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
@@ -288,7 +294,7 @@ def merge_command(
         )
     inputs = [file] + ([scenarios] if scenarios else [])
     doc = report.to_dict()
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=inputs)
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=inputs)
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.largest, fmt))
 
 

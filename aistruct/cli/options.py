@@ -27,6 +27,7 @@ class OutputOptions:
     format: str
     output: Optional[str]
     debug: bool = False
+    csv_raw: bool = False
 
 
 @dataclass
@@ -41,6 +42,69 @@ def _opt(name: str, annotation, default, *flags: str, help: str, panel: str, **k
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option]
     )
+
+
+def examples(*commands: str) -> str:
+    """An ``epilog`` for ``@app.command``: the command lines under "Examples:", kept unwrapped.
+
+    tests/test_cli_output_formats.py runs every one of them.
+    """
+    return "\b\nExamples:\n" + "\n".join(f"  {c}" for c in commands)
+
+
+def choices(values) -> str:
+    """A metavar listing an option's values: ``[sum|mean|max|min|count]``."""
+    return "[" + "|".join(values) + "]"
+
+
+def _metavars() -> dict:
+    """Each parameter's metavar in --help, by parameter name: words, and the values where they are fixed.
+
+    Choices come from the registries that check them, so help and checks cannot drift.
+    """
+    from aistruct.engines import ENGINES
+    from aistruct.guidelines import GUIDELINES
+    from aistruct.markets.periods import FREQS
+    from aistruct.markets.spec import AGGREGATIONS, BAD_VALUE_MODES, DECIMAL_MARKS, SPLIT_MODES
+    from aistruct.reader.parsers import FORMATS as INPUT_FORMATS
+
+    words = {
+        "COL": ("entity", "value", "by", "id", "size", "period"),
+        "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions"),
+        "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples"),
+        "X": ("alpha", "tolerance", "outlier_factor", "max_missing"),
+        "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method"),
+        "COMPANY": ("acquirer", "targets"),
+        "PERIOD": ("from_", "to"),
+        "K,K...": ("top",),
+        "LOW,HIGH": ("bounds",),
+        "CHAR": ("delimiter",),
+        "SEP": ("split_entities",),
+        '"COL OP VALUE"': ("where",),
+        "SMALL,MIDDLE,GIANT": ("labels",),
+        "METRIC": ("plot_metric",),
+    }
+    out = {name: word for word, names in words.items() for name in names}
+    out.update(
+        agg=choices(AGGREGATIONS),
+        split_mode=choices(SPLIT_MODES),
+        on_bad_value=choices(BAD_VALUE_MODES),
+        decimal=choices(DECIMAL_MARKS),
+        freq=choices(FREQS),
+        engine=choices(ENGINES),
+        input_format=choices(INPUT_FORMATS),
+        guidelines=choices(GUIDELINES),
+    )
+    return out
+
+
+def _with_metavar(param: inspect.Parameter, metavars: dict) -> inspect.Parameter:
+    """``param`` with its metavar from :func:`_metavars` when it declares none (flags need none)."""
+    meta = getattr(param.annotation, "__metadata__", ())
+    for info in meta:
+        if getattr(info, "metavar", "absent") is None and param.name in metavars:
+            info.metavar = metavars[param.name]
+    return param
 
 
 def _read(kw: dict):
@@ -148,6 +212,9 @@ def _market(kw: dict):
     )
 
 
+#: --freq's help; a command with --period (trend, flows) groups that column instead of --by.
+FREQ_HELP = "Group dates in {column} by year, quarter or month (labels 2024, 2024Q1, 2024-03)."
+
 MARKET = Group(
     "spec",
     [
@@ -183,7 +250,7 @@ MARKET = Group(
             Optional[str],
             None,
             "--freq",
-            help="Group a date --by column by year, quarter or month (labels 2024, 2024Q1, 2024-03).",
+            help=FREQ_HELP.format(column="the (last) --by column"),
             panel=MARKET_PANEL,
         ),
         _opt(
@@ -268,22 +335,45 @@ MARKET = Group(
 )
 
 
-def _out(kw: dict) -> OutputOptions:
-    return OutputOptions(format=kw["format"], output=kw["output"], debug=kw["debug"])
+def output_group(formats: Optional[tuple] = None) -> Group:
+    """--format/--output/--debug; ``formats`` lists what this command can write (default: every registered format).
 
+    Without --format the format comes from the --output extension (``.csv``, ``.json`` ...), else table.
+    """
+    from aistruct.cli.render import FORMAT_NAMES, OUTPUT_FORMATS, resolve_format, set_quiet
 
-def output_group(formats: tuple = ("table", "json", "csv", "markdown")) -> Group:
-    """--format/--output/--debug; ``formats`` lists what this command can write."""
+    formats = tuple(formats or FORMAT_NAMES)
+    implied = [f"{ext} -> {n}" for n in formats if n in OUTPUT_FORMATS for ext in OUTPUT_FORMATS[n].extensions[:1]]
+
+    def build(kw: dict) -> OutputOptions:
+        if kw["quiet"]:  # also ``aistruct -q CMD``: the root callback set it already
+            set_quiet(True)
+        fmt = resolve_format(kw["format"], kw["output"], formats)
+        return OutputOptions(format=fmt, output=kw["output"], debug=kw["debug"], csv_raw=kw.get("csv_raw", False))
+
+    csv_raw = [
+        _opt(
+            "csv_raw",
+            bool,
+            False,
+            "--csv-raw",
+            help="CSV/TSV: write names as they are; by default a cell starting with = + - @ gets a ' so "
+            "spreadsheets cannot run it as a formula.",
+            panel=OUTPUT_PANEL,
+        )
+    ]
     return Group(
         "out",
         [
             _opt(
                 "format",
-                str,
-                "table",
+                Optional[str],
+                None,
                 "--format",
                 "-f",
-                help=f"Output format: {', '.join(formats)}.",
+                metavar=choices(formats),
+                help=f"Output format: {', '.join(formats)} (default: from the --output extension, "
+                f"{', '.join(implied)}; else table).",
                 panel=OUTPUT_PANEL,
             ),
             _opt(
@@ -295,22 +385,54 @@ def output_group(formats: tuple = ("table", "json", "csv", "markdown")) -> Group
                 help="Write to this file instead of standard output (atomically).",
                 panel=OUTPUT_PANEL,
             ),
+            *(csv_raw if {"csv", "tsv"} & set(formats) else []),
+            _opt(
+                "quiet",
+                bool,
+                False,
+                "--quiet",
+                "-q",
+                help="No warnings, data credits or progress on standard error (errors are still shown).",
+                panel=OUTPUT_PANEL,
+            ),
             _opt("debug", bool, False, "--debug", help="Show the Python traceback of an error.", panel=OUTPUT_PANEL),
         ],
-        _out,
+        build,
     )
 
 
 OUTPUT = output_group()
 
 
+def _with_help(param: inspect.Parameter, help: str) -> inspect.Parameter:
+    """A copy of a group's option with another help text (the group's own stays for other commands)."""
+    import copy
+
+    meta = [copy.copy(m) for m in param.annotation.__metadata__]
+    for m in meta:
+        m.help = help
+    args = (param.annotation.__origin__, *meta)
+    return param.replace(annotation=Annotated[args])
+
+
 def shared(*groups: Group):
-    """Add the groups' options to a Typer command; it receives one object per group."""
+    """Add the groups' options to a Typer command; it receives one object per group.
+
+    Every parameter without a metavar gets one from :func:`_metavars` (``COL``, ``FILE``,
+    ``N``, ``[sum|mean|...]``), so --help reads as words, not ``<str>``.
+    """
+    metavars = _metavars()
 
     def decorate(func):
         sig = inspect.signature(func)
         own = [p for p in sig.parameters.values() if p.name not in {g.target for g in groups}]
         extra = [p for g in groups for p in g.params]
+        own = [_with_metavar(p, metavars) for p in own]
+        extra = [_with_metavar(p, metavars) for p in extra]
+        if any(p.name == "period" for p in own):
+            extra = [
+                _with_help(p, FREQ_HELP.format(column="the --period column")) if p.name == "freq" else p for p in extra
+            ]
         params = [p for p in own if p.kind != inspect.Parameter.KEYWORD_ONLY]
         params += [p for p in own if p.kind == inspect.Parameter.KEYWORD_ONLY] + extra
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]

@@ -7,7 +7,7 @@ when standard error is a terminal, the output is not JSON, and the output does
 not go down a pipe (standard output is a terminal, or ``--output`` names a file),
 and only once the work has taken more than a second; it is transient (erased
 when the work ends), so it never mixes with the result. ``AISTRUCT_PROGRESS=0``
-turns it off, ``=1`` forces it on a terminal even when standard output is piped.
+(or ``-q``) turns it off, ``=1`` forces it on a terminal even when standard output is piped.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ _STAGES = {"read": "Reading", "aggregate": "Aggregating companies", "compute": "
 
 def wanted(fmt: Optional[str], output: Optional[str]) -> bool:
     """Whether a progress indicator may be shown for this run."""
+    from aistruct.cli.render import is_quiet
+
     setting = os.environ.get("AISTRUCT_PROGRESS", "").strip()
-    if setting == "0":
+    if setting == "0" or is_quiet():
         return False
     stderr_tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
     if not stderr_tty or (fmt or "table").lower() == "json":

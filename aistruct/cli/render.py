@@ -1,4 +1,4 @@
-"""The one rendering layer: table (Rich), json, csv, markdown (and command extras).
+"""The one rendering layer: table (Rich), json, csv, tsv, jsonl, markdown (and command extras).
 
 Each command hands :func:`emit` its JSON document plus two views of it: a
 function building Rich renderables for people, and a function giving flat rows
@@ -10,6 +10,8 @@ for the terminal, formula defusing for CSV, strict JSON.
 import csv
 import io
 import math
+import os
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from rich.console import Console
@@ -30,12 +32,28 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+_quiet = [False]  # -q/--quiet of this run; set by the root callback (every run) and the output options
+
+
+def set_quiet(on: bool) -> None:
+    _quiet[0] = bool(on)
+
+
+def is_quiet() -> bool:
+    """Whether -q/--quiet was given: no warnings, credit lines or progress on stderr (errors still)."""
+    return _quiet[0]
+
+
 def warn(message: str) -> None:
-    """One warning line on stderr, sanitised."""
+    """One warning line on stderr, sanitised; nothing under -q/--quiet."""
+    if is_quiet():
+        return
     stderr_console().print(Text("aistruct: warning: " + terminal_text(message), style="yellow"), soft_wrap=True)
 
 
 def note(message: str) -> None:
+    if is_quiet():
+        return
     stderr_console().print(Text(terminal_text(message), style="dim"), soft_wrap=True)
 
 
@@ -178,7 +196,7 @@ def _lifted(renderable) -> list:
         return [renderable]
     title, caption = renderable.title, renderable.caption
     renderable.title = renderable.caption = None
-    out = [renderable]
+    out: list = [renderable]
     if title is not None:
         text = title.copy() if isinstance(title, Text) else Text(str(title))
         text.stylize(renderable.title_style or "table.title", 0)
@@ -194,7 +212,7 @@ class TableConsole(Console):
     """The console results are printed on: tables' titles and captions wrap at the console's
     width, and no line carries trailing spaces."""
 
-    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+    def print(self, *objects, **kwargs) -> None:
         for obj in objects:
             for r in _lifted(obj):
                 super().print(_Trimmed(r), **kwargs)
@@ -307,7 +325,7 @@ def flatten(prefix: str, value: Any, into: dict) -> None:
         into[prefix] = value
 
 
-def _csv_value(v: Any) -> str:
+def _csv_value(v: Any, defuse: bool = True) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -316,15 +334,17 @@ def _csv_value(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ""
-    return spreadsheet_text(v)
+    return spreadsheet_text(v) if defuse else terminal_text(v)
 
 
-def to_csv(columns: list, rows: Iterable[list]) -> str:
+def to_csv(columns: list, rows: Iterable[list], delimiter: str = ",", defuse: bool = True) -> str:
+    """CSV text; ``defuse`` (the default) puts ``'`` before a cell starting ``= + - @`` (tab, CR) so
+    spreadsheets show it as text; ``defuse=False`` (``--csv-raw``) writes names as they are."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([spreadsheet_text(c) for c in columns])
+    writer = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
+    writer.writerow([_csv_value(c, defuse) for c in columns])
     for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v, defuse) for v in row])
     return buf.getvalue()
 
 
@@ -358,21 +378,123 @@ def render_table(renderables: list, width: Optional[int] = None) -> str:
     return buf.getvalue()
 
 
+# ---------------------------------------------------------------- the format registry
+
+
+@dataclass(frozen=True)
+class Views:
+    """What a command hands a renderer: its document and its people's and flat views of it."""
+
+    doc: dict
+    table: Callable[[dict], list]
+    rows: Optional[Callable[[dict], tuple]]
+    to_file: bool
+    csv_raw: bool = False  # --csv-raw: no formula defusing
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One ``--format``: its name, the ``--output`` extensions that imply it, and its renderer.
+
+    The renderer returns the text to write, or None when it printed to the terminal itself.
+    """
+
+    name: str
+    extensions: tuple
+    render: Callable[[Views], Optional[str]]
+    description: str
+
+
+def _render_table(v: Views) -> Optional[str]:
+    view = terminal_safe(v.doc)
+    if v.to_file:
+        return render_table(v.table(view))
+    require_stdout()
+    console = terminal_console()
+    for r in v.table(view):
+        console.print(r)
+    return None
+
+
+def _flat(v: Views, name: str) -> tuple:
+    assert v.rows is not None, f"{name} needs a rows view"
+    return v.rows(v.doc)
+
+
+def _render_jsonl(v: Views) -> str:
+    """One JSON object per result, each carrying the envelope's ``schema_version`` and ``command``."""
+    head = {"schema_version": v.doc.get("schema_version"), "command": v.doc.get("command")}
+    lines = []
+    for r in v.doc.get("results") or []:
+        record = {**head, "group": r.get("group", {}), **{k: x for k, x in r.items() if k != "group"}}
+        lines.append(dumps_json(record, indent=None))
+    return "".join(line + "\n" for line in lines)
+
+
+def _render_delimited(view, fmt: str, delimiter: str) -> str:
+    columns, rows = _flat(view, fmt)
+    return to_csv(columns, rows, delimiter=delimiter, defuse=not view.csv_raw)
+
+
+OUTPUT_FORMATS: dict = {
+    f.name: f
+    for f in (
+        OutputFormat("table", (), _render_table, "Rich table, for people"),
+        OutputFormat("json", (".json",), lambda v: dumps_json(v.doc) + "\n", "the versioned JSON document"),
+        OutputFormat("csv", (".csv",), lambda v: _render_delimited(v, "csv", ","), "one row per group"),
+        OutputFormat(
+            "tsv",
+            (".tsv", ".tab"),
+            lambda v: _render_delimited(v, "tsv", "\t"),
+            "CSV with tabs",
+        ),
+        OutputFormat("jsonl", (".jsonl", ".ndjson"), _render_jsonl, "one JSON object per result"),
+        OutputFormat("markdown", (".md", ".markdown"), lambda v: to_markdown(*_flat(v, "markdown")), "Markdown"),
+    )
+}
+#: What ``--format`` offers by default (every registered format).
+FORMAT_NAMES: tuple = tuple(OUTPUT_FORMATS)
+
+
+def format_for_output(output: Optional[str], formats: Iterable[str] = FORMAT_NAMES) -> Optional[str]:
+    """The format an ``--output`` path's extension implies, among ``formats``; None when it implies none."""
+    if not output or output == "-":
+        return None
+    suffix = os.path.splitext(str(output))[1].lower()
+    for name in formats:
+        fmt = OUTPUT_FORMATS.get(name)
+        if fmt is not None and suffix in fmt.extensions:
+            return name
+    return None
+
+
+def resolve_format(fmt: Optional[str], output: Optional[str], formats: Iterable[str] = FORMAT_NAMES) -> str:
+    """``--format`` when given, else the ``--output`` extension's format, else ``table``."""
+    if fmt:
+        return fmt.lower()
+    return format_for_output(output, formats) or "table"
+
+
 def emit(
     doc: dict,
-    fmt: str,
+    fmt: Optional[str],
     output: Optional[str],
     *,
     table: Callable[[dict], list],
     rows: Optional[Callable[[dict], tuple]] = None,
     extra: Optional[dict] = None,
     inputs: Iterable[str] = (),
-    formats: tuple = ("table", "json", "csv", "markdown"),
+    formats: tuple = FORMAT_NAMES,
+    csv_raw: bool = False,
 ) -> None:
-    """Write ``doc`` in ``fmt`` to ``output`` (stdout when None or '-'); warnings go to stderr."""
-    fmt = (fmt or "table").lower()
+    """Write ``doc`` in ``fmt`` to ``output`` (stdout when None or '-'); warnings go to stderr.
+
+    ``fmt`` None takes the format from ``output``'s extension (table when it names none);
+    ``csv_raw`` writes CSV/TSV cells without formula defusing.
+    """
     extra = extra or {}
     allowed = tuple(formats) + tuple(k for k in extra if k not in formats)
+    fmt = resolve_format(fmt, output, allowed)
     if fmt not in allowed:
         raise UsageError(f"--format: unknown format {fmt!r}; use one of {', '.join(allowed)}")
     check_output_target(output, inputs)
@@ -380,25 +502,13 @@ def emit(
     for w in doc.get("warnings", []):
         warn(w)
     credit = (doc.get("input") or {}).get("credit") if isinstance(doc.get("input"), dict) else None
-    if credit and fmt != "json":
+    if credit and fmt not in ("json", "jsonl"):
         note(f"Data: {credit}")
-    if fmt == "json":
-        text = dumps_json(doc) + "\n"
-    elif fmt in ("csv", "markdown"):
-        assert rows is not None, f"{fmt} needs a rows view"
-        columns, body = rows(doc)
-        text = to_csv(columns, body) if fmt == "csv" else to_markdown(columns, body)
-    elif fmt in extra:
+    if fmt in extra:
         text = extra[fmt](terminal_safe(doc))
     else:
-        view = terminal_safe(doc)
-        if to_file:
-            text = render_table(table(view))
-        else:
-            require_stdout()
-            console = terminal_console()
-            for r in table(view):
-                console.print(r)
+        text = OUTPUT_FORMATS[fmt].render(Views(doc, table, rows, to_file, csv_raw))
+        if text is None:
             return
     if output and output != "-":
         write_output(output, text)

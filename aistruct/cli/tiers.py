@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, shared
 from aistruct.cli.render import (
     cell,
     emit,
@@ -285,7 +285,14 @@ def result_table(doc: dict, explain: bool = False) -> list:
     return out
 
 
-@app.command("tiers")
+@app.command(
+    "tiers",
+    epilog=examples(
+        "aistruct tiers dataset:frontier_lab_funding --show 2",
+        "aistruct tiers dataset:frontier_lab_staff --agg max --preset headcount --entities",
+        "aistruct tiers dataset:frontier_models_compute --agg max --explain",
+    ),
+)
 @shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def tiers_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
@@ -337,6 +344,7 @@ def tiers_command(
         doc,
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=lambda d: result_table(d, explain),
         rows=result_rows,
         inputs=[file],

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_compact, fmt_number, fmt_p, fmt_pct, fmt_ratio, plural
 from aistruct.vocabulary import TIER_KEYS
 
@@ -241,7 +241,15 @@ def result_table(doc: dict) -> list:
     return out
 
 
-@app.command("trend")
+@app.command(
+    "trend",
+    epilog=examples(
+        "aistruct trend dataset:frontier_models_compute -p publication_date --freq year -e organization "
+        "-v training_compute_flop --min-n 3",
+        "aistruct trend dataset:frontier_models_compute -p publication_date --freq year -e organization "
+        "-v training_compute_flop --where 'publication_date >= 2012' -o trend.jsonl",
+    ),
+)
 @shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
@@ -307,7 +315,7 @@ def trend_command(
         from aistruct.charts.trend import check_metric
 
         check_metric(doc, plot_metric)  # before the output is written: a bad --plot-metric exits 2 cleanly
-    emit(doc, out.format, out.output, table=result_table, rows=result_rows, inputs=[file])
+    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, fmt, plot_metric))
 
 

@@ -7,10 +7,10 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import READ, output_group, shared
+from aistruct.cli.options import READ, examples, output_group, shared
 from aistruct.cli.render import cell, emit, plural
 
-FORMATS = ("table", "json", "github")
+FORMATS = ("table", "json", "github")  # github: validate's own, not in the registry
 CHECK_PANEL = "Checks"
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -109,7 +109,13 @@ def report_table(doc: dict) -> list:
 # ---------------------------------------------------------------- command
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    epilog=examples(
+        "aistruct validate dataset:ai_app_mau_cn_2025-03 --entity app --value mau",
+        "aistruct validate dataset:frontier_lab_funding --format github",
+    ),
+)
 @shared(READ, output_group(formats=FORMATS))
 def validate_command(
     files: Annotated[
@@ -258,6 +264,7 @@ def validate_command(
         doc,
         out.format,
         out.output,
+        csv_raw=out.csv_raw,
         table=report_table,
         extra={"github": github_annotations},
         inputs=[*files, *([schema] if schema else [])],

@@ -1,7 +1,7 @@
 """Bytes of one input: a path, ``-`` (standard input) or ``dataset:NAME``; its format, size limit and compression.
 
 :func:`open_input` is the whole step with the reader's rules (the format from the
-name unless given, compression from the name or the magic bytes, refused without
+name unless given, standard input sniffed for JSON, compression from the name or the magic bytes, refused without
 ``decompress``, never more than ``max_bytes`` once decompressed); the functions it
 is made of are public for callers that need one of them.
 """
@@ -57,6 +57,38 @@ def format_for(name: str, explicit: str | None) -> tuple[str, str | None]:
         return fmt, compression
     ext = os.path.splitext(lower)[1]
     return EXTENSIONS.get(ext, DEFAULT_FORMAT), compression
+
+
+def sniff_text_format(data) -> str | None:
+    """``json`` or ``jsonl`` when text starts (after a BOM and white space) with ``[`` or ``{``, else None.
+
+    For standard input, which has no extension to go by. ``[`` is a JSON array. ``{`` is
+    JSON Lines when its first line is a whole JSON object and more lines follow, or when
+    that one object is a record rather than ``{"data": [...]}``; otherwise JSON (an object
+    spread over several lines, such as ``{"data": [...]}`` pretty-printed).
+    """
+    import json
+
+    head = bytes(data[:4096]).lstrip(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"[":
+        return "json"
+    if head[:1] != b"{":
+        return None
+    import re
+
+    first = re.compile(rb"[^\s\xef\xbb\xbf]").search(data)  # ``{`` (found above)
+    start = first.start() if first is not None else 0
+    end = data.find(b"\n", start)
+    end = len(data) if end < 0 else end
+    try:
+        obj = json.loads(bytes(data[start:end]).decode("utf-8"))
+    except (ValueError, RecursionError):
+        return "json"
+    if not isinstance(obj, dict):
+        return "json"
+    if re.compile(rb"\S").search(data, end):
+        return "jsonl"
+    return "json" if "data" in obj else "jsonl"
 
 
 def sniff_compression(data) -> str | None:
@@ -267,6 +299,8 @@ def open_input(source: str, options: ReadOptions) -> Iterator[Input]:
             if not options.decompress:
                 raise InputError(f"{what}: compressed input ({compression}); pass {param('decompress')} to read it")
             data = decompress(bytes(data), compression, options.max_bytes, what)
+        if source == "-" and not options.input_format:  # no extension to go by: JSON says so itself
+            fmt = sniff_text_format(data) or fmt
         yield Input(data, fmt, what, credit)
 
 
