@@ -178,7 +178,7 @@ def _lifted(renderable) -> list:
         return [renderable]
     title, caption = renderable.title, renderable.caption
     renderable.title = renderable.caption = None
-    out = [renderable]
+    out: list = [renderable]
     if title is not None:
         text = title.copy() if isinstance(title, Text) else Text(str(title))
         text.stylize(renderable.title_style or "table.title", 0)
@@ -194,7 +194,7 @@ class TableConsole(Console):
     """The console results are printed on: tables' titles and captions wrap at the console's
     width, and no line carries trailing spaces."""
 
-    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+    def print(self, *objects, **kwargs) -> None:
         for obj in objects:
             for r in _lifted(obj):
                 super().print(_Trimmed(r), **kwargs)
