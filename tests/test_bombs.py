@@ -69,7 +69,7 @@ def test_a_file_that_changes_during_the_read_is_named(tmp_path, monkeypatch):
     monkeypatch.undo()
     r = run_cli("concentration", path, "--format", "json")  # once it is still, it reads
     assert r.code == 0, r.err
-    assert r.json()["results"][0]["n"] == 3
+    assert r.json()["results"][0]["n"] == 100
 
 
 # ---------------------------------------------------------------- endless streams
@@ -294,3 +294,27 @@ def test_numeric_columns_agrees_with_looks_numeric_column_by_column(rows):
     columns = list(frame.columns)
     for decimal in (".", ","):
         assert numeric_columns(frame, columns, decimal) == [looks_numeric(frame[c], decimal) for c in columns]
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def test_an_xlsx_whose_parts_decompress_past_max_bytes_is_refused(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["company", "value"])
+    for i in range(100):
+        ws.append([f"{i:03d}" + "x" * 30_000, i + 1])  # 3 MB of strings (a cell holds at most 32,767)
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    assert path.stat().st_size < 60_000
+    r = run_cli("concentration", path, "--max-bytes", "1000000")
+    line = _error(r)
+    assert line.startswith(f"aistruct: error: {path}: more than 1,000,000 bytes once decompressed (its parts declare ")
+    assert line.endswith("); stopped (raise --max-bytes if this is expected)")
+    declared = int(line.split("declare ")[1].split(")")[0].replace(",", ""))
+    assert 3_000_000 < declared < 3_200_000
+    r = run_cli("concentration", path, "--format", "json")  # under the default cap it reads
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["n"] == 100
