@@ -240,3 +240,81 @@ def test_backreferences_are_refused_saying_why(tmp_path):
         "aistruct: error: --where 'company ~ (a)\\\\1': bad regular expression: invalid escape sequence: \\1 "
         "(backreferences and lookaround are not supported: patterns are matched in linear time)"
     )
+
+
+# ---------------------------------------------------------------- many columns
+
+
+def test_many_text_columns_are_sniffed_in_one_parse(tmp_path, monkeypatch):
+    import aistruct.numbers
+
+    # 2,000 text columns: each used to be sampled and parsed on its own (10,000 took 34 s).
+    header = ",".join(f"c{i}" for i in range(2_000)) + ",value"
+    row = ",".join(f"t{i % 7}x" for i in range(2_000)) + ",5"
+    path = write(tmp_path, "wide.csv", f"{header}\n{row}\n{row}\n")
+    calls = []
+    real = aistruct.numbers.parse_series
+
+    def counted(series, decimal="."):
+        calls.append(len(series))
+        return real(series, decimal)
+
+    monkeypatch.setattr(aistruct.numbers, "parse_series", counted)
+    r = run_cli("concentration", path, "--format", "json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert doc["input"]["entity"] == "c0" and doc["input"]["value"] == "value"
+    sniffs = [n for n in calls if n == 4_000]  # every text cell of the two rows, at once
+    assert len(calls) <= 4 and sniffs, calls
+
+
+@pytest.mark.parametrize("rows", [3, 1_500])
+def test_numeric_columns_agrees_with_looks_numeric_column_by_column(rows):
+    import numpy as np
+    import pandas as pd
+
+    from aistruct.markets.values import looks_numeric, numeric_columns
+
+    n = rows
+    frame = pd.DataFrame(
+        {
+            "text": ["a"] * n,
+            "numbers_as_text": ["1,234"] * n,
+            "missing_tokens_only": ["n/a"] * n,
+            "numbers_then_text": ["1"] * (n - 1) + ["x"],
+            "blank_then_numbers": [""] * (n - 1) + ["7"],
+            "blank": [""] * n,
+            "none": [None] * n,
+            "floats": np.arange(n, dtype=float),
+            "bools": [True] * n,
+            "dates": pd.to_datetime(["2024-01-01"] * n),
+            "mixed_objects": [1, "2", 3.5] * (n // 3),
+        }
+    )
+    columns = list(frame.columns)
+    for decimal in (".", ","):
+        assert numeric_columns(frame, columns, decimal) == [looks_numeric(frame[c], decimal) for c in columns]
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def test_an_xlsx_whose_parts_decompress_past_max_bytes_is_refused(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["company", "value"])
+    for i in range(100):
+        ws.append([f"{i:03d}" + "x" * 30_000, i + 1])  # 3 MB of strings (a cell holds at most 32,767)
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    assert path.stat().st_size < 60_000
+    r = run_cli("concentration", path, "--max-bytes", "1000000")
+    line = _error(r)
+    assert line.startswith(f"aistruct: error: {path}: more than 1,000,000 bytes once decompressed (its parts declare ")
+    assert line.endswith("); stopped (raise --max-bytes if this is expected)")
+    declared = int(line.split("declare ")[1].split(")")[0].replace(",", ""))
+    assert 3_000_000 < declared < 3_200_000
+    r = run_cli("concentration", path, "--format", "json")  # under the default cap it reads
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["n"] == 100

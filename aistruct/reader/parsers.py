@@ -448,6 +448,24 @@ def _parse_parquet(data, opts: ReadOptions, what: str, progress=None):
     return arrow_frame(table, "record", 1)
 
 
+def _xlsx_within(data, limit: int, what: str) -> None:
+    """Refuse a workbook whose parts decompress to more than ``limit`` bytes, from the zip directory alone.
+
+    A workbook is a zip of XML: a few MB can hold hundreds of MB of shared strings, which
+    openpyxl builds whole before the first row. The sizes the directory declares are the
+    most ``zipfile`` will produce, so their sum bounds what is read.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+            total = sum(m.file_size for m in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says what is wrong with it
+    if total > limit:
+        raise too_large(what, limit, f"once decompressed (its parts declare {total:,})")
+
+
 def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
     import pandas as pd
 
@@ -456,6 +474,7 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
     except ImportError:
         raise UsageError(f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'") from None
     sheet = opts.sheet
+    _xlsx_within(data, opts.max_bytes, what)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
     except Exception as exc:
