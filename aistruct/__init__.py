@@ -6,6 +6,11 @@ The library never imports Typer or Rich. Heavy modules load on first use, so
     from aistruct import concentration_report, hhi, gini
     report = concentration_report("datasets/ai_app_mau_cn_2025-03.csv", entity="app")
     report.to_dict()  # the same document ``aistruct concentration --format json`` prints
+    report.to_frame()  # its results as a pandas DataFrame, one row per result
+
+The report functions take the CLI options' names as keywords (``entity=``,
+``preset=``, ``encoding=`` ...); an unknown keyword is a ``TypeError`` listing
+the valid ones.
 """
 
 from aistruct._version import __version__
@@ -28,9 +33,11 @@ _EXPORTS = {
     "guideline_verdict": "aistruct.guidelines",
     "validate_files": "aistruct.validation",
     "ValidateOptions": "aistruct.validation",
+    "ValidationReport": "aistruct.validation",
     "load_schema": "aistruct.validation",
     "tiers_report": "aistruct.tiers",
     "TiersReport": "aistruct.tiers",
+    "TierOptions": "aistruct.tiers",
     "natural_breaks": "aistruct.tiers",
     "headtail_breaks": "aistruct.tiers",
     "assign_tiers": "aistruct.tiers",
@@ -40,6 +47,7 @@ _EXPORTS = {
     "TrendReport": "aistruct.trend",
     "flows_report": "aistruct.flows",
     "FlowsReport": "aistruct.flows",
+    "Acquisitions": "aistruct.flows",
     "mann_kendall": "aistruct.stats",
     # reading
     "ReadOptions": "aistruct.reader",
@@ -53,6 +61,11 @@ _EXPORTS = {
 }
 
 __all__ = ["__version__", *_EXPORTS]
+
+
+def __dir__() -> list[str]:
+    """The public names (loaded lazily, so ``dir(aistruct)`` would otherwise list none of them)."""
+    return sorted(set(__all__) | {n for n in globals() if not n.startswith("_")} | {"__version__"})
 
 
 def __getattr__(name: str):

@@ -19,6 +19,7 @@ from aistruct import metrics
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.guidelines import GUIDELINES, band
+from aistruct.keywords import split_keywords, with_keywords
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
 from aistruct.metric_registry import METRICS
 from aistruct.reader import ReadOptions
@@ -181,6 +182,8 @@ def concentration_report(
     >>> round(report.results[0]["hhi"]), report.results[0]["band"]
     (3886, 'highly concentrated')
     """
-    spec = spec or MarketSpec(**spec_fields)
+    spec_kw, read_kw = split_keywords(concentration_report, spec_fields, (MarketSpec, ReadOptions))
+    spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
+    read = with_keywords(read, ReadOptions, read_kw)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
     return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines, progress=progress)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct.errors import InputError, UsageError, param
+from aistruct.keywords import split_keywords, with_keywords
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.markets.periods import order_periods, period_span
 from aistruct.markets.stocks import carry_forward_rows
@@ -475,7 +476,9 @@ def flows_report(
     if int(carry_forward) < 0:
         raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
     tier_bounds([], method=method, bounds=bounds, preset=preset)  # bad options exit 2 before reading
-    spec = dataclasses.replace(spec) if spec is not None else MarketSpec(**spec_fields)
+    spec_kw, read_kw = split_keywords(flows_report, spec_fields, (MarketSpec, ReadOptions))
+    spec = dataclasses.replace(spec, **spec_kw) if spec is not None else MarketSpec(**spec_kw)
+    read = with_keywords(read, ReadOptions, read_kw)
     if freq is not None:
         spec.freq = freq
     if size is not None:

@@ -45,9 +45,10 @@ from aistruct import metrics
 from aistruct.engines import load_markets
 from aistruct.errors import InputError, UsageError, param
 from aistruct.guidelines import GUIDELINES, parse_guidelines, undefined_verdicts, verdicts
+from aistruct.keywords import split_keywords, with_keywords
 from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec, cell_label, resolve_column
 from aistruct.reader import ReadOptions, load_table
-from aistruct.report import envelope, group_text
+from aistruct.report import envelope, group_text, results_frame
 from aistruct.vocabulary import STATUS_EMPTY, STATUS_OK, STATUS_ZERO
 
 # ---------------------------------------------------------------- exact ΔHHI
@@ -415,6 +416,10 @@ class MergerReport:
             scenarios=self.scenarios,
         )
 
+    def to_frame(self):
+        """The results as a pandas DataFrame (:func:`aistruct.report.results_frame`), one row per deal and market."""
+        return results_frame(self.results)
+
 
 def merger_of_markets(
     markets: Markets,
@@ -524,6 +529,7 @@ def merger_report(
     >>> rep = merger_report("datasets/ai_app_mau_cn_2025-03.csv", acquirer="Doubao", targets="Kimi")
     >>> rep.results[0]["verdicts"]["us-2023"]["flag"]  # doctest: +SKIP
     """
+    spec_kw, read_kw = split_keywords(merger_report, spec_fields, (MarketSpec, ReadOptions))
     if isinstance(targets, str):
         targets = (targets,)
     gl = parse_guidelines(guidelines)
@@ -545,6 +551,7 @@ def merger_report(
             )
         deals = [Deal(acquirer=acquirer, targets=tuple(targets))]
         label = None
-    spec = spec or MarketSpec(**spec_fields)
+    spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
+    read = with_keywords(read, ReadOptions, read_kw)
     markets = load_markets(source, read, spec, progress=progress)
     return merger_of_markets(markets, deals, sequential=sequential, guidelines=gl, scenarios=label)

@@ -36,6 +36,18 @@ def envelope(command: str, input: dict | None, results: list | None, warnings: l
     return doc
 
 
+def results_frame(results: list[dict]):
+    """``results`` as a pandas DataFrame, one row per result: nested objects become
+    ``parent_key`` columns (``group_year``, ``cr_4``, ``atkinson_0.5``), as the CSV view's
+    columns are; lists (``top``, ``tiers`` ...) stay whole in their cell.
+    """
+    import pandas as pd
+
+    if not results:
+        return pd.DataFrame()
+    return pd.json_normalize(results, sep="_")
+
+
 def group_text(group: dict) -> str:
     """``year=2024, country=CN`` for warnings and messages."""
     return ", ".join(f"{k}={v}" for k, v in group.items())
@@ -59,3 +71,7 @@ class CommandReport:
 
     def to_dict(self) -> dict:
         return envelope(self.command, self.input, self.results, self.warnings, **self.extra())
+
+    def to_frame(self):
+        """The results as a pandas DataFrame (:func:`results_frame`), one row per result."""
+        return results_frame(self.results)

@@ -31,6 +31,7 @@ import numpy as np
 from aistruct import metrics
 from aistruct.concentration import largest_indices
 from aistruct.errors import UsageError, param
+from aistruct.keywords import split_keywords, with_keywords
 from aistruct.report import CommandReport, group_text
 from aistruct.vocabulary import STATUS_NO_COMPANIES, STATUS_OK, STATUS_TOO_FEW_SIZES, TIER_KEYS
 
@@ -846,9 +847,13 @@ def tiers_report(
 
     from aistruct.engines import load_markets
     from aistruct.markets import MarketSpec
+    from aistruct.reader import ReadOptions
 
-    options = options or TierOptions()
-    spec = spec or MarketSpec(**spec_fields)
+    spec_kw, read_kw, tier_kw = split_keywords(tiers_report, spec_fields, (MarketSpec, ReadOptions, TierOptions))
+    spec_kw.pop("size", None)  # the size column is a tier option here (options.size)
+    options = with_keywords(options, TierOptions, tier_kw) or TierOptions()
+    spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
+    read = with_keywords(read, ReadOptions, read_kw)
     if options.size is not None:
         spec = replace(spec, size=options.size)
     if options.decimal != spec.decimal:

@@ -33,6 +33,7 @@ from typing import Any, Sequence
 from aistruct import metrics
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
+from aistruct.keywords import split_keywords, with_keywords
 from aistruct.markets import ENTITY, SIZE, VALUE, Markets, MarketSpec
 from aistruct.markets.periods import order_periods
 from aistruct.reader import ReadOptions
@@ -476,7 +477,9 @@ def trend_report(
     """
     import dataclasses
 
-    spec = dataclasses.replace(spec) if spec is not None else MarketSpec(**spec_fields)
+    spec_kw, read_kw = split_keywords(trend_report, spec_fields, (MarketSpec, ReadOptions))
+    spec = dataclasses.replace(spec, **spec_kw) if spec is not None else MarketSpec(**spec_kw)
+    read = with_keywords(read, ReadOptions, read_kw)
     if freq is not None:
         spec.freq = freq
     if size is not None:

@@ -138,7 +138,7 @@ def test_groups_and_csv_markdown(tmp_path):
     # the human table (issue 18 item 12): 2023 has 1,3,8,40 below 50 (4 of 8), 90 in the middle, 3 above 500
     md = r.out.splitlines()
     assert md[0] == "**Tiers by year**" and md[2].startswith("| year | n | Bounds |")
-    assert md[4].startswith("| 2023 | 8 | 50..500 | 50.0% / ") and "| 12.5% / " in md[4] and "| 37.5% / " in md[4]
+    assert md[4].startswith("| 2023 | 8 | 50 – 500 | 50.0% / ") and "| 12.5% / " in md[4] and "| 37.5% / " in md[4]
     r = run_cli("tiers", p, "--by", "year", "--bounds", "50,500")
     assert "Tiers by year" in r.out
 

@@ -175,7 +175,7 @@ def test_github_without_examples_and_for_unreadable_files(tmp_path, monkeypatch)
     write(tmp_path, "neg.csv", "company,usd\nA,-1\n")
     r = run_cli("validate", "neg.csv", "missing.csv", "--value", "usd", "--max-examples", "0", "-f", "github")
     assert r.code == 2
-    assert r.out == ("::error file=missing.csv::no such file\n::error file=neg.csv::value-non-negative: 1 problems\n")
+    assert r.out == ("::error file=missing.csv::no such file\n::error file=neg.csv::value-non-negative: 1 problem\n")
     assert r.err == "aistruct: error: missing.csv: no such file\n"
 
 

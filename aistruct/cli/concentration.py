@@ -13,14 +13,13 @@ from aistruct.cli.render import (
     band_text,
     cell,
     emit,
+    fit_labels,
     flatten,
     fmt_amount,
     fmt_compact,
     fmt_number,
     fmt_pct,
     fmt_ratio,
-    shorten,
-    table_width,
     terminal_width,
 )
 from aistruct.metric_registry import METRICS, Metric
@@ -98,46 +97,45 @@ BAND_CAPTION = "Band: the HHI read against --guidelines."
 
 
 def _groups_table(doc: dict) -> Table:
-    """One row per group; numbers never wrap: the company name is shortened to fit the terminal."""
+    """One row per group; numbers are never cut: group labels and the company name are shortened
+    (with an ellipsis) to fit the terminal."""
     by = doc["input"]["by"]
     first_ok = next((r for r in doc["results"] if r["cr"]), None)
     ks = list(first_ok["cr"])[:2] if first_ok else []  # the first two requested (CR1 and CR4 by default)
 
-    def build(largest_width):
-        t = Table(
-            title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"),
-            title_justify="left",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-            caption=Text(BAND_CAPTION),
-            caption_justify="left",
+    t = Table(
+        title=Text(f"Concentration of {doc['input']['value']} by {', '.join(by)}"),
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        caption=Text(BAND_CAPTION),
+        caption_justify="left",
+    )
+    for b in by:
+        t.add_column(cell(b), no_wrap=True)
+    for name in ("n", "Total", "HHI"):
+        t.add_column(name, justify="right", no_wrap=True)
+    t.add_column("Band", no_wrap=True)
+    for k in ks:
+        t.add_column(f"CR{k}", justify="right", no_wrap=True)
+    t.add_column("Gini", justify="right", no_wrap=True)
+    t.add_column("Largest", no_wrap=True)
+    for r in doc["results"]:
+        cr = r["cr"] or {}
+        t.add_row(
+            *[cell(r["group"][b]) for b in by],
+            fmt_number(r["n"]),
+            fmt_compact(r["total"]),
+            fmt_number(r["hhi"]),
+            band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
+            *[fmt_pct(cr.get(k)) for k in ks],
+            fmt_ratio(r["gini"]),
+            cell(r["top"][0]["entity"] if r["top"] else "–"),
         )
-        for b in by:
-            t.add_column(cell(b), no_wrap=True)
-        for name in ("n", "Total", "HHI"):
-            t.add_column(name, justify="right", no_wrap=True)
-        t.add_column("Band", no_wrap=True)
-        for k in ks:
-            t.add_column(f"CR{k}", justify="right", no_wrap=True)
-        t.add_column("Gini", justify="right", no_wrap=True)
-        t.add_column("Largest", no_wrap=True)
-        for r in doc["results"]:
-            cr = r["cr"] or {}
-            t.add_row(
-                *[cell(r["group"][b]) for b in by],
-                fmt_number(r["n"]),
-                fmt_compact(r["total"]),
-                fmt_number(r["hhi"]),
-                band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
-                *[fmt_pct(cr.get(k)) for k in ks],
-                fmt_ratio(r["gini"]),
-                shorten(cell(r["top"][0]["entity"] if r["top"] else "–"), largest_width),
-            )
-        return t
-
-    return build(max(8, terminal_width() - table_width(build(0)) - 3))
+    fit_labels(t, terminal_width(), [*range(len(by)), len(t.columns) - 1])
+    return t
 
 
 def result_table(doc: dict) -> list:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, shared
-from aistruct.cli.render import band_text, cell, emit, fmt_number, fmt_pct
+from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, terminal_width
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
 FINDING_STYLE = {
@@ -157,7 +157,8 @@ def _many_table(doc: dict) -> Table:
     """One row per deal (and market): compact enough for an 80-column terminal.
 
     Rank and CR4 are in the single-deal table and in JSON/CSV; here the scenario
-    name, when given, stands for the deal.
+    name, when given, stands for the deal. One deal across markets is named once,
+    above the table. Labels give way (ellipsis) so numbers are never cut.
     """
     by = doc["input"]["by"]
     seq = doc["mode"] == "sequential"
@@ -178,11 +179,13 @@ def _many_table(doc: dict) -> Table:
         collapse_padding=True,
         pad_edge=False,
     )
+    one_deal = doc["mode"] == "single"
     for b in by:
         t.add_column(cell(b))
     if seq:
         t.add_column("Step", justify="right")
-    t.add_column("Deal", ratio=1)
+    if not one_deal:
+        t.add_column("Deal")
     if by:
         t.add_column("HHI before", justify="right")
     t.add_column("HHI after", justify="right")
@@ -196,7 +199,8 @@ def _many_table(doc: dict) -> Table:
         row: list = [cell(r["group"][b]) for b in by]
         if seq:
             row.append(str(r["step"]))
-        row.append(cell(r["scenario"]) if r["scenario"] else _deal_text(r))
+        if not one_deal:
+            row.append(cell(r["scenario"]) if r["scenario"] else _deal_text(r))
         if r["status"] != "ok":
             row += [Text(r["status"], style="yellow")] + ["–"] * (2 + seq + bool(by))
         else:
@@ -208,13 +212,17 @@ def _many_table(doc: dict) -> Table:
             row.append(fmt_pct(r["merged_share"]))
         row += [_finding(r["verdicts"][g], short=True) for g in doc["guidelines"]]
         t.add_row(*row)
+    fit_labels(t, terminal_width(), [*range(len(by)), *([] if one_deal else [len(by) + seq])])
     return t
 
 
 def result_table(doc: dict) -> list:
     if len(doc["results"]) == 1 and doc["mode"] == "single":
         return _single_tables(doc, doc["results"][0])
-    out: list = [_many_table(doc)]
+    out: list = []
+    if doc["mode"] == "single" and doc["results"]:
+        out.append(Text.assemble("Deal: ", _deal_text(doc["results"][0])))
+    out.append(_many_table(doc))
     out.append(
         Text(
             "Verdicts read the post-merger HHI and ΔHHI (presumed / concerns / examine = flagged); "

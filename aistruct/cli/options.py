@@ -411,7 +411,8 @@ def _with_help(param: inspect.Parameter, help: str) -> inspect.Parameter:
     meta = [copy.copy(m) for m in param.annotation.__metadata__]
     for m in meta:
         m.help = help
-    return param.replace(annotation=Annotated[(param.annotation.__origin__, *meta)])
+    args = (param.annotation.__origin__, *meta)
+    return param.replace(annotation=Annotated[args])
 
 
 def shared(*groups: Group):

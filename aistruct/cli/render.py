@@ -88,12 +88,18 @@ def terminal_safe(obj: Any) -> Any:
 # ---------------------------------------------------------------- numbers
 
 
+def _tiny(x: float, digits: int) -> bool:
+    return x != 0 and abs(x) < 10**-digits / 2
+
+
 def fmt_number(x: Optional[float], digits: int = 0) -> str:
-    """People's numbers: 3,886 or 1.25e+20 for the huge; '–' for null."""
+    """People's numbers, the one family every table uses: 3,886 / 3,706,682.77 with separators;
+    1.25e+20 beyond 1e15; a nonzero value too small for ``digits`` in three significant
+    figures (-7.64e-04), never as 0; '–' for null."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
-    if abs(x) >= 1e15 or (0 < abs(x) < 10 ** -max(digits, 1) / 2):
-        return f"{x:.3g}"
+    if abs(x) >= 1e15 or _tiny(x, max(digits, 1)):
+        return f"{x:.3g}" if abs(x) >= 1e15 else f"{x:.2e}"
     return f"{x:,.{digits}f}"
 
 
@@ -101,13 +107,15 @@ def fmt_amount(x: Optional[float]) -> str:
     """Totals and company values: whole numbers with separators, small ones with decimals."""
     if x is None or not math.isfinite(x):
         return "–"
+    if x != 0 and abs(x) < 0.01:
+        return f"{x:.2e}"
     if x != 0 and abs(x) < 100:
         return f"{x:,.4g}"
     return fmt_number(x, 0)
 
 
 def fmt_compact(x: Optional[float]) -> str:
-    """Short amounts for narrow columns: 694M, 1.25B, 38.3T; 2.1e+25 beyond; '–' for null."""
+    """Short amounts for narrow columns: 694M, 1.25B, 38.3T (K, M, B, T); 2.1e+25 beyond; '–' for null."""
     if x is None or not math.isfinite(x):
         return "–"
     a = abs(x)
@@ -122,15 +130,29 @@ def fmt_compact(x: Optional[float]) -> str:
 
 
 def fmt_pct(x: Optional[float], digits: int = 1) -> str:
+    """A share as a percentage: 52.5%; a nonzero share below the last digit as <0.1% (never 0.0%)."""
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{100 * x:.{digits}f}%"
+    if _tiny(100 * x, digits):
+        return ("<" if x > 0 else ">-") + f"{10**-digits:.{digits}f}%"
+    return f"{100 * x:,.{digits}f}%"
 
 
 def fmt_ratio(x: Optional[float], digits: int = 3) -> str:
-    if x is None or not math.isfinite(x):
+    """Indices, slopes and ratios: ``digits`` decimals with separators (fmt_number)."""
+    return fmt_number(x, digits)
+
+
+def fmt_p(p: Optional[float]) -> str:
+    """A p-value: 0.042, or <0.001 below that."""
+    if p is None or not math.isfinite(p):
         return "–"
-    return f"{x:.{digits}f}"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def plural(n: int, noun: str, nouns: Optional[str] = None) -> str:
+    """``1 problem``, ``2 problems``, ``1,204 rows``."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
 
 
 BAND_SHORT = {"unconcentrated": "low", "moderately concentrated": "moderate", "highly concentrated": "high"}
@@ -145,12 +167,125 @@ def band_text(band: Optional[str], short: bool = False) -> Text:
 MIN_WIDTH = 60  # COLUMNS=0 (or 3) must not lay a table out into nothing
 
 
+class _Trimmed:
+    """A renderable's lines without their trailing spaces (unstyled padding only)."""
+
+    def __init__(self, renderable):
+        self.renderable = renderable
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+
+        for line in console.render_lines(self.renderable, options, pad=False, new_lines=False):
+            segments = list(line)
+            while segments and not segments[-1].control and not (segments[-1].style and segments[-1].style.bgcolor):
+                text = segments[-1].text.rstrip(" ")
+                if text:
+                    segments[-1] = Segment(text, segments[-1].style)
+                    break
+                segments.pop()
+            yield from segments
+            yield Segment.line()
+
+
+def _lifted(renderable) -> list:
+    """A table's title and caption as their own lines, so they wrap at the console's width
+    (Rich wraps them at the table's)."""
+    from rich.table import Table
+
+    if not isinstance(renderable, Table) or (renderable.title is None and renderable.caption is None):
+        return [renderable]
+    title, caption = renderable.title, renderable.caption
+    renderable.title = renderable.caption = None
+    out: list = [renderable]
+    if title is not None:
+        text = title.copy() if isinstance(title, Text) else Text(str(title))
+        text.stylize(renderable.title_style or "table.title", 0)
+        out.insert(0, text)
+    if caption is not None:
+        text = caption.copy() if isinstance(caption, Text) else Text(str(caption))
+        text.stylize(renderable.caption_style or "table.caption", 0)
+        out.append(text)
+    return out
+
+
+class TableConsole(Console):
+    """The console results are printed on: tables' titles and captions wrap at the console's
+    width, and no line carries trailing spaces."""
+
+    def print(self, *objects, **kwargs) -> None:
+        for obj in objects:
+            for r in _lifted(obj):
+                super().print(_Trimmed(r), **kwargs)
+
+
 def terminal_console() -> Console:
     """The console results are printed on: Rich's width (terminal, else $COLUMNS, else 80), at least 60."""
-    console = Console(highlight=False)
+    console = TableConsole(highlight=False)
     if console.width < MIN_WIDTH:
         console.width = MIN_WIDTH
     return console
+
+
+def _plain(c) -> str:
+    return c.plain if isinstance(c, Text) else str(c)
+
+
+def _cell_width(c) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in _plain(c).split("\n")), default=0)
+
+
+def fit_labels(table, width: int, labels: Iterable[int]) -> None:
+    """Fit ``table`` to ``width`` without cutting a number: the ``labels`` columns (by index) are
+    cut with an ellipsis, every other column keeps its longest word whole (a number, a verdict;
+    headers and several-word cells may wrap).
+    The widest label gives way first."""
+    from rich.measure import Measurement
+
+    labels = list(labels)
+    columns = table.columns
+    for i, column in enumerate(columns):
+        if i in labels:
+            column.no_wrap = True
+            column.overflow = "ellipsis"
+            column.max_width = 1
+        else:
+            words = [w for c in [column.header, *column.cells] for w in _plain(c).split()]
+            column.min_width = max([column.min_width or 0, *(_cell_width(w) for w in words)])
+    console = Console(width=100_000)
+    spare = width - Measurement.get(console, console.options, table).minimum + len(labels)
+    natural = {i: max(1, *(_cell_width(c) for c in [columns[i].header, *columns[i].cells])) for i in labels}
+    caps = dict.fromkeys(labels, 0)
+    todo = list(labels)
+    while todo and spare > 0:  # water-filling: every label still short gets an equal share of what is left
+        share = max(spare // len(todo), 1)
+        for i in list(todo):
+            give = min(share, natural[i] - caps[i], spare)
+            caps[i] += give
+            spare -= give
+            if caps[i] >= natural[i]:
+                todo.remove(i)
+            if spare <= 0:
+                break
+    for i in labels:
+        columns[i].max_width = max(caps[i], min(natural[i], 6))
+    # Rich's own layout decides; give back label width until no other column is squeezed
+    free = table._calculate_column_widths(Console(width=100_000), Console(width=100_000).options)
+    need = {}
+    for i, c in enumerate(columns):
+        if i not in labels:
+            content = max(_cell_width(x) for x in [c.header, *c.cells, ""])
+            need[i] = free[i] - max(content, c.min_width or 0) + (c.min_width or 0)
+    console = Console(width=width)
+    while labels:
+        got = table._calculate_column_widths(console, console.options.update_width(width - table._extra_width))
+        squeezed = sum(got) + table._extra_width > width or any(got[i] < n for i, n in need.items())
+        widest = max(labels, key=lambda i: columns[i].max_width)
+        if not squeezed or columns[widest].max_width <= 4:
+            break
+        columns[widest].max_width -= 1
 
 
 _layout_width: list = []  # set while a view is laid out for a file format with no width (Markdown)
@@ -275,7 +410,7 @@ def to_markdown(renderables: Iterable) -> str:
 
 def render_table(renderables: list, width: Optional[int] = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
+    console = TableConsole(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
     for r in renderables:
         console.print(r)
     return buf.getvalue()
@@ -342,16 +477,21 @@ def _render_jsonl(v: Views) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _render_delimited(view, fmt: str, delimiter: str) -> str:
+    columns, rows = _flat(view, fmt)
+    return to_csv(columns, rows, delimiter=delimiter, defuse=not view.csv_raw)
+
+
 OUTPUT_FORMATS: dict = {
     f.name: f
     for f in (
         OutputFormat("table", (), _render_table, "Rich table, for people"),
         OutputFormat("json", (".json",), lambda v: dumps_json(v.doc) + "\n", "the versioned JSON document"),
-        OutputFormat("csv", (".csv",), lambda v: to_csv(*_flat(v, "csv"), defuse=not v.csv_raw), "one row per group"),
+        OutputFormat("csv", (".csv",), lambda v: _render_delimited(v, "csv", ","), "one row per group"),
         OutputFormat(
             "tsv",
             (".tsv", ".tab"),
-            lambda v: to_csv(*_flat(v, "tsv"), delimiter="\t", defuse=not v.csv_raw),
+            lambda v: _render_delimited(v, "tsv", "\t"),
             "CSV with tabs",
         ),
         OutputFormat("jsonl", (".jsonl", ".ndjson"), _render_jsonl, "one JSON object per result"),

@@ -8,7 +8,19 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, shared
-from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
+from aistruct.cli.render import (
+    cell,
+    emit,
+    fit_labels,
+    fmt_amount,
+    fmt_compact,
+    fmt_number,
+    fmt_p,
+    fmt_pct,
+    fmt_ratio,
+    plural,
+    terminal_width,
+)
 from aistruct.vocabulary import TIER_KEYS
 
 DIAGNOSTICS = (
@@ -72,21 +84,6 @@ def _bar(share: Optional[float], style: str) -> Text:
         return Text("–")
     full = round(share * BAR_WIDTH)
     return Text(f"{fmt_pct(share):>6} ") + Text("█" * full, style=style) + Text("·" * (BAR_WIDTH - full), style="dim")
-
-
-def fmt_compact(x: Optional[float]) -> str:
-    """3 significant digits with k/M/B/T (1.2k, 63T), scientific beyond: sizes span many decades."""
-    if x is None:
-        return "–"
-    a = abs(x)
-    if a < 1000:
-        return fmt_amount(x)
-    for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            if a >= 1000 * div and suf == "T":
-                return f"{x:.3g}"
-            return f"{x / div:.3g}{suf}"
-    return fmt_amount(x)  # pragma: no cover
 
 
 def _size_range(t: dict) -> str:
@@ -164,7 +161,7 @@ def _diag_table(r: dict) -> Table:
         fmt_ratio(bc),
         "" if bc is None else ("> 5/9: two humps?" if bc > 5 / 9 else "<= 5/9: one hump"),
     )
-    t.add_row("Dip (Hartigan)", fmt_ratio(d["dip"], 4), f"p = {fmt_ratio(d['dip_p_value'])}")
+    t.add_row("Dip (Hartigan)", fmt_ratio(d["dip"], 4), f"p = {fmt_p(d['dip_p_value'])}")
     t.add_row("Esteban-Ray", fmt_ratio(d["esteban_ray"]), f"alpha = {d['alpha']:g}")
     t.add_row("Wolfson", fmt_ratio(d["wolfson"]), "bipolarisation of the values")
     shape = r["shape"]
@@ -196,7 +193,7 @@ def _explain_table(r: dict) -> Table:
         yes(c["bimodality_high"]),
         f"BC {fmt_ratio(d['bimodality_coefficient'])}",
     )
-    t.add_row(f"dip p-value < {DIP_P_THRESHOLD:g}", yes(c["dip_significant"]), f"p {fmt_ratio(d['dip_p_value'])}")
+    t.add_row(f"dip p-value < {DIP_P_THRESHOLD:g}", yes(c["dip_significant"]), f"p {fmt_p(d['dip_p_value'])}")
     t.add_row("two humps: both of the two above", yes(c["two_humps"]), "")
     t.add_row("small and giant tiers both occupied", yes(c["ends_present"]), "")
     t.add_row("counts small >= middle >= giant", yes(c["counts_narrow_upwards"]), "")
@@ -237,7 +234,7 @@ def _groups_table(doc: dict) -> Table:
     t.add_column("Shape")
     for r in doc["results"]:
         tiers = {x["tier"]: x for x in (r["tiers"] or [])}
-        bounds = "–" if r["bounds"] is None else f"{fmt_compact(r['bounds'][0])}..{fmt_compact(r['bounds'][1])}"
+        bounds = "–" if r["bounds"] is None else f"{fmt_compact(r['bounds'][0])} – {fmt_compact(r['bounds'][1])}"
         cells = []
         for k in TIER_KEYS:
             x = tiers.get(k)
@@ -252,6 +249,7 @@ def _groups_table(doc: dict) -> Table:
             "–" if deficit is None else f"{deficit * 100:+.1f} pts",
             Text(r["shape"] or r["status"], style=SHAPE_STYLE.get(r["shape"] or "", "yellow")),
         )
+    fit_labels(t, terminal_width(), range(len(by)))
     return t
 
 
@@ -267,7 +265,8 @@ def result_table(doc: dict, explain: bool = False) -> list:
             if len(results) == 1:
                 out.append(
                     Text(
-                        f"No tiers: {r['status']} ({r['n']} companies, {r['n_positive']} with a positive size).",
+                        f"No tiers: {r['status']} ({plural(r['n'], 'company', 'companies')}, "
+                        f"{r['n_positive']:,} with a positive size).",
                         style="yellow",
                     )
                 )

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
-from aistruct.cli.render import cell, emit, fmt_amount, fmt_number, fmt_pct, fmt_ratio
+from aistruct.cli.render import cell, emit, fmt_amount, fmt_compact, fmt_number, fmt_p, fmt_pct, fmt_ratio, plural
 from aistruct.vocabulary import TIER_KEYS
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -107,20 +107,6 @@ def short_name(key: str) -> str:
     return f"CR{key[3:]}" if key.startswith("cr_") else SHORT_NAMES.get(key, key)
 
 
-def fmt_compact(x) -> str:
-    """Totals in a narrow column: 950, 12.3K, 27.9B, 1.2e+20."""
-    import math
-
-    if x is None or not math.isfinite(x):
-        return "–"
-    if abs(x) < 1000:
-        return fmt_amount(x)
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= div:
-            return f"{x / div:.3g}{suffix}" if abs(x) < 1000 * div or suffix != "T" else f"{x:.2g}"
-    return fmt_amount(x)
-
-
 def _tier_triplet(tiers, field: str) -> str:
     if not tiers:
         return "–"
@@ -142,7 +128,9 @@ def _title(doc: dict, s: dict) -> Text:
 def _period_notes(doc: dict, s: dict) -> str:
     notes = []
     if any(p["thin"] for p in s["periods"]):
-        notes.append(f"* thin: fewer than {doc['input']['min_n']} companies, left out of the changes.")
+        notes.append(
+            f"* thin: fewer than {plural(doc['input']['min_n'], 'company', 'companies')}, left out of the changes."
+        )
     if s["bounds"] is not None:
         notes.append("# % and Value %: tier shares small/middle/giant of the companies and of the value.")
     return " ".join(notes)
@@ -227,7 +215,7 @@ def _changes_table(s: dict) -> Table:
             _change_delta(key, ch["change"]),
             _change_delta(key, ch["slope"]),
             fmt_ratio(ch["tau"], 2),
-            ("<0.001" if p < 0.001 else f"{p:.3f}") if p is not None else "–",
+            fmt_p(p),
         )
     return t
 

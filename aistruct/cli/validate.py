@@ -8,7 +8,7 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import READ, examples, output_group, shared
-from aistruct.cli.render import cell, emit
+from aistruct.cli.render import cell, emit, plural
 
 FORMATS = ("table", "json", "github")  # github: validate's own, not in the registry
 CHECK_PANEL = "Checks"
@@ -41,7 +41,7 @@ def github_annotations(doc: dict) -> str:
         level = "error" if c["status"] == "fail" else "warning"
         where = f"file={escape_property(c['file'])}"
         if not c["examples"]:
-            lines.append(f"::{level} {where}::{escape_data(c['name'] + ': ' + str(c['count']) + ' problems')}")
+            lines.append(f"::{level} {where}::{escape_data(c['name'] + ': ' + plural(c['count'], 'problem'))}")
         for e in c["examples"]:
             line = f",line={e['row']}" if e["row"] is not None else ""
             column = f" ({e['column']})" if e["column"] is not None else ""
@@ -62,7 +62,7 @@ def _summary_table(doc: dict, f: dict) -> list:
         cell(f["file"]),
         ": ",
         verdict,
-        f" ({stats['rows']:,} rows, {stats['columns']} columns, {len(checks)} checks, "
+        f" ({plural(stats['rows'], 'row')}, {plural(stats['columns'], 'column')}, {plural(len(checks), 'check')}, "
         f"{failed} failed, {warned} warned)",
     )
     t = Table(header_style="bold")

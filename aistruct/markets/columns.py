@@ -8,7 +8,7 @@ from typing import Sequence
 
 from aistruct.errors import InputError, UsageError, param
 from aistruct.markets.spec import ROW
-from aistruct.markets.values import looks_numeric
+from aistruct.markets.values import numeric_columns
 from aistruct.reader import RawTable
 
 
@@ -44,24 +44,24 @@ def check_header(raw: RawTable) -> None:
 
 def default_entity(frame, exclude: set, decimal: str, what: str) -> str:
     """The first column not in ``exclude`` whose cells are not numbers; else exit 2."""
-    for col in frame.columns:
-        if col in exclude:
-            continue
-        if not looks_numeric(frame[col], decimal):
+    candidates = [c for c in frame.columns if c not in exclude]
+    for col, numeric in zip(candidates, numeric_columns(frame, candidates, decimal)):
+        if not numeric:
             return str(col)
     raise UsageError(f"{what}: no text column to use as the company name; name one with {param('entity')}")
 
 
 def default_value(frame, exclude: set, decimal: str, what: str, option: str = param("value")) -> str:
     """The only column not in ``exclude`` whose cells are numbers; else exit 2."""
-    numeric = [str(c) for c in frame.columns if c not in exclude and looks_numeric(frame[c], decimal)]
+    candidates = [c for c in frame.columns if c not in exclude]
+    numeric = [str(c) for c, yes in zip(candidates, numeric_columns(frame, candidates, decimal)) if yes]
     if len(numeric) == 1:
         return numeric[0]
     if not numeric:
         raise UsageError(f"{what}: no numeric column to measure; name one with {option}")
     wide = ""
     columns = [c for c in frame.columns if c != ROW]
-    if len(columns) > 2 and all(looks_numeric(frame[c], decimal) for c in columns[1:]):
+    if len(columns) > 2 and all(numeric_columns(frame, columns[1:], decimal)):
         wide = f", or, if each is a company, read the table as wide (one row per market) with {param('wide')}"
     raise UsageError(
         f"{what}: several numeric columns ({', '.join(map(repr, numeric))}); choose one with {option}{wide}"

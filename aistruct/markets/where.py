@@ -119,9 +119,11 @@ def _matches(text: str, cond: Condition, series, decimal: str):
 
     text_vals = series.astype("string").fillna("").to_numpy(dtype=object)
     if cond.op == "~":
+        from aistruct.regex import BadPattern, compile_pattern
+
         try:
-            rx = re.compile(cond.value)
-        except re.error as exc:
+            rx = compile_pattern(cond.value)
+        except BadPattern as exc:
             raise UsageError(f"{param('where')} {text!r}: bad regular expression: {exc}") from None
         return np.fromiter((bool(rx.search(str(v))) for v in text_vals), dtype=bool, count=len(text_vals))
     if cond.op == "in":

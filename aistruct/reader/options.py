@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aistruct.errors import UsageError, param
+from aistruct.errors import InputError, UsageError, param
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 #: Text codecs that are not for files: domain names (punycode, idna) and the one that refuses everything.
 _NOT_FOR_FILES = {"punycode", "idna", "undefined"}
+
+
+def too_large(what: str, limit: int, how: str) -> InputError:
+    """The one message for an input over ``max_bytes``; ``how`` says which bytes were counted
+    (``"once decompressed"``, ``"once decoded"``, ``"read"``)."""
+    return InputError(
+        f"{what}: more than {limit:,} bytes {how}; stopped (raise {param('max_bytes')} if this is expected)"
+    )
 
 
 def check_encoding(encoding: str | None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aistruct.errors import InputError, UsageError
-from aistruct.reader.options import check_delimiter
+from aistruct.reader.options import check_delimiter, too_large
 from aistruct.reader.text import decode, has_utf16_bom, is_utf8
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class _CountingReader(io.RawIOBase):
 
 
 def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress=None, block_size: int = 1 << 24):
-    """Parse UTF-8 CSV/TSV bytes (``bytes`` or a memory map) with pyarrow, without copying them.
+    """Parse UTF-8 CSV/TSV bytes (``bytes`` or any buffer) with pyarrow, without copying them.
 
     Only on failure is the text decoded in Python, to say which byte or row is at fault.
     """
@@ -388,15 +388,82 @@ def _parse_jsonl(text: str, opts: ReadOptions, what: str):
 # ---------------------------------------------------------------- binary
 
 
+_PARQUET_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12, "BYTE_ARRAY": 4}
+
+
+def _parquet_floor(metadata) -> int:
+    """The fewest bytes the columns of a Parquet file take once decoded, from its footer alone.
+
+    Per column chunk: its uncompressed pages, or its values times the width of one value
+    (a string: its 4-byte offset), whichever is larger; dictionary encoding makes the pages
+    tiny, never the values.
+    """
+    total = 0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            width = _PARQUET_WIDTH.get(chunk.physical_type, 1)
+            total += max(chunk.total_uncompressed_size, chunk.num_values * width)
+    return total
+
+
+def _read_parquet_bounded(pf, limit: int, what: str):
+    """The table of ``pf`` (a ``pyarrow.parquet.ParquetFile``), decoded in batches and refused
+    as soon as more than ``limit`` bytes are decoded.
+
+    The first 64 rows give the width of a row; batches are then sized to take about an
+    eighth of ``limit`` each (at most 65,536 rows), so a file of few rows of huge cells
+    stops near the limit rather than after one enormous batch.
+    """
+    import pyarrow as pa
+
+    floor = _parquet_floor(pf.metadata)
+    if floor > limit:
+        raise too_large(what, limit, f"once decoded (its metadata says at least {floor:,})")
+    first = next(pf.iter_batches(batch_size=64), None)
+    if first is None:
+        return pf.schema_arrow.empty_table()
+    width = max(1, first.nbytes // max(1, len(first)))
+    size = max(1, min(1 << 16, limit // (8 * width)))
+    batches, total = [], 0
+    for batch in pf.iter_batches(batch_size=size):
+        total += batch.nbytes
+        if total > limit:
+            raise too_large(what, limit, "once decoded")
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=pf.schema_arrow)
+
+
 def _parse_parquet(data, opts: ReadOptions, what: str, progress=None):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        table = _read_parquet_bounded(pq.ParquetFile(pa.BufferReader(data)), opts.max_bytes, what)
+    except InputError:
+        raise
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InputError(f"{what}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     return arrow_frame(table, "record", 1)
+
+
+def _xlsx_within(data, limit: int, what: str) -> None:
+    """Refuse a workbook whose parts decompress to more than ``limit`` bytes, from the zip directory alone.
+
+    A workbook is a zip of XML: a few MB can hold hundreds of MB of shared strings, which
+    openpyxl builds whole before the first row. The sizes the directory declares are the
+    most ``zipfile`` will produce, so their sum bounds what is read.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+            total = sum(m.file_size for m in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says what is wrong with it
+    if total > limit:
+        raise too_large(what, limit, f"once decompressed (its parts declare {total:,})")
 
 
 def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
@@ -407,6 +474,7 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
     except ImportError:
         raise UsageError(f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'") from None
     sheet = opts.sheet
+    _xlsx_within(data, opts.max_bytes, what)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
     except Exception as exc:

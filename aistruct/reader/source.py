@@ -13,11 +13,12 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aistruct.errors import InputError, UsageError, param
+from aistruct.reader.options import too_large
 from aistruct.reader.parsers import (
     ALIASES,
     DEFAULT_FORMAT,
@@ -75,7 +76,8 @@ def sniff_text_format(data) -> str | None:
         return None
     import re
 
-    start = re.compile(rb"[^\s\xef\xbb\xbf]").search(data).start()  # ``{`` (found above)
+    first = re.compile(rb"[^\s\xef\xbb\xbf]").search(data)  # ``{`` (found above)
+    start = first.start() if first is not None else 0
     end = data.find(b"\n", start)
     end = len(data) if end < 0 else end
     try:
@@ -95,8 +97,8 @@ def sniff_compression(data) -> str | None:
     return next((c for m, c in MAGIC.items() if head.startswith(m)), None)
 
 
-def _read_limited(stream, limit: int, what: str) -> bytes:
-    """Read at most ``limit`` bytes; one more means the input is too large."""
+def _read_limited(stream, limit: int, what: str, how: str = "once decompressed") -> bytes:
+    """Read at most ``limit`` bytes; one more means the input is too large (``how``: which bytes, for the message)."""
     chunks = []
     total = 0
     while True:
@@ -106,14 +108,8 @@ def _read_limited(stream, limit: int, what: str) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise _too_large(what, limit)
+            raise too_large(what, limit, how)
     return b"".join(chunks)
-
-
-def _too_large(what: str, limit: int) -> InputError:
-    return InputError(
-        f"{what}: more than {limit:,} bytes once decompressed; stopped (raise {param('max_bytes')} if this is expected)"
-    )
 
 
 def _read_streams(data: bytes, new_decompressor, limit: int, what: str) -> bytes:
@@ -132,7 +128,7 @@ def _read_streams(data: bytes, new_decompressor, limit: int, what: str) -> bytes
             chunks.append(out)
             total += len(out)
             if total > limit:
-                raise _too_large(what, limit)
+                raise too_large(what, limit, "once decompressed")
             if dec.eof:
                 break
             if dec.needs_input:
@@ -194,7 +190,7 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
         if stdin is None:  # started with standard input closed (<&-)
             raise InputError(f"{what}: standard input is closed")
         try:
-            return _read_limited(stdin, limit, what)
+            return _read_limited(stdin, limit, what, "read")
         except OSError as exc:
             raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     try:
@@ -207,52 +203,59 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{what}: is a directory, not a file")
-    try:
+    if stat.S_ISREG(st.st_mode) and st.st_size > 0:
+        return read_regular_file(path, what)
+    try:  # a FIFO, a device, or a file whose size says nothing (/proc)
         with open(path, "rb") as fh:
-            return fh.read() if stat.S_ISREG(st.st_mode) else _read_limited(fh, limit, what)
+            return _read_limited(fh, limit, what, "read")
     except PermissionError:
         raise InputError(f"{what}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
 
 
+def _changed(what: str, before: os.stat_result, after: os.stat_result) -> InputError:
+    return InputError(
+        f"{what}: the file changed while being read ({before.st_size:,} bytes, then {after.st_size:,}); "
+        "read it again once it is complete"
+    )
+
+
+def read_regular_file(path: str, what: str) -> bytes:
+    """All bytes of the regular file ``path``, refused if it changes while being read.
+
+    The file is copied into memory rather than memory-mapped: a mapped file truncated by
+    another process kills the reader with SIGBUS when it touches the lost pages, where a
+    copy can only come out short, and its size and modification time, taken before and
+    after, show that it changed (:class:`~aistruct.errors.InputError`).
+    """
+    try:
+        with open(path, "rb") as fh:
+            before = os.fstat(fh.fileno())
+            data = fh.read()
+            after = os.fstat(fh.fileno())
+    except PermissionError:
+        raise InputError(f"{what}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        raise _changed(what, before, after)
+    return data
+
+
 class SourceBuffer:
-    """Context manager for the bytes of ``path``: a read-only memory map of a non-empty regular
-    file (no copy), else :func:`read_source_bytes`."""
+    """Context manager for the bytes of ``path`` (``-``: standard input), as :func:`read_source_bytes` reads them.
+
+    Files are read, never memory-mapped: see :func:`read_regular_file`.
+    """
 
     def __init__(self, path: str, what: str, limit: int):
         self.path, self.what, self.limit = path, what, limit
-        self._mm = self._fh = None
 
     def __enter__(self):
-        import mmap
-
-        if self.path != "-":
-            try:
-                st = os.stat(self.path)
-                regular = stat.S_ISREG(st.st_mode) and st.st_size > 0
-            except OSError:
-                regular = False
-            if regular:
-                try:
-                    self._fh = open(self.path, "rb")
-                    self._mm = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
-                    return self._mm
-                except PermissionError:
-                    self.__exit__()
-                    raise InputError(f"{self.what}: permission denied") from None
-                except (OSError, ValueError):
-                    self.__exit__()  # some file systems cannot map: read it instead
         return read_source_bytes(self.path, self.what, self.limit)
 
     def __exit__(self, *exc):
-        for thing in (self._mm, self._fh):
-            if thing is not None:
-                try:
-                    thing.close()
-                except BufferError:  # a view still points into the map; the GC closes it
-                    pass
-        self._mm = self._fh = None
         return False
 
 
@@ -267,18 +270,18 @@ def dataset_path(name: str) -> tuple[str, str | None]:
 class Input:
     """One input's bytes, decompressed, and what was learnt reading them."""
 
-    data: Any  # bytes, or a read-only memory map of an uncompressed regular file
+    data: Any  # bytes
     format: str
     source: str  # the input as messages name it: its path, ``dataset:NAME`` or ``<stdin>``
     credit: str | None = None  # a bundled dataset's credit line
 
 
 @contextmanager
-def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Iterator[Input]:
+def open_input(source: str, options: ReadOptions) -> Iterator[Input]:
     """The :class:`Input` of ``source`` (a path, ``-`` or ``dataset:NAME``) with the reader's rules.
 
-    With ``mmap`` an uncompressed regular file is memory-mapped for the ``with`` block
-    (:class:`SourceBuffer`); without it ``data`` is always ``bytes``. Compressed input
+    ``data`` is ``bytes``: a file is read (:func:`read_regular_file`), never memory-mapped,
+    so one that changes meanwhile is refused rather than fatal. Compressed input
     (by suffix, or by magic bytes for a text format) needs ``options.decompress``.
     Unusable input raises :class:`~aistruct.errors.InputError` or ``UsageError``.
     """
@@ -288,12 +291,7 @@ def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Itera
         path, credit = dataset_path(source[len(DATASET_PREFIX) :])
     what = "<stdin>" if source == "-" else source
     fmt, compression = format_for("" if source == "-" else path, options.input_format)
-    buffer = (
-        SourceBuffer(path, what, options.max_bytes)
-        if mmap
-        else nullcontext(read_source_bytes(path, what, options.max_bytes))
-    )
-    with buffer as data:
+    with SourceBuffer(path, what, options.max_bytes) as data:
         magic = sniff_compression(data)
         if compression is None and magic is not None and not PARSERS[fmt].binary:
             compression = magic
@@ -307,6 +305,6 @@ def open_input(source: str, options: ReadOptions, *, mmap: bool = True) -> Itera
 
 
 def read_input(source: str, options: ReadOptions) -> Input:
-    """The :class:`Input` of ``source`` with ``data`` as ``bytes`` (:func:`open_input` without a memory map)."""
-    with open_input(source, options, mmap=False) as got:
+    """The :class:`Input` of ``source`` (:func:`open_input` outside a ``with`` block)."""
+    with open_input(source, options) as got:
         return got

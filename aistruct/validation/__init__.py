@@ -117,11 +117,18 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
 
 
 def validate_files(
-    sources: Iterable[Any], options: ValidateOptions | None = None, read=None, on_error=None
+    sources: Iterable[Any], options: ValidateOptions | None = None, read=None, on_error=None, **keywords: Any
 ) -> ValidationReport:
     """Check every file. A file that cannot be read is kept with its ``error`` (exit 2 for the run);
-    ``on_error(message)`` is told at once. Bad options or an invalid schema raise before any file is read."""
-    opts = options or ValidateOptions()
+    ``on_error(message)`` is told at once. Bad options or an invalid schema raise before any file is read.
+    The options may be given as keywords too (``entity="app", shares=True, encoding="latin-1"``:
+    the fields of :class:`ValidateOptions` and :class:`aistruct.reader.ReadOptions`)."""
+    from aistruct.keywords import split_keywords, with_keywords
+    from aistruct.reader import ReadOptions
+
+    opts_kw, read_kw = split_keywords(validate_files, keywords, (ValidateOptions, ReadOptions))
+    opts = with_keywords(options, ValidateOptions, opts_kw) or ValidateOptions()
+    read = with_keywords(read, ReadOptions, read_kw)
     opts.check()
     if opts.schema is not None and not isinstance(opts.schema, TableSchema):
         opts.schema = load_schema(opts.schema)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aistruct.report import envelope
+from aistruct.report import envelope, results_frame
 from aistruct.sanitize import terminal_text
 from aistruct.vocabulary import FAIL, PASS, WARN
 
@@ -132,6 +132,10 @@ class ValidationReport:
     @property
     def checks(self) -> list:
         return [c for f in self.files for c in f.checks]
+
+    def to_frame(self):
+        """The checks as a pandas DataFrame (:func:`aistruct.report.results_frame`), one row per file and check."""
+        return results_frame([c.to_dict() for c in self.checks])
 
     def to_dict(self) -> dict:
         warnings = [w for f in self.files for w in f.warnings]

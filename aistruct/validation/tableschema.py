@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from aistruct.errors import UsageError, as_options, param
+from aistruct.regex import BadPattern, compile_pattern
 from aistruct.validation.report import Example, make_check
 from aistruct.validation.table import Cells, first_index, group_ids
 
@@ -148,15 +148,27 @@ class TableSchema:
 # ---------------------------------------------------------------- loading
 
 
+SCHEMA_MAX_BYTES = 8 * 1024**2
+"""The largest schema file read (8 MiB; a schema of thousands of fields takes a few hundred KB)."""
+YAML_MAX_NODES = 1_000_000
+"""The most YAML nodes a schema may stand for once its aliases are expanded (billion laughs stops here)."""
+
+
 def _read_schema_file(path: str) -> Any:
     what = f"{param('schema')} {path}"
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:  # a FIFO or /dev/zero has no size: read at most the cap, plus one byte
+            raw = fh.read(SCHEMA_MAX_BYTES + 1)
     except FileNotFoundError:
         raise UsageError(f"{what}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{what}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > SCHEMA_MAX_BYTES:
+        raise UsageError(f"{what}: more than {SCHEMA_MAX_BYTES:,} bytes; not a schema")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what}: cannot read ({exc})") from None
     if path.lower().endswith((".yaml", ".yml")):
         return _yaml(text, what)
     try:
@@ -165,6 +177,45 @@ def _read_schema_file(path: str) -> Any:
         if path.lower().endswith(".json"):
             raise UsageError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         return _yaml(text, what)
+    except RecursionError:
+        raise UsageError(f"{what}: JSON nested too deeply") from None
+
+
+def _expanded_nodes(root, limit: int) -> int:
+    """How many nodes the YAML graph under ``root`` stands for with every alias expanded.
+
+    Each node is counted once (its total memoised), so the count costs the size of the
+    file, not of the expansion; ``limit + 1`` is returned as soon as it is passed, and
+    ``-1`` when an alias refers to a node that contains it.
+    """
+    import yaml
+
+    done: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in done:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            done[key] = 1
+            continue
+        kids = [x for pair in node.value for x in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if children_done:
+            open_.discard(key)
+            done[key] = min(limit + 1, 1 + sum(done[id(k)] for k in kids))
+            continue
+        if key in open_:
+            return -1
+        open_.add(key)
+        stack.append((node, True))
+        for kid in kids:
+            if id(kid) in open_:
+                return -1
+            if id(kid) not in done:
+                stack.append((kid, False))
+    return done[id(root)]
 
 
 def _yaml(text: str, what: str) -> Any:
@@ -172,12 +223,25 @@ def _yaml(text: str, what: str) -> Any:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
         raise UsageError(f"{what}: reading YAML needs PyYAML (pip install pyyaml)") from None
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_nodes(node, YAML_MAX_NODES)
+        if size < 0:
+            raise UsageError(f"{what}: a YAML alias refers to a node that contains it")
+        if size > YAML_MAX_NODES:
+            raise UsageError(f"{what}: its YAML aliases expand to more than {YAML_MAX_NODES:,} nodes; not a schema")
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise UsageError(f"{what}: invalid YAML{where}") from None
+    except RecursionError:
+        raise UsageError(f"{what}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _str_list(value, what: str) -> tuple:
@@ -296,8 +360,8 @@ def _load_field(fs: Any, what: str, warnings: list) -> Field:
             if not isinstance(val, str):
                 raise UsageError(f"{cwhat} must be a string")
             try:
-                f.constraints[key] = re.compile(val)
-            except re.error as exc:
+                f.constraints[key] = compile_pattern(val)
+            except BadPattern as exc:
                 raise UsageError(f"{cwhat}: invalid regular expression ({exc})") from None
         elif key == "enum":
             if not isinstance(val, list) or not val:
