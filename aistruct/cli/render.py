@@ -296,27 +296,6 @@ def terminal_width() -> int:
     return _layout_width[-1] if _layout_width else terminal_console().width
 
 
-def table_width(renderable) -> int:
-    """Natural width of a renderable, unconstrained."""
-    from rich.measure import Measurement
-
-    console = Console(width=100_000)
-    return Measurement.get(console, console.options, renderable).maximum
-
-
-def shorten(text: Text, width: int) -> Text:
-    """``text`` cut to ``width`` cells with an ellipsis (0 gives an empty cell)."""
-    from rich.cells import cell_len
-
-    if width <= 0:
-        return Text("")
-    if cell_len(text.plain) <= width:
-        return text
-    out = text.copy()
-    out.truncate(width, overflow="ellipsis")
-    return out
-
-
 # ---------------------------------------------------------------- flat rows
 
 
