@@ -240,3 +240,12 @@ def test_newline_in_a_file_name_is_shown_escaped(tmp_path):
     path = write(tmp_path, "new\nline.csv", "company,value\nA,x\n")
     line = _error(run_cli("concentration", path, "--value", "value"))
     assert f"{str(path).replace(chr(10), chr(92) + 'n')}: row 2" in line, line
+
+
+def test_a_schema_with_a_control_character_is_invalid_yaml_not_an_internal_error(tmp_path):
+    """Found by the fuzz suite: PyYAML's reader refuses ESC when the loader is built."""
+    data = write(tmp_path, "m.csv", "company,value\nA,1\n")
+    schema = write(tmp_path, "s.yaml", "fields:\n  - name: \x1b[2J\n")
+    r = run_cli("validate", data, "--schema", schema)
+    assert r.code == 2
+    assert r.err == f"aistruct: error: --schema {schema}: invalid YAML\n"

@@ -223,8 +223,9 @@ def _yaml(text: str, what: str) -> Any:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
         raise UsageError(f"{what}: reading YAML needs PyYAML (pip install pyyaml)") from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -241,7 +242,8 @@ def _yaml(text: str, what: str) -> Any:
     except RecursionError:
         raise UsageError(f"{what}: YAML nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _str_list(value, what: str) -> tuple:
