@@ -132,6 +132,7 @@ def test_json_report_is_pinned():
                 "examples": [
                     {
                         "row": 3,
+                        "line": 3,
                         "column": "usd",
                         "value": "",
                         "message": "row 3: missing value (1 of 4 missing, 25.0%; none allowed)",
@@ -242,3 +243,78 @@ def test_pre_commit_hook_is_declared():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "aistruct-validate")
     assert hook["entry"] == "aistruct validate" and hook["language"] == "python"
+
+
+def test_github_line_is_the_file_line_when_quoted_cells_span_lines(tmp_path, monkeypatch):
+    # issue 18 item 15: row 4 (spreadsheet) starts at file line 6, after a cell of three lines
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "ml.csv", 'company,value\nA,1\n"B\nsecond line\nthird",2\nC,x\n"D ""q""",3\nE,y\n')
+    r = run_cli("validate", "ml.csv", "--entity", "company", "--value", "value", "--format", "github")
+    assert r.code == 1
+    assert r.out == (
+        "::error file=ml.csv,line=6::value-number (value): row 4: 'x' is not a number\n"
+        "::error file=ml.csv,line=8::value-number (value): row 6: 'y' is not a number\n"
+    )
+    doc = run_cli("validate", "ml.csv", "--entity", "company", "--value", "value", "-f", "json").json()
+    examples = [e for c in doc["checks"] for e in c["examples"]]
+    assert [(e["row"], e["line"]) for e in examples] == [(4, 6), (6, 8)]
+
+
+def test_github_without_a_file_line_names_the_row(tmp_path, monkeypatch):
+    # JSON arrays have no line per record: the annotation carries no line= and the message the row
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "m.json", '[{"company": "A", "usd": 1}, {"company": "B", "usd": "x"}]')
+    r = run_cli("validate", "m.json", "--entity", "company", "--value", "usd", "--format", "github")
+    assert r.code == 1
+    assert r.out == "::error file=m.json::value-number (usd): row 3: 'x' is not a number\n"
+
+
+def test_jsonl_lines_skip_blank_lines(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "m.jsonl", '{"company": "A", "usd": 1}\n\n{"company": "B", "usd": "x"}\n')
+    doc = run_cli("validate", "m.jsonl", "--entity", "company", "--value", "usd", "-f", "json").json()
+    [e] = [e for c in doc["checks"] for e in c["examples"]]
+    assert (e["row"], e["line"]) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n1,"x\ny"\n2,3\n',
+        'a,b\r\n1,"x\r\ny"\r\n2,3',  # CRLF, no final line break
+        'a,b\n5" disk,1\n"B\nx",2\nC,3\n',  # a quote inside an unquoted cell: the csv walk
+        'a,b\n"""q""\n",1\n\n3,4\n',  # doubled quotes, a blank row
+    ],
+)
+def test_delimited_lines_agree_with_the_csv_module(text):
+    import csv
+    import io
+
+    from aistruct.validation.table import delimited_lines
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts, previous = [], 0
+    for _ in reader:
+        starts.append(previous + 1)
+        previous = reader.line_num
+    line_of = delimited_lines(text, ",", len(starts))
+    assert [line_of(r) for r in range(1, len(starts) + 1)] == starts
+
+
+def test_delimited_lines_on_epochs_staff_reports():
+    # the issue's case: record 24 of Epoch's staff reports starts at file line 40
+    import csv
+
+    from aistruct.validation.table import delimited_lines
+
+    path = ROOT / "datasets" / "raw" / "epoch_ai_companies" / "ai_companies_staff_reports.csv"
+    text = path.read_text(encoding="utf-8")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        starts, previous = [], 0
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    line_of = delimited_lines(text, ",", len(starts))
+    assert line_of(24) == 40
+    assert [line_of(r) for r in range(1, len(starts) + 1)] == starts

@@ -43,9 +43,12 @@ def github_annotations(doc: dict) -> str:
         if not c["examples"]:
             lines.append(f"::{level} {where}::{escape_data(c['name'] + ': ' + plural(c['count'], 'problem'))}")
         for e in c["examples"]:
-            line = f",line={e['row']}" if e["row"] is not None else ""
+            line = f",line={e['line']}" if e["line"] is not None else ""
             column = f" ({e['column']})" if e["column"] is not None else ""
-            lines.append(f"::{level} {where}{line}::{escape_data(c['name'] + column + ': ' + e['message'])}")
+            message = e["message"]
+            if e["line"] is None and e["row"] is not None and f"row {e['row']}" not in message:
+                message = f"row {e['row']}: {message}"  # no file line to point at (Parquet, xlsx, JSON)
+            lines.append(f"::{level} {where}{line}::{escape_data(c['name'] + column + ': ' + message)}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -111,6 +111,10 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
             found += schema_checks(cells, schema, opts.max_examples)
     for c in found:
         c.file = loaded.source
+        if cells is not None:
+            for e in c.examples:
+                if e.line is None:
+                    e.line = cells.line_of(e.row)
     report.checks = found
     report.seconds = time.perf_counter() - started
     return report
