@@ -318,3 +318,104 @@ def test_delimited_lines_on_epochs_staff_reports():
     line_of = delimited_lines(text, ",", len(starts))
     assert line_of(24) == 40
     assert [line_of(r) for r in range(1, len(starts) + 1)] == starts
+
+
+def _package(tmp_path, resources):
+    import json
+
+    (tmp_path / "data").mkdir(exist_ok=True)
+    write(tmp_path, "data/a.csv", "company,usd\nA,1\nB,x\n")
+    write(tmp_path, "data/b.csv", "org,year\nZ,2020\nY,20x0\n")
+    write(tmp_path, "b.schema.json", '{"fields": [{"name": "org"}, {"name": "year", "type": "integer"}]}')
+    write(tmp_path, "datapackage.json", json.dumps({"name": "p", "resources": resources}))
+    return tmp_path / "datapackage.json"
+
+
+A_RES = {
+    "name": "a",
+    "path": "data/a.csv",
+    "schema": {"fields": [{"name": "company"}, {"name": "usd", "type": "number"}]},
+}
+B_RES = {"name": "b", "path": "data/b.csv", "schema": "b.schema.json"}
+
+
+def test_data_package_checks_each_file_against_its_resource(tmp_path, monkeypatch):
+    # issue 18 item 18: a Data Package descriptor as --schema (it used to fail: 'fields' must be a non-empty list)
+    pkg = _package(tmp_path, [A_RES, B_RES])
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("validate", "data/b.csv", "data/a.csv", "--schema", "datapackage.json", "-f", "github")
+    assert r.code == 1
+    assert r.out == (
+        "::error file=data/b.csv,line=3::schema-type (year): row 3: '20x0' is not an integer\n"
+        "::error file=data/a.csv,line=3::schema-type (usd): row 3: 'x' is not a number\n"
+    )
+    # no files: every resource of the package, in the descriptor's order, paths from its folder
+    monkeypatch.chdir(tmp_path.parent)
+    doc = run_cli("validate", "--schema", pkg, "-f", "json").json()
+    assert [f["file"] for f in doc["files"]] == [str(tmp_path / "data" / "a.csv"), str(tmp_path / "data" / "b.csv")]
+    assert_schema(doc, "validate")
+
+
+def test_data_package_matches_by_file_name_and_refuses_strangers(tmp_path, monkeypatch):
+    _package(tmp_path, [A_RES, B_RES])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    write(tmp_path, "elsewhere/a.csv", "company,usd\nA,1\n")  # same name, another folder: resource a
+    assert run_cli("validate", "elsewhere/a.csv", "--schema", "datapackage.json").code == 0
+    write(tmp_path, "c.csv", "x\n1\n")
+    r = run_cli("validate", "c.csv", "--schema", "datapackage.json")
+    assert r.code == 2 and r.out == ""
+    assert r.err == (
+        "aistruct: error: c.csv: not a resource of the package --schema datapackage.json describes; "
+        "its resources: a (a.csv), b (b.csv)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "resource, message",
+    [
+        ({"name": "x", "path": "../secret.csv"}, "path '../secret.csv' is absolute or leaves the package's folder"),
+        ({"name": "x", "path": "/etc/passwd"}, "path '/etc/passwd' is absolute or leaves the package's folder"),
+        ({"name": "x", "path": "data/a.csv", "schema": "https://example.com/s.json"}, "is remote"),
+    ],
+)
+def test_data_package_untrusted_paths_are_refused(tmp_path, monkeypatch, resource, message):
+    _package(tmp_path, [resource])
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("validate", "--schema", "datapackage.json")
+    assert r.code == 2 and message in r.err and r.err.count("\n") == 1
+
+
+def test_data_package_warns_of_what_it_does_not_read(tmp_path, monkeypatch):
+    _package(tmp_path, [{"name": "a", "path": "data/a.csv"}, {"name": "r", "path": "https://example.com/r.csv"}])
+    monkeypatch.chdir(tmp_path)
+    doc = run_cli("validate", "--schema", "datapackage.json", "-f", "json").json()
+    assert doc["warnings"] == [
+        "--schema datapackage.json: resource 'a': no schema; its files get the structural checks only",
+        "--schema datapackage.json: resource 'r': remote paths are not read (https://example.com/r.csv)",
+    ]
+    assert [f["file"] for f in doc["files"]] == ["data/a.csv"]
+
+
+def test_bundled_datapackage_validates_every_dataset():
+    doc = run_cli("validate", "--schema", ROOT / "datasets" / "datapackage.json", "-f", "json").json()
+    import json
+
+    package = json.loads((ROOT / "datasets" / "datapackage.json").read_text())
+    assert [f["file"] for f in doc["files"]] == [str(ROOT / "datasets" / r["path"]) for r in package["resources"]]
+    assert doc["valid"] is True
+    assert "schema-type" in {c["name"] for c in doc["checks"]}
+
+
+def test_no_files_without_a_package_is_a_usage_error():
+    r = run_cli("validate")
+    assert r.code == 2
+    assert r.err == "aistruct: error: no file to check: name one, or give a Data Package descriptor as --schema\n"
+
+
+def test_a_package_given_where_a_table_schema_is_expected_says_so():
+    from aistruct.errors import UsageError
+    from aistruct.validation import load_schema
+
+    with pytest.raises(UsageError, match="a Data Package descriptor .* not a Table Schema"):
+        load_schema({"resources": [{"path": "a.csv"}]})

@@ -122,11 +122,13 @@ def report_table(doc: dict) -> list:
 @shared(READ, output_group(formats=FORMATS))
 def validate_command(
     files: Annotated[
-        List[str],
+        Optional[List[str]],
         typer.Argument(
-            help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies)."
+            help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies). "
+            "None with --schema datapackage.json: every file of the package.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     entity: Annotated[
         Optional[str],
         typer.Option(
@@ -254,6 +256,7 @@ def validate_command(
         sys.stderr.write(f"aistruct: error: {terminal_text(message)}\n")
         sys.stderr.flush()
 
+    files = list(files or ())
     if len(files) == 1:
         report = validate_files(files, opts, read)  # one file: its error is the command's error
         if report.files[0].error is not None:
@@ -270,7 +273,12 @@ def validate_command(
         csv_raw=out.csv_raw,
         table=report_table,
         extra={"github": github_annotations},
-        inputs=[*files, *([schema] if schema else [])],
+        inputs=[
+            *files,
+            *(f["file"] for f in doc["files"]),
+            *([schema] if schema else []),
+            *getattr(opts.schema, "schema_files", ()),
+        ],
         formats=("table", "json"),
     )
     if report.exit_code:

@@ -142,7 +142,7 @@ class ValidationReport:
         return results_frame([c.to_dict() for c in self.checks])
 
     def to_dict(self) -> dict:
-        warnings = [w for f in self.files for w in f.warnings]
+        warnings = list(dict.fromkeys(w for f in self.files for w in f.warnings))  # a shared schema's, once
         stats = {
             "files": len(self.files),
             "rows": int(sum(f.rows for f in self.files)),
