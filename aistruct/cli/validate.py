@@ -43,9 +43,12 @@ def github_annotations(doc: dict) -> str:
         if not c["examples"]:
             lines.append(f"::{level} {where}::{escape_data(c['name'] + ': ' + plural(c['count'], 'problem'))}")
         for e in c["examples"]:
-            line = f",line={e['row']}" if e["row"] is not None else ""
+            line = f",line={e['line']}" if e["line"] is not None else ""
             column = f" ({e['column']})" if e["column"] is not None else ""
-            lines.append(f"::{level} {where}{line}::{escape_data(c['name'] + column + ': ' + e['message'])}")
+            message = e["message"]
+            if e["line"] is None and e["row"] is not None and f"row {e['row']}" not in message:
+                message = f"row {e['row']}: {message}"  # no file line to point at (Parquet, xlsx, JSON)
+            lines.append(f"::{level} {where}{line}::{escape_data(c['name'] + column + ': ' + message)}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -119,11 +122,13 @@ def report_table(doc: dict) -> list:
 @shared(READ, output_group(formats=FORMATS))
 def validate_command(
     files: Annotated[
-        List[str],
+        Optional[List[str]],
         typer.Argument(
-            help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies)."
+            help="Tables to check: paths, - for standard input, or dataset:NAME (its datapackage schema applies). "
+            "None with --schema datapackage.json: every file of the package.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     entity: Annotated[
         Optional[str],
         typer.Option(
@@ -251,6 +256,7 @@ def validate_command(
         sys.stderr.write(f"aistruct: error: {terminal_text(message)}\n")
         sys.stderr.flush()
 
+    files = list(files or ())
     if len(files) == 1:
         report = validate_files(files, opts, read)  # one file: its error is the command's error
         if report.files[0].error is not None:
@@ -267,7 +273,12 @@ def validate_command(
         csv_raw=out.csv_raw,
         table=report_table,
         extra={"github": github_annotations},
-        inputs=[*files, *([schema] if schema else [])],
+        inputs=[
+            *files,
+            *(f["file"] for f in doc["files"]),
+            *([schema] if schema else []),
+            *getattr(opts.schema, "schema_files", ()),
+        ],
         formats=("table", "json"),
     )
     if report.exit_code:

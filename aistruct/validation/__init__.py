@@ -22,8 +22,9 @@ import os
 import time
 from typing import Any, Iterable
 
-from aistruct.errors import AistructError, long_option, param
+from aistruct.errors import AistructError, UsageError, long_option, param
 from aistruct.validation.checks import ValidateOptions, parse_values
+from aistruct.validation.datapackage import DataPackage, load_schema_or_package
 from aistruct.validation.report import FAIL, PASS, WARN, Check, Example, FileReport, ValidationReport
 from aistruct.validation.table import load, row_checks
 from aistruct.validation.tableschema import TableSchema, load_schema
@@ -35,7 +36,9 @@ __all__ = [
     "ValidationReport",
     "ValidateOptions",
     "TableSchema",
+    "DataPackage",
     "load_schema",
+    "load_schema_or_package",
     "parse_values",
     "validate",
     "validate_files",
@@ -74,9 +77,15 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
     opts = options or ValidateOptions()
     opts.check()
     read = read or ReadOptions()
-    schema = load_schema(opts.schema) if opts.schema is not None else None
+    found_schema = load_schema_or_package(opts.schema) if opts.schema is not None else None
     source = os.fspath(source)
-    if schema is None:
+    package_warnings: list = []
+    if isinstance(found_schema, DataPackage):  # the schema of the resource this file is
+        package_warnings = found_schema.warnings
+        schema = found_schema.schema_for(source)
+    else:
+        schema = found_schema
+    if schema is None and found_schema is None:
         schema = dataset_schema(source)
     import numpy  # noqa: F401  (import time is not validation time)
     import pandas  # noqa: F401
@@ -86,6 +95,7 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
     started = time.perf_counter()
     loaded = load(source, read, opts.max_examples)
     report = FileReport(file=loaded.source, format=loaded.format, strict=opts.strict)
+    report.warnings.extend(package_warnings)
     if schema is not None:
         report.warnings.extend(schema.warnings)
     found: list = list(loaded.checks)
@@ -111,16 +121,22 @@ def validate(source: Any, options: ValidateOptions | None = None, read=None) -> 
             found += schema_checks(cells, schema, opts.max_examples)
     for c in found:
         c.file = loaded.source
+        if cells is not None:
+            for e in c.examples:
+                if e.line is None:
+                    e.line = cells.line_of(e.row)
     report.checks = found
     report.seconds = time.perf_counter() - started
     return report
 
 
 def validate_files(
-    sources: Iterable[Any], options: ValidateOptions | None = None, read=None, on_error=None, **keywords: Any
+    sources: Iterable[Any] | None, options: ValidateOptions | None = None, read=None, on_error=None, **keywords: Any
 ) -> ValidationReport:
     """Check every file. A file that cannot be read is kept with its ``error`` (exit 2 for the run);
     ``on_error(message)`` is told at once. Bad options or an invalid schema raise before any file is read.
+    With a Data Package descriptor as ``schema``, each file is checked against its resource's schema,
+    and no ``sources`` (None or empty) means every local file of the package.
     The options may be given as keywords too (``entity="app", shares=True, encoding="latin-1"``:
     the fields of :class:`ValidateOptions` and :class:`aistruct.reader.ReadOptions`)."""
     from aistruct.keywords import split_keywords, with_keywords
@@ -130,8 +146,13 @@ def validate_files(
     opts = with_keywords(options, ValidateOptions, opts_kw) or ValidateOptions()
     read = with_keywords(read, ReadOptions, read_kw)
     opts.check()
-    if opts.schema is not None and not isinstance(opts.schema, TableSchema):
-        opts.schema = load_schema(opts.schema)
+    if opts.schema is not None:
+        opts.schema = load_schema_or_package(opts.schema)
+    sources = list(sources or ())
+    if not sources:
+        if not isinstance(opts.schema, DataPackage):
+            raise UsageError(f"no file to check: name one, or give a Data Package descriptor as {param('schema')}")
+        sources = opts.schema.files()
     report = ValidationReport()
     for source in sources:
         try:

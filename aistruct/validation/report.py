@@ -31,16 +31,20 @@ def shown(value: Any) -> str | None:
 
 @dataclass
 class Example:
-    """One offending row: ``row`` (header = 1; None when no single row is at fault)."""
+    """One offending row: ``row`` (header = 1; None when no single row is at fault) and
+    ``line``, the file line it starts on (differs from ``row`` after a quoted cell that
+    spans lines; None when unknown or the file is not text, such as Parquet or xlsx)."""
 
     row: int | None
     column: str | None
     value: Any
     message: str
+    line: int | None = None
 
     def to_dict(self) -> dict:
         return {
             "row": None if self.row is None else int(self.row),
+            "line": None if self.line is None else int(self.line),
             "column": shown(self.column),
             "value": shown(self.value),
             "message": terminal_text(self.message),
@@ -138,7 +142,7 @@ class ValidationReport:
         return results_frame([c.to_dict() for c in self.checks])
 
     def to_dict(self) -> dict:
-        warnings = [w for f in self.files for w in f.warnings]
+        warnings = list(dict.fromkeys(w for f in self.files for w in f.warnings))  # a shared schema's, once
         stats = {
             "files": len(self.files),
             "rows": int(sum(f.rows for f in self.files)),

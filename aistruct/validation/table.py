@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from aistruct import reader
 from aistruct.errors import InputError, long_option
@@ -40,6 +40,13 @@ class Cells:
     rows: Any
     records: int
     format: str
+    lines: Callable[[int], int] | None = None
+
+    def line_of(self, row: int | None) -> int | None:
+        """The file line where spreadsheet row ``row`` starts (None: unknown, or not a text file)."""
+        if row is None or self.lines is None:
+            return None
+        return self.lines(int(row))
 
 
 @dataclass
@@ -105,6 +112,47 @@ def _line_of(text_or_bytes, offset: int) -> int:
     return text_or_bytes[:offset].count(newline) + 1
 
 
+def delimited_lines(text: str, delimiter: str, rows: int) -> Callable[[int], int] | None:
+    """Where each spreadsheet row of delimited ``text`` starts in the file: ``line_of(row)``.
+
+    A quoted cell may span lines, so after one the row and the file line (lines ending
+    in ``\\n``, as an editor and GitHub count them) differ. Fast path: a line break ends
+    a record when an even number of quote characters precede it (doubled quotes keep
+    the parity); only the breaks inside cells are kept, so the cost is the file's quotes
+    and line breaks once, and the memory is one number per break inside a cell. When the
+    parity does not give ``rows`` records (a quote inside an unquoted cell), Python's
+    :mod:`csv` walks the text and records where each row starts.
+    """
+    import numpy as np
+
+    if '"' not in text:
+        return lambda row: row
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    quotes = np.flatnonzero(data == 34)
+    del data
+    inside = np.searchsorted(quotes, breaks) % 2 == 1
+    del quotes, breaks
+    ends = int(len(inside) - np.count_nonzero(inside))
+    if ends == (rows if text.endswith("\n") else rows - 1):
+        # the 0-based record holding each break inside a cell
+        extra = np.cumsum(~inside)[inside]
+        return lambda row: row + int(np.searchsorted(extra, row - 1, side="left"))
+    import csv
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    starts = [1]
+    for _ in reader:
+        starts.append(reader.line_num + 1)
+    return lambda row: starts[row - 1] if 1 <= row <= len(starts) else row
+
+
+def jsonl_lines(text: str) -> Callable[[int], int]:
+    """``line_of(row)`` for JSON lines: row 2 is the first non-blank line (the records have no header row)."""
+    nonblank = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return lambda row: nonblank[row - 2] if 2 <= row < len(nonblank) + 2 else row
+
+
 def _strip_source(message: str, what: str) -> str:
     prefix = f"{what}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
@@ -131,12 +179,14 @@ def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Ch
             start = err.start
         row = _line_of(data, start)
         value = data[start : start + 8].hex(" ")
-        ex = Example(row, None, value, f"row {row}: {_strip_source(exc.render(long_option), what)}")
+        ex = Example(row, None, value, f"row {row}: {_strip_source(exc.render(long_option), what)}", line=row)
         return None, Check("encoding", FAIL, 1, [ex])
     if "\x00" in text:
         at = text.index("\x00")
         row = _line_of(text, at)
-        ex = Example(row, None, None, f"row {row}: NUL byte at character {at}; binary content, not a text table")
+        ex = Example(
+            row, None, None, f"row {row}: NUL byte at character {at}; binary content, not a text table", line=row
+        )
         return None, Check("encoding", FAIL, text.count("\x00"), [ex])
     return text, Check("encoding")
 
@@ -286,7 +336,8 @@ def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> t
         checks.append(make_check("field-count", ragged, ragged_examples, max_examples=max_examples))
     blank_ex = [Example(int(r), None, None, f"row {int(r)} is blank") for r in blank_rows[:max_examples]]
     checks.append(make_check("no-blank-rows", len(blank_rows), blank_ex, max_examples=max_examples))
-    cells = Cells(names=[str(x) for x in first], frame=frame, rows=rows, records=int(records), format=fmt)
+    lines = delimited_lines(text, delimiter, int(records) + 1)
+    cells = Cells(names=[str(x) for x in first], frame=frame, rows=rows, records=int(records), format=fmt, lines=lines)
     return cells, checks
 
 
@@ -404,6 +455,8 @@ def load(source: str, read, max_examples: int) -> Loaded:
             return Loaded(what, fmt, None, checks, credit)
         checks.append(Check("format"))
         cells, more = records_cells(frame, fmt, max_examples)
+        if cells is not None and fmt == "jsonl":
+            cells.lines = jsonl_lines(text)
     else:  # delimited text is split here, into text cells, so that every ragged row is reported
         delimiter = reader.delimiter_for(text[: 1 << 16], fmt, getattr(read, "delimiter", None))
         cells, more = delimited_cells(text, delimiter, fmt, max_examples)

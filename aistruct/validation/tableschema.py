@@ -154,8 +154,9 @@ YAML_MAX_NODES = 1_000_000
 """The most YAML nodes a schema may stand for once its aliases are expanded (billion laughs stops here)."""
 
 
-def _read_schema_file(path: str) -> Any:
-    what = f"{param('schema')} {path}"
+def read_schema_file(path: str, what: str | None = None) -> Any:
+    """The parsed JSON or YAML of a schema or descriptor file, read with a size cap; unreadable or invalid exits 2."""
+    what = what or f"{param('schema')} {path}"
     try:
         with open(path, "rb") as fh:  # a FIFO or /dev/zero has no size: read at most the cap, plus one byte
             raw = fh.read(SCHEMA_MAX_BYTES + 1)
@@ -258,10 +259,15 @@ def load_schema(spec: Any, label: str | None = None) -> TableSchema:
         return spec
     if isinstance(spec, (str, os.PathLike)):
         label = label or f"{param('schema')} {os.fspath(spec)}"
-        spec = _read_schema_file(os.fspath(spec))
+        spec = read_schema_file(os.fspath(spec))
     label = label or "schema"
     if not isinstance(spec, dict):
         raise UsageError(f"{label}: a Table Schema must be an object with a 'fields' list")
+    if "resources" in spec and "fields" not in spec:
+        raise UsageError(
+            f"{label}: a Data Package descriptor (it lists 'resources'), not a Table Schema; validate reads it "
+            f"as {param('schema')} and checks each file against its resource's schema"
+        )
     warnings: list = []
     for key in spec:
         if key in TOP_UNCHECKED:
