@@ -24,7 +24,7 @@ from aistruct._version import __version__
 from aistruct.sanitize import dumps_json, terminal_text
 
 #: The sections a page can hold, in page order (each ``<section id=...>`` and JSON block id ``NAME-json``).
-SECTIONS = ("concentration", "tiers", "trend", "flows")
+SECTIONS = ("concentration", "tiers", "merge", "trend", "flows")
 #: Most groups a table lists; the charts have their own limit (aistruct.charts.style.MAX_PANELS).
 MAX_ROWS = 50
 
@@ -337,6 +337,68 @@ def _flows(report) -> tuple[str, str]:
     return _pair(svg, "flows", tables), " ".join(readings)
 
 
+def _merge(report) -> tuple[str, str]:
+    from aistruct.charts.merge import chart
+
+    doc = report.to_dict()
+    svg = chart(doc, report.largest, "svg")
+    guidelines = doc["guidelines"]
+    by = doc["input"]["by"]
+    rows, readings = [], []
+    for r in doc["results"][:MAX_ROWS]:
+        deal = (
+            esc(r["scenario"]) if r["scenario"] else f"{esc(r['acquirer'])} + {', '.join(esc(t) for t in r['targets'])}"
+        )
+        if r["step"] is not None:
+            deal = f"{r['step']}. {deal}"
+        where = f"{_group(r['group'])}: " if r["group"] else ""
+        if r["status"] != "ok":
+            rows.append(
+                [
+                    *[esc(r["group"].get(b)) for b in by],
+                    deal,
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    *(esc(r["status"]) for _ in guidelines),
+                ]
+            )
+            readings.append(f"{where}{deal}: {esc(r['status'])}.")
+            continue
+        findings = [esc(r["verdicts"][g]["finding"]) for g in guidelines]
+        rows.append(
+            [
+                *[esc(r["group"].get(b)) for b in by],
+                deal,
+                _num(r["pre_hhi"]),
+                _num(r["post_hhi"]),
+                f"{r['delta_hhi']:+,.0f}",
+                _pct(r["merged_share"]),
+                *findings,
+            ]
+        )
+        reasons = "; ".join(
+            f"{esc(g)}: {esc(r['verdicts'][g]['finding'])} ({esc(r['verdicts'][g]['reason'])})" for g in guidelines
+        )
+        readings.append(
+            f"{where}{deal}: the HHI goes from {_num(r['pre_hhi'])} to {_num(r['post_hhi'])} "
+            f"(ΔHHI {r['delta_hhi']:+,.0f}), the merged firm holds {_pct(r['merged_share'])}. {reasons}."
+        )
+    head = [
+        *[esc(b) for b in by],
+        "Deal",
+        "HHI before",
+        "HHI after",
+        "ΔHHI",
+        "Merged share",
+        *[esc(g) for g in guidelines],
+    ]
+    first = len(by) + 1
+    table = _table("Deals read against the merger guidelines", head, rows, numeric=tuple(range(first, first + 4)))
+    return _pair(svg, "merge", [table]), " ".join(readings)
+
+
 def _pair(svg: bytes, name: str, tables: list[str]) -> str:
     return f'<div class="pair">{_figure(svg, name)}<div class="tables">{"".join(tables)}</div></div>'
 
@@ -344,6 +406,7 @@ def _pair(svg: bytes, name: str, tables: list[str]) -> str:
 TITLES = {
     "concentration": "Concentration",
     "tiers": "Tiers: small, middle, giant",
+    "merge": "The deal",
     "trend": "Trend over the periods",
     "flows": "Flows between the tiers",
 }
@@ -401,13 +464,20 @@ def html_report(
     tiers,
     trend=None,
     flows=None,
+    merge=None,
     *,
     filters: dict | None = None,
 ) -> str:
-    """The page of these reports (``trend`` and ``flows`` optional); ``filters``: reading options to show
-    under the provenance (``{"where": [...], "agg": "max"}``), in the order given."""
-    reports = {"concentration": concentration, "tiers": tiers, "trend": trend, "flows": flows}
-    builders = {"concentration": _concentration, "tiers": _tiers, "trend": _trend, "flows": _flows}
+    """The page of these reports (``trend``, ``flows`` and ``merge`` optional); ``filters``: reading options
+    to show under the provenance (``{"Filters": [...], "Combine rows": "max"}``), in the order given."""
+    reports = {"concentration": concentration, "tiers": tiers, "merge": merge, "trend": trend, "flows": flows}
+    builders = {
+        "concentration": _concentration,
+        "tiers": _tiers,
+        "merge": _merge,
+        "trend": _trend,
+        "flows": _flows,
+    }
     present = [k for k in SECTIONS if reports[k] is not None]
     inp = concentration.input
     title = f"Market structure of {esc(inp['value'])} across {esc(inp['entity'])}"

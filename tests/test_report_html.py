@@ -115,6 +115,22 @@ def test_embedded_json_equals_the_commands_json(mau, notable):
     assert blocks2["flows-json"] == run_cli("flows", *NOTABLE, "-f", "json").json()
 
 
+def test_merge_section_with_a_deal(tmp_path):
+    _, text = page(tmp_path, MAU, "--acquirer", "Doubao", "--target", "Kimi")
+    tree = parse(text)
+    assert [s.get("id") for s in elements(tree, "section")] == ["provenance", "concentration", "tiers", "merge", "data"]
+    blocks = json_blocks(tree)
+    assert (
+        blocks["merge-json"] == run_cli("merge", MAU, "--acquirer", "Doubao", "--target", "Kimi", "-f", "json").json()
+    )
+    merge = next(s for s in elements(tree, "section") if s.get("id") == "merge")
+    words = "".join(merge.itertext())
+    # docs/merge.md: HHI 3,886 -> 4,195, ΔHHI +309 (2 x 31.36% x 4.92% x 10,000 = 308.7), merged share 36.3%
+    assert "the HHI goes from 3,886 to 4,195 (ΔHHI +309), the merged firm holds 36.3%" in words
+    assert "us-2023: presumption (post-merger HHI 4,194.97 > 1,800" in words
+    assert list(merge.iter(SVG + "svg")) and list(merge.iter(HTML + "table"))
+
+
 def test_no_script_and_no_remote_url_beyond_the_credits(notable):
     _, text = notable
     tree = parse(text)
@@ -163,6 +179,7 @@ def test_hostile_names_are_text(tmp_path):
     rows = [f"{c},{v},{quoted},{y}" for y in (2023, 2024) for c, v in firms]
     data.write_text("company,users,grp,year\n" + "\n".join(rows) + "\n", encoding="utf-8")
     args = ["--value", "users", "--by", "grp", "--period", "year", "--bounds", "3,50", "--min-n", "2"]
+    args += ["--acquirer", "Plain", "--target", HOSTILE]
     _, text = page(tmp_path, str(data), *args)
     tree = parse(text)
     blocks = json_blocks(tree)  # the only <script> elements; the name cannot close one
@@ -173,7 +190,7 @@ def test_hostile_names_are_text(tmp_path):
     assert text.count("<script") == len(blocks)
     visible = text_of(tree)
     assert "\\x07<script>alert(1)</script>&'q\"<b>$x$" in visible  # in the tables, the readings and the charts
-    for name in ("concentration", "tiers", "trend", "flows"):
+    for name in ("concentration", "tiers", "merge", "trend", "flows"):
         section = next(s for s in elements(tree, "section") if s.get("id") == name)
         assert "\\x07<script>alert(1)</script>" in "".join(section.itertext()), name
 

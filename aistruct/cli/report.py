@@ -1,6 +1,6 @@
 """``aistruct report``: options, the commands' core calls, one HTML page (:mod:`aistruct.report_html`)."""
 
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -57,6 +57,25 @@ def report_command(
     to: Annotated[
         Optional[str], typer.Option("--to", help="With --period: last period of the flows.", rich_help_panel=PANEL)
     ] = None,
+    acquirer: Annotated[
+        Optional[str],
+        typer.Option("--acquirer", "-a", help="Adds the merge section: the buying company.", rich_help_panel=PANEL),
+    ] = None,
+    targets: Annotated[
+        Optional[List[str]],
+        typer.Option("--target", "-t", help="With --acquirer: a company bought (repeatable).", rich_help_panel=PANEL),
+    ] = None,
+    scenarios: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scenarios",
+            help="Adds the merge section: a table of deals (acquirer, target, optional name).",
+            rich_help_panel=PANEL,
+        ),
+    ] = None,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="With --scenarios: apply the deals in order.", rich_help_panel=PANEL)
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No warnings, data credits or progress on standard error.")
     ] = False,
@@ -79,11 +98,14 @@ def report_command(
         if value is not None and period is None:
             raise UsageError(f"{option}: needs --period (it belongs to the flows section)")
     ks = parse_int_list(top, "--top")
-    inputs = [file] + ([acquisitions] if acquisitions else [])
+    inputs = [file] + [x for x in (acquisitions, scenarios) if x]
     check_output_target(output, inputs)
     out = OutputOptions(format="html", output=output, debug=debug)
     flows_options = {"acquisitions": acquisitions, "from_": from_, "to": to}
     reports = _reports(file, spec, read, engine, tiering, out, period, ks, show, guidelines, min_n, flows_options)
+    merge = None
+    if acquirer is not None or targets or scenarios is not None:
+        merge = _merge(file, spec, read, engine, out, acquirer, targets, scenarios, sequential)
     from aistruct.report_html import html_report
 
     filters = {
@@ -96,9 +118,10 @@ def report_command(
             f"split on {spec.split_entities!r}, {spec.split_mode}" if spec.split_entities else None
         ),
     }
-    page = html_report(*reports, filters=filters)
+    conc, tiers, trend, flows = reports
+    page = html_report(conc, tiers, trend, flows, merge=merge, filters=filters)
     credit = reports[0].input.get("credit")
-    for r in reports:
+    for r in (*reports, merge):
         if r is not None:
             for w in r.warnings:
                 warn(w)
@@ -154,3 +177,26 @@ def _reports(file, spec, read, engine, tiering, out, period, ks, show, guideline
                 **flows_options,
             )
     return conc, tiers, trend, flows
+
+
+def _merge(file, spec, read, engine, out, acquirer, targets, scenarios, sequential):
+    """The merge section's report, as ``aistruct merge`` computes it (every guideline)."""
+    import dataclasses
+
+    from aistruct.cli.progress import core_run
+    from aistruct.merger import merger_report
+    from aistruct.reader import ReadOptions
+
+    scenario_read = ReadOptions(decompress=read.decompress, max_bytes=read.max_bytes)
+    with core_run(out, read, engine) as progress:
+        return merger_report(
+            file,
+            acquirer=acquirer,
+            targets=tuple(targets or ()),
+            scenarios=scenarios,
+            sequential=sequential,
+            spec=dataclasses.replace(spec),
+            read=read,
+            scenario_read=scenario_read,
+            progress=progress,
+        )
