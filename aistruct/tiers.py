@@ -676,6 +676,36 @@ def shape(checks: dict) -> str:
 # ---------------------------------------------------------------- report
 
 
+def _pct(x: float | None) -> str:
+    """52.5%; a nonzero share below 0.05% as <0.1% (the tables' rule); '–' for null."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if x != 0 and abs(100 * x) < 0.05:
+        return ("<" if x > 0 else ">-") + "0.1%"
+    return f"{100 * x:,.1f}%"
+
+
+def middle_reading(r: dict) -> str:
+    """The plain-language line on a result's middle (under the diagnostics table, and in ``report``).
+
+    >>> d = {"middle_count_share": 0.25, "middle_value_share": 0.1126, "middle_deficit": 0.107}
+    >>> for part in middle_reading({"diagnostics": d}).split(", "): print(part)
+    The middle holds 25.0% of companies and 11.3% of the value
+    10.7 points fewer than a log-normal market of this spread would.
+    """
+    d = r["diagnostics"]
+    share = d["middle_count_share"]
+    text = f"The middle holds {_pct(share)} of companies"
+    if d["middle_value_share"] is not None:
+        text += f" and {_pct(d['middle_value_share'])} of the value"
+    deficit = d["middle_deficit"]
+    if deficit is not None:
+        pts = abs(deficit) * 100
+        more = "fewer" if deficit > 0 else "more"
+        text += f", {pts:.1f} points {more} than a log-normal market of this spread would"
+    return text + "."
+
+
 def parse_labels(text: str | Sequence[str] | None) -> tuple[str, str, str]:
     """``"small teams,middle class,giants"`` -> three display names (JSON keys never change)."""
     if text is None:

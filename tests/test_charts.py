@@ -324,3 +324,69 @@ def test_write_output_takes_bytes(tmp_path):
 
     with pytest.raises(UsageError, match=r"^--plot .*: cannot write there"):
         write_output(str(tmp_path / "missing" / "x.png"), b"x", option="--plot")
+
+
+# ---------------------------------------------------------------- flows
+
+FLOWS_PANEL = ["flows", "tests/fixtures/flows_panel.csv", "--period", "year", "--bounds", "10,100"]
+
+
+def test_flows_chart_labels_every_node_and_band_with_the_json_counts(tmp_path):
+    r, svg = plot(tmp_path, *FLOWS_PANEL, "--acquisitions", "tests/fixtures/flows_deals.csv")
+    root, shown = texts(svg)
+    assert_self_contained(svg)
+    overall = r.json()["results"][0]["overall"]
+    counts = overall["counts"]
+    # tests/test_flows.py works these by hand: 2021 holds 1 small, 6 middle, 2 giant; 1 enters by 2023;
+    # in 2023: 1 small, 5 middle, 2 giant, 1 exited (F) and 1 acquired (G, by B on 2022-06-01)
+    assert [sum(counts[o].values()) for o in ("small", "middle", "giant", "entered")] == [1, 6, 2, 1]
+    for node in ("small 1", "middle 6", "giant 2", "entered 1", "middle 5", "exited 1", "acquired 1"):
+        assert node in shown, node
+    assert shown.count("small 1") == 2 and shown.count("giant 2") == 2
+    assert "Tier flows of company by year, 2021 → 2023" in shown
+    assert "Companies by tier of size: small < 10 ≤ middle ≤ 100 < giant" in shown
+    assert "2021" in shown and "2023" in shown
+    assert "2 → middle" in shown and "1 → acquired" in shown  # the middle's stayers, G's deal
+    desc = root.find(SVG + "desc").text
+    bands = [(o, d, n) for o, row in counts.items() for d, n in row.items() if n]
+    assert len(bands) == 9
+    for o, d, n in bands:
+        assert f"{o} → {d} {n}" in desc
+    assert "The middle went from 6 to 5." in desc
+
+
+def test_flows_chart_without_deals_has_no_acquired_node(tmp_path):
+    _, svg = plot(tmp_path, *FLOWS_PANEL)
+    _, shown = texts(svg)
+    assert not any(t.startswith("acquired") for t in shown)
+    assert "exited 2" in shown  # G leaves the data when no deal explains it
+
+
+def test_flows_chart_of_the_docs_example(tmp_path):
+    r, svg = plot(
+        tmp_path,
+        "flows",
+        "dataset:notable_models_compute",
+        *["--period", "publication_date", "--freq", "year", "--agg", "max", "--split-entities", ","],
+        *["--split-mode", "full", "--bounds", "1e19,1e23", "--from", "2018", "--to", "2025"],
+    )
+    _, shown = texts(svg)
+    # the published table of docs/flows.md: 18 small, 10 middle, 17 entered; 6 middle, 14 giant, 25 exited in 2025
+    for node in ("small 18", "middle 10", "entered 17", "middle 6", "giant 14", "exited 25"):
+        assert node in shown, node
+    assert "16 → exited" in shown and "13 → giant" in shown
+    assert "Data: Epoch AI, 'Data on AI Models', epoch.ai/data/ai-models (CC BY 4.0)" in shown
+
+
+def test_flows_chart_hostile_name_is_text(tmp_path):
+    data = tmp_path / "hostile.csv"
+    quoted = '"' + HOSTILE.replace('"', '""') + '"'
+    rows = [f"{c},{v},{quoted},{y}" for y in (2023, 2024) for c, v in ((quoted, 60), ("Plain", 40), ("Third", 5))]
+    data.write_text("company,users,grp,year\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["flows", str(data), "--value", "users", "--period", "year", "--by", "grp", "--bounds", "10,50"]
+    _, svg = plot(tmp_path, *args)
+    assert b"<script" not in svg and b"<b>" not in svg
+    root, shown = texts(svg)
+    visible = "\n".join(shown) + root.find(SVG + "desc").text
+    assert "\\x07<script>alert(1)</script>&'q\"<b>$x$" in visible
+    assert_self_contained(svg)

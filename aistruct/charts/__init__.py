@@ -1,6 +1,7 @@
 """Charts of the commands' results: the JSON document in, SVG or PNG bytes out.
 
-One module per command (``concentration``, ``tiers``, ``trend``, ``merge``),
+One module per command (``concentration``, ``tiers``, ``trend``, ``merge``,
+``flows``),
 each with ``chart(doc, ..., fmt)``; ``style`` holds what they share (palette,
 number formatting, deterministic rendering). matplotlib is imported only here,
 and only when a chart is drawn.

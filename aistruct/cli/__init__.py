@@ -18,7 +18,7 @@ from aistruct.errors import EXIT_UNUSABLE, AistructError, Interrupted
 
 def _register() -> None:
     # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
-    from aistruct.cli import concentration, datasets, flows, merge, tiers, trend, validate  # noqa: F401
+    from aistruct.cli import concentration, datasets, flows, merge, report, tiers, trend, validate  # noqa: F401
 
 
 _register()

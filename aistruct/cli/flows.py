@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, READ, TIERING, examples, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_pct
 
 # ---------------------------------------------------------------- flat rows
@@ -162,7 +162,7 @@ def result_table(doc: dict, *, summary: bool = False) -> list:
         "aistruct flows dataset:notable_models_compute -p publication_date --freq year --agg max -f json",
     ),
 )
-@shared(READ, ENGINE, MARKET, TIERING, OUTPUT)
+@shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
 def flows_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -188,11 +188,15 @@ def flows_command(
     spec=None,
     tiering=None,
     out=None,
+    plot=None,
 ) -> None:
     """Where did the middle go? Companies moving between small, middle and giant, period to period."""
+    from aistruct.cli.plot import check_plot, write_plot
     from aistruct.cli.progress import core_run
     from aistruct.flows import flows_report
 
+    inputs = [file] + ([acquisitions] if acquisitions else [])
+    plot_fmt = check_plot(plot, inputs, out.output)
     with core_run(out, read, engine) as progress:
         report = flows_report(
             file,
@@ -209,9 +213,9 @@ def flows_command(
             to=to,
             progress=progress,
         )
-    inputs = [file] + ([acquisitions] if acquisitions else [])
+    doc = report.to_dict()
     emit(
-        report.to_dict(),
+        doc,
         out.format,
         out.output,
         csv_raw=out.csv_raw,
@@ -219,3 +223,10 @@ def flows_command(
         rows=result_rows,
         inputs=inputs,
     )
+    write_plot(plot, plot_fmt, lambda fmt: _chart(doc, fmt))
+
+
+def _chart(doc: dict, fmt: str) -> bytes:
+    from aistruct.charts.flows import chart
+
+    return chart(doc, fmt)

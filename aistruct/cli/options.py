@@ -537,7 +537,7 @@ TIERING = Group(
 # ---------------------------------------------------------------- end tiering
 
 
-# ---------------------------------------------------------------- charts (concentration, tiers, trend, merge)
+# ---------------------------------------------------------------- charts (concentration, tiers, trend, merge, flows)
 # --plot PATH: the command receives ``plot`` (the path or None) and hands it to
 # aistruct.cli.plot (checked before the computation, written after the output).
 

@@ -127,17 +127,9 @@ def _tiers_table(doc: dict, r: dict) -> Table:
 
 def reading(r: dict) -> str:
     """The one plain-language line under the diagnostics."""
-    d = r["diagnostics"]
-    share = d["middle_count_share"]
-    text = f"The middle holds {fmt_pct(share)} of companies"
-    if d["middle_value_share"] is not None:
-        text += f" and {fmt_pct(d['middle_value_share'])} of the value"
-    deficit = d["middle_deficit"]
-    if deficit is not None:
-        pts = abs(deficit) * 100
-        more = "fewer" if deficit > 0 else "more"
-        text += f", {pts:.1f} points {more} than a log-normal market of this spread would"
-    return text + "."
+    from aistruct.tiers import middle_reading
+
+    return middle_reading(r)
 
 
 def _diag_table(r: dict) -> Table:
