@@ -263,7 +263,7 @@ def test_usage_errors_exit_2_one_line():
     assert r.code == 2 and "Traceback" not in r.err
     r = run_cli("concentration", MAU, "--no-such-option")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1
-    r = run_cli("concentration", MAU, "--agg", "median")
+    r = run_cli("concentration", MAU, "--agg", "mode")
     assert r.code == 2 and "--agg" in r.err
 
 

@@ -201,7 +201,7 @@ def test_help_metavars_are_words(path):
 
 def test_help_lists_choices_and_freq_reads_right():
     text = run_cli("trend", "--help", env={"COLUMNS": "200"}).out
-    assert "--agg [sum|mean|max|min|count]" in text
+    assert "--agg [sum|mean|max|min|count|first|last|median]" in text
     assert "--format [table|json|csv|tsv|jsonl|markdown]" in text
     assert "-e, --entity COL" in text and "--min-n N" in text and "--output FILE" in text
     freq = next(line for line in text.splitlines() if line.lstrip().startswith("--freq"))

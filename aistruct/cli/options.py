@@ -70,7 +70,7 @@ def _metavars() -> dict:
 
     words = {
         "COL": ("entity", "value", "by", "id", "size", "period"),
-        "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions"),
+        "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions", "aliases", "parents"),
         "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples"),
         "X": ("alpha", "tolerance", "outlier_factor", "max_missing"),
         "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method"),
@@ -201,6 +201,8 @@ def _market(kw: dict):
         freq=kw["freq"],
         where=tuple(kw["where"] or ()),
         agg=kw["agg"],
+        aliases=kw["aliases"],
+        parents=kw["parents"],
         decimal=kw["decimal"],
         on_bad_value=kw["on_bad_value"],
         wide=kw["wide"],
@@ -264,10 +266,29 @@ MARKET = Group(
         ),
         _opt(
             "agg",
-            str,
-            "sum",
+            Optional[str],
+            None,
             "--agg",
-            help="Combine rows of one company: sum, mean, max, min, count.",
+            help="Combine the rows of one company in a group: sum, mean, max, min, count, first, last (in row "
+            "order, or date order with --freq), median. Default: sum, with a warning naming the companies "
+            "that have several rows.",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "aliases",
+            Optional[str],
+            None,
+            "--aliases",
+            help="Name map (columns alias, name): each alias becomes that name before companies are "
+            "combined; chains resolve.",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "parents",
+            Optional[str],
+            None,
+            "--parents",
+            help="Ownership map (columns company, parent): companies roll up to their ultimate parent.",
             panel=MARKET_PANEL,
         ),
         _opt(

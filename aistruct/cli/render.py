@@ -522,13 +522,20 @@ def emit(
     fmt = resolve_format(fmt, output, allowed)
     if fmt not in allowed:
         raise UsageError(f"--format: unknown format {fmt!r}; use one of {', '.join(allowed)}")
-    check_output_target(output, inputs)
+    inp: dict = doc["input"] if isinstance(doc.get("input"), dict) else {}
+    maps = [(kind, inp[kind]) for kind in ("aliases", "parents") if isinstance(inp.get(kind), dict)]
+    check_output_target(output, [*inputs, *(m["file"] for _, m in maps)])  # a name map is an input too
     to_file = bool(output) and output != "-"
     for w in doc.get("warnings", []):
         warn(w)
-    credit = (doc.get("input") or {}).get("credit") if isinstance(doc.get("input"), dict) else None
+    credit = inp.get("credit")
     if credit and fmt not in ("json", "jsonl"):
         note(f"Data: {credit}")
+    if maps and fmt not in ("json", "jsonl"):
+        note(
+            "Names: "
+            + "; ".join(f"--{kind} {m['file']} renamed {plural(m['rows_renamed'], 'row')}" for kind, m in maps)
+        )
     if fmt in extra:
         text = extra[fmt](terminal_safe(doc))
     else:

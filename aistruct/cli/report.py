@@ -98,7 +98,7 @@ def report_command(
         if value is not None and period is None:
             raise UsageError(f"{option}: needs --period (it belongs to the flows section)")
     ks = parse_int_list(top, "--top")
-    inputs = [file] + [x for x in (acquisitions, scenarios) if x]
+    inputs = [file] + [x for x in (acquisitions, scenarios, spec.aliases, spec.parents) if x]
     check_output_target(output, inputs)
     out = OutputOptions(format="html", output=output, debug=debug)
     flows_options = {"acquisitions": acquisitions, "from_": from_, "to": to}
@@ -111,6 +111,8 @@ def report_command(
     filters = {
         "Filters": list(spec.where),
         "Combine rows": spec.agg if spec.agg != "sum" else None,
+        "Aliases": spec.aliases,
+        "Parents": spec.parents,
         "Left out": list(spec.exclude),
         "Period column": period,
         "Periods grouped by": spec.freq,

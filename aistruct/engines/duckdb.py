@@ -34,6 +34,7 @@ from aistruct.markets import (
     Markets,
     MarketSpec,
     cell_label,
+    combined_rows,
     drop_zero_companies,
     finish_companies,
     label_codes,
@@ -146,6 +147,14 @@ def _refuse_spec(spec: MarketSpec) -> None:
         )
     if spec.decimal != ".":
         raise UsageError(f"{param('engine')} duckdb reads typed Parquet numbers; {param('decimal')} does not apply")
+    if spec.aggregation in ("first", "last", "median"):
+        raise UsageError(
+            f"{param('engine')} duckdb does not combine rows by {param('agg')} {spec.aggregation} (the row order of a "
+            "Parquet dataset is not kept); use the default engine"
+        )
+    for kind in ("aliases", "parents"):
+        if getattr(spec, kind) is not None:
+            raise UsageError(f"{param('engine')} duckdb does not apply {param(kind)} yet; use the default engine")
 
 
 def source_expression(source: Any) -> tuple[str, str]:
@@ -387,13 +396,14 @@ def prepare(
     size = None
     if size_col is not None and size_col != value_col:
         size = _number_sql(q, size_col, "size", spec, filt, warnings)
-    table = _aggregate(q, spec.agg, by_cols, entity_col, value, size, filt, warnings)
+    table = _aggregate(q, spec.aggregation, by_cols, entity_col, value, size, filt, warnings)
     q.con.close()
 
-    out, groups, rows_used = _label_groups(table, by_cols, size is not None, warnings)
+    out, groups, rows_used, rows = _label_groups(table, by_cols, size is not None, warnings)
+    repeated, combined = combined_rows(out, rows, by_cols, spec.aggregation, spec.agg is not None, warnings)
     if spec.drop_zeros:
         out, _ = drop_zero_companies(out, None, warnings)
-    finish_companies(out, what, spec.agg, value_col, size_col, need_size)
+    finish_companies(out, what, spec.aggregation, value_col, size_col, need_size)
     return Markets(
         companies=out,
         groups=groups,
@@ -406,6 +416,8 @@ def prepare(
         source=what,
         credit=None,
         warnings=warnings,
+        repeated_entities=repeated,
+        rows_combined=combined,
     )
 
 
@@ -470,7 +482,7 @@ def _aggregate(
 
 
 def _label_groups(table, by_cols: list, has_size: bool, warnings: list):
-    """(companies frame, groups, rows used) from the aggregated table: groups labelled
+    """(companies frame, groups, rows used, rows per company) from the aggregated table: groups labelled
     as the default engine labels them, rows with a blank group left out (warned)."""
     import numpy as np
     import pyarrow as pa
@@ -503,4 +515,4 @@ def _label_groups(table, by_cols: list, has_size: bool, warnings: list):
     columns[VALUE] = table["v"].take(pa.array(take)).cast(pa.float64())
     if has_size:
         columns[SIZE] = table["s"].take(pa.array(take)).cast(pa.float64())
-    return pa.table(columns).to_pandas(), groups, int(n_usable[keep].sum())
+    return pa.table(columns).to_pandas(), groups, int(n_usable[keep].sum()), n_usable[take]

@@ -18,9 +18,10 @@ Reading a source and preparing it with an engine (``--engine``) is
 :func:`aistruct.engines.load_markets`.
 """
 
-from aistruct.markets.aggregate import drop_zero_companies, finish_companies
+from aistruct.markets.aggregate import combined_rows, drop_zero_companies, finish_companies
 from aistruct.markets.columns import cell_label, resolve_column
 from aistruct.markets.groups import label_codes, present_combos, present_groups
+from aistruct.markets.names import NameMap, load_name_map
 from aistruct.markets.periods import FREQS, order_periods, parse_date_cell, period_codes, period_label
 from aistruct.markets.prepare import prepare_markets
 from aistruct.markets.spec import (
@@ -36,6 +37,9 @@ from aistruct.markets.spec import (
 from aistruct.markets.where import WHERE_OPS, Condition, parse_where
 
 __all__ = [
+    "combined_rows",
+    "NameMap",
+    "load_name_map",
     "AGGREGATIONS",
     "ENTITY",
     "FREQS",

@@ -15,11 +15,15 @@ from aistruct.errors import InputError
 from aistruct.markets.spec import ENTITY, SIZE, VALUE
 
 
-def aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
-    """(companies frame, group code per row or None) of the ``usable`` rows, per ``agg``."""
-    if agg in ("sum", "mean", "count"):
-        return aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg)
-    return aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usable, agg)
+def aggregate(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str, order=None):
+    """(companies frame, group code per row or None, rows per company) of the ``usable`` rows, per ``agg``.
+
+    ``order`` (optional, one sortable number per row): the order ``first`` and ``last``
+    follow (dates); rows in the file's order otherwise, and among equal keys.
+    """
+    if agg in ("max", "min"):
+        return aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usable, agg)
+    return aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg, order)
 
 
 def aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
@@ -42,10 +46,8 @@ def aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usabl
     keys = list(by_cols) + [ENTITY]
     func = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count"}[agg]
     measures = [VALUE] + ([SIZE] if sizes is not None else [])
-    grouped = table.group_by(keys, use_threads=False).aggregate([(m, func) for m in measures])
-    grouped = grouped.rename_columns(
-        [f"{m}_{func}" if f"{m}_{func}" in grouped.column_names else m for m in grouped.column_names]
-    )
+    grouped = table.group_by(keys, use_threads=False).aggregate([(m, func) for m in measures] + [(VALUE, "count")])
+    rows = grouped[f"{VALUE}_count"].to_numpy().astype(np.int64)
     grouped = grouped.rename_columns(
         [c[: -len(func) - 1] if c.endswith("_" + func) else c for c in grouped.column_names]
     )
@@ -65,16 +67,17 @@ def aggregate_hash(names, values, sizes, by_cols, codes_list, labels_list, usabl
     out = grouped.to_pandas()
     for m in measures:
         out[m] = out[m].astype(np.float64)
-    return out, group_code
+    return out, group_code, rows
 
 
-def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str):
-    """Sum, mean and count per (group, company) with numpy's bincount over integer keys.
+def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, usable, agg: str, order=None):
+    """Sum, mean, count, first, last and median per (group, company) with numpy over integer keys.
 
     The same row-order additions as the hash aggregation (bincount adds each
     weight to its bin in row order), at a fraction of the cost: the company
     names are dictionary-encoded once, groups are already integer codes.
     Output rows come grouped by group code, companies in order of first appearance.
+    ``first``, ``last`` and ``median`` sort the rows once by (company pair, key).
     """
     import numpy as np
     import pandas as pd
@@ -102,9 +105,28 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     present = np.flatnonzero(counts)
     pair = present if key is not None else uniques[present]
 
+    rows = counts[present].astype(np.int64)
+    if agg in ("first", "last", "median"):
+        compact = np.searchsorted(present, dense) if key is not None else dense
+        starts = np.concatenate(([0], np.cumsum(rows)[:-1])).astype(np.int64)
+        if agg != "median":
+            position = np.arange(len(compact))  # the file's order, among equal keys too
+            sort_keys = (position, compact) if order is None else (position, np.asarray(order)[keep], compact)
+            ordered = np.lexsort(sort_keys)  # by pair, then key, then position
+            pick = ordered[starts] if agg == "first" else ordered[starts + rows - 1]
+
     def per_pair(weights):
         if agg == "count":
             return counts[present].astype(np.float64)
+        if agg in ("first", "last"):
+            return weights[pick]
+        if agg == "median":
+            by_value = np.lexsort((weights, compact))
+            lo = weights[by_value[starts + (rows - 1) // 2]]
+            hi = weights[by_value[starts + rows // 2]]
+            with np.errstate(over="ignore", invalid="ignore"):
+                mid = (lo + hi) / 2
+                return np.where(np.isfinite(mid), mid, lo / 2 + hi / 2)  # 1e308s: no overflow
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.bincount(dense, weights=weights, minlength=n_bins)[present]
             return total / counts[present] if agg == "mean" else total
@@ -125,7 +147,50 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
         out_columns[SIZE] = pa.array(per_pair(np.asarray(sizes, dtype=np.float64)[keep]))
     out = pa.table(out_columns).to_pandas()
     group_code = group_of_pair.astype(np.int16) if by_cols and n_groups < 2**15 else None
-    return out, group_code
+    return out, group_code, rows
+
+
+#: How many companies the repeated-rows warning names.
+REPEATED_SHOWN = 5
+
+
+def combined_rows(out, rows, by: list, agg: str, agg_given: bool, warnings: list[str]) -> tuple[int, int]:
+    """(companies on more than one row of their group, the rows they had): ``input.repeated_entities``
+    and ``input.rows_combined``. Unless ``--agg`` was given, a warning names the count and the
+    companies with the most rows (ties by name), so a silent sum of different companies
+    sharing a name is never silent."""
+    import numpy as np
+
+    rows = np.asarray(rows, dtype=np.int64)
+    many = rows > 1
+    repeated = int(many.sum())
+    combined = int(rows[many].sum())
+    if repeated and not agg_given:
+        from aistruct.errors import as_options, param
+
+        idx = np.flatnonzero(many)
+        names = out[ENTITY].to_numpy()[idx]
+        top = sorted(zip(-rows[idx], names.astype(str)))[:REPEATED_SHOWN]
+        shown = ", ".join(f"{name} ({-n} rows)" for n, name in top) + (", ..." if repeated > REPEATED_SHOWN else "")
+        where = " of one group" if by else ""
+        verb = {
+            "sum": "summed",
+            "mean": "averaged",
+            "count": "counted",
+            "max": "combined by their maximum",
+            "min": "combined by their minimum",
+            "first": "reduced to their first row",
+            "last": "reduced to their last row",
+            "median": "combined by their median",
+        }[agg]
+        companies = "company appears" if repeated == 1 else "companies appear"
+        warnings.append(
+            as_options(
+                f"{repeated:,} {companies} on more than one row{where} ({combined:,} rows) and were {verb}: "
+                f"{shown}; pass {param('agg')} {agg} to confirm, or {param('agg')} max/first/last"
+            )
+        )
+    return repeated, combined
 
 
 def drop_zero_companies(out, group_code, warnings: list[str]):

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aistruct.errors import UsageError, param
-from aistruct.markets.aggregate import aggregate, drop_zero_companies, finish_companies
+from aistruct.markets.aggregate import aggregate, combined_rows, drop_zero_companies, finish_companies
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
 from aistruct.markets.groups import group_codes, present_groups
+from aistruct.markets.names import apply_name_maps
 from aistruct.markets.periods import check_freq, period_codes
 from aistruct.markets.shape import WIDE_ENTITY, WIDE_VALUE, melt_wide, split_entities
 from aistruct.markets.spec import (
@@ -69,6 +70,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
     blank = (names.isna() | (names == "")).to_numpy(dtype=bool)
     values, sizes = _measures(raw, frame, cols, spec, share_col, warnings)
     codes_list, labels_list = _group_codes(raw, frame, cols.by, spec)
+    maps = name_maps(spec)
 
     keep = _drop_blank_names(raw, frame, blank, values, cols.entity_label, warnings)
     groups = [()]
@@ -76,10 +78,16 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         keep = _drop_blank_groups(keep, codes_list, warnings)
         groups = present_groups(codes_list, labels_list, keep)
     usable = _usable_rows(keep, values, sizes, warnings)
-    out, group_code = aggregate(names, values, sizes, cols.by, codes_list, labels_list, usable, spec.agg)
+    if maps:
+        names = apply_name_maps(names, maps, usable, warnings)
+    order = _date_order(frame, cols.by, spec) if spec.aggregation in ("first", "last") else None
+    out, group_code, rows = aggregate(
+        names, values, sizes, cols.by, codes_list, labels_list, usable, spec.aggregation, order
+    )
+    repeated, combined = combined_rows(out, rows, cols.by, spec.aggregation, spec.agg is not None, warnings)
     if spec.drop_zeros:
         out, group_code = drop_zero_companies(out, group_code, warnings)
-    finish_companies(out, raw.source, spec.agg, cols.value_label, cols.size, need_size)
+    finish_companies(out, raw.source, spec.aggregation, cols.value_label, cols.size, need_size)
     return Markets(
         companies=out,
         groups=groups,
@@ -93,7 +101,44 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         credit=raw.credit,
         warnings=warnings,
         group_index=None if group_code is None else (out, group_code, labels_list),
+        repeated_entities=repeated,
+        rows_combined=combined,
+        aliases=maps_dict(maps, "aliases"),
+        parents=maps_dict(maps, "parents"),
     )
+
+
+def name_maps(spec: MarketSpec) -> list:
+    """The spec's name maps, loaded and checked (aliases first, then parents); [] when none."""
+    from aistruct.markets.names import load_name_map
+
+    given = (("aliases", spec.aliases), ("parents", spec.parents))
+    return [load_name_map(m, kind) for kind, m in given if m is not None]
+
+
+def maps_dict(maps: list, kind: str) -> dict | None:
+    """``input.aliases`` / ``input.parents`` of the applied maps (None: not given)."""
+    return next((m.to_dict() for m in maps if m.kind == kind), None)
+
+
+def _date_order(frame, by_cols: list[str], spec: MarketSpec):
+    """With ``--freq``, a sortable number per row from its date (``first``/``last`` in date order), else None."""
+    if not spec.freq or not by_cols:
+        return None
+    import numpy as np
+    import pandas as pd
+
+    column = by_cols[0] if spec.wide else by_cols[-1]
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    keys = []
+    for u in uniques.tolist() if hasattr(uniques, "tolist") else list(uniques):
+        try:
+            ts = pd.Timestamp(u)
+            keys.append(float(ts.value) if ts is not pd.NaT else np.inf)
+        except (ValueError, TypeError, OverflowError):
+            keys.append(np.inf)
+    table = np.asarray(keys + [np.inf], dtype=np.float64)
+    return table[np.where(codes >= 0, codes, len(keys))]
 
 
 def _check_options(spec: MarketSpec) -> None:

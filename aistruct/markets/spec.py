@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from aistruct.reader import RawTable
 
 #: How the rows of one company combine (``--agg``).
-Aggregation = Literal["sum", "mean", "max", "min", "count"]
+Aggregation = Literal["sum", "mean", "max", "min", "count", "first", "last", "median"]
 AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 #: How ``--split-entities`` credits the companies of one cell (``--split-mode``).
 SplitMode = Literal["first", "equal", "full"]
@@ -47,7 +47,8 @@ class MarketSpec:
     by: Sequence[str] = ()
     freq: str | None = None
     where: Sequence[str] = ()
-    agg: str = "sum"
+    #: how the rows of one company combine; None: sum, with a warning when some company has several rows
+    agg: str | None = None
     decimal: str = "."
     on_bad_value: str = "error"
     wide: bool = False
@@ -58,8 +59,16 @@ class MarketSpec:
     split_entities: str | None = None
     split_mode: str = "first"
     size: str | None = None  # tiers: the column that classifies (default: value)
+    #: name maps (:mod:`aistruct.markets.names`): a file, a mapping or a NameMap
+    aliases: Any = None
+    parents: Any = None
     #: the keyword that named a ``by`` or ``id`` column, when a command adds one (trend's ``period``)
     named_by: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def aggregation(self) -> str:
+        """``agg``, or ``sum`` when none was given."""
+        return self.agg or "sum"
 
     def param_for(self, column: str, default: str) -> str:
         """The parameter that named ``column``, for messages (:func:`aistruct.errors.param`):
@@ -101,9 +110,9 @@ def check_columns(raw: RawTable, spec: MarketSpec) -> None:
         raise InputError(f"{raw.source}: column {used[0]!r} {raw.unusable[used[0]]}; it cannot be used")
 
 
-def check_agg(agg: str) -> None:
-    """Exit 2 unless ``agg`` is one of :data:`AGGREGATIONS`."""
-    if agg not in AGGREGATIONS:
+def check_agg(agg: str | None) -> None:
+    """Exit 2 unless ``agg`` is one of :data:`AGGREGATIONS` (or None: sum)."""
+    if agg is not None and agg not in AGGREGATIONS:
         raise UsageError(f"{param('agg')}: unknown aggregation {agg!r}; use one of {', '.join(AGGREGATIONS)}")
 
 
@@ -140,6 +149,12 @@ class Markets:
     source: str
     credit: str | None
     warnings: list[str] = field(default_factory=list)
+    #: companies on more than one row of their group, and the rows they had (``input``)
+    repeated_entities: int = 0
+    rows_combined: int = 0
+    #: the name maps applied (``input.aliases`` / ``input.parents``), or None
+    aliases: dict | None = None
+    parents: dict | None = None
     # (companies frame, group code per row, labels per --by column), set by prepare_markets
     # so iter_groups can split without hashing the label strings again; used only while
     # ``companies`` is still that very frame.
@@ -154,6 +169,10 @@ class Markets:
             "entity": self.entity,
             "value": self.value,
             "by": list(self.by),
+            "repeated_entities": int(self.repeated_entities),
+            "rows_combined": int(self.rows_combined),
+            "aliases": self.aliases,
+            "parents": self.parents,
         }
         if self.size is not None:
             doc["size"] = self.size
