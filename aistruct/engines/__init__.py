@@ -83,4 +83,9 @@ def load_markets(
     engine = ENGINES.get((read.engine or "default").lower())
     if engine is None:
         raise UsageError(f"{param('engine')}: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
-    return engine.prepare(source, read, spec, need_size=need_size, progress=progress)
+    markets = engine.prepare(source, read, spec, need_size=need_size, progress=progress)
+    if spec.has_fringe:
+        from aistruct.markets.fringe import split_fringe
+
+        markets = split_fringe(markets, spec)  # on the per-company totals: the same for every engine
+    return markets
