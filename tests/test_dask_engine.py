@@ -392,3 +392,8 @@ def test_dask_is_in_the_test_extra():
 
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert set(extras["dask"]) <= set(extras["test"])
+
+
+def test_text_options_apply_to_each_file(cluster, tmp_path):
+    path = write(tmp_path, "semi.csv", "company;funding\nÄlpha;1,5\nBeta;2,5\nÄlpha;3\n".encode("latin-1"), mode="wb")
+    assert_same_run(cluster, "concentration", path, "--encoding", "latin-1", "--delimiter", ";", "--decimal", ",")
