@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import distributed  # noqa: F401  (the test extra installs it: a missing Dask fails here, never skips)
@@ -31,14 +32,16 @@ def cluster():
 
     from distributed import LocalCluster
 
-    local = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        timeout=60,
-    )
+    with warnings.catch_warnings():  # "Port 8787 is already in use" (the metrics port, unused)
+        warnings.simplefilter("ignore", UserWarning)
+        local = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+            timeout=60,
+        )
     try:
         yield local.scheduler_address
     finally:
@@ -397,3 +400,22 @@ def test_dask_is_in_the_test_extra():
 def test_text_options_apply_to_each_file(cluster, tmp_path):
     path = write(tmp_path, "semi.csv", "company;funding\nÄlpha;1,5\nBeta;2,5\nÄlpha;3\n".encode("latin-1"), mode="wb")
     assert_same_run(cluster, "concentration", path, "--encoding", "latin-1", "--delimiter", ";", "--decimal", ",")
+
+
+def test_a_folder_skips_markers_and_empty_part_files(cluster, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    write(folder, "part-0.csv", "company,funding\nAlpha,30\nBeta,30\n")
+    write(folder, "part-1.csv", "company,funding\n")  # an empty part: no rows, not an error
+    write(folder, "part-2.csv", "company,funding\nGamma,20\nDelta,20\n")
+    write(folder, "_SUCCESS", "")
+    write(folder, ".part-0.csv.crc", "not data")
+    r = dask_cli(cluster, "concentration", folder, "--format", "json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert doc["input"]["rows_read"] == 4
+    assert doc["results"][0]["hhi"] == pytest.approx(2600.0, rel=1e-12)  # 30² + 30² + 20² + 20²
+    (folder / "part-0.csv").write_text("company,funding\n")
+    (folder / "part-2.csv").write_text("company,funding\n")
+    r = dask_cli(cluster, "concentration", folder)
+    assert r.code == 2 and r.err == f"aistruct: error: {folder}: every file has a header but no rows\n"

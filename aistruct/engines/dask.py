@@ -85,9 +85,7 @@ def source_files(source: Any, read: ReadOptions) -> tuple[list[str], str, str]:
         files = _url_files(path)
     elif os.path.isdir(path):
         files = sorted(
-            f
-            for f in _glob.glob(os.path.join(path, "**", "*"), recursive=True)
-            if os.path.isfile(f) and format_for(f, read.input_format)[0] in FORMATS
+            f for f in _glob.glob(os.path.join(path, "**", "*"), recursive=True) if os.path.isfile(f) and _listed(f)
         )
         if not files:
             raise InputError(f"{path}: a folder with no CSV or Parquet files")
@@ -124,7 +122,7 @@ def _url_files(url: str) -> list[str]:
         fs, _, paths = fsspec.get_fs_token_paths(url)
         protocol = url.split("://", 1)[0]
         if len(paths) == 1 and fs.isdir(paths[0]):
-            paths = sorted(p for p in fs.find(paths[0]) if format_for(p, None)[0] in FORMATS)
+            paths = sorted(p for p in fs.find(paths[0]) if _listed(p))
     except ImportError as exc:
         raise UsageError(f"{url}: this filesystem needs a package: {exc}") from None
     except Exception as exc:
@@ -132,6 +130,20 @@ def _url_files(url: str) -> list[str]:
     if not paths:
         raise InputError(f"{url}: no file matches")
     return [p if "://" in p else f"{protocol}://{p}" for p in paths]
+
+
+def _listed(path: str) -> bool:
+    """Whether a folder's file is data: a CSV or Parquet extension (compressed or not), and not
+    hidden or a marker (``.part.crc``, ``_SUCCESS``, ``_metadata``)."""
+    from aistruct.reader.parsers import EXTENSIONS
+
+    name = os.path.basename(path.rstrip("/"))
+    if name.startswith((".", "_")):
+        return False
+    lower = name.lower()
+    for ext in (".gz", ".bz2", ".xz", ".zip"):
+        lower = lower.removesuffix(ext)
+    return EXTENSIONS.get(os.path.splitext(lower)[1]) in FORMATS
 
 
 def _first_line(exc: BaseException) -> str:
@@ -209,7 +221,7 @@ def _columns(raw, frame, spec: MarketSpec):
     return by, entity, value, size
 
 
-def prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec) -> tuple:
+def prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, many: bool = False) -> tuple:
     """One file's (partial totals frame, facts): the task each worker runs.
 
     The frame has a column ``g0, g1, ...`` per ``--by`` column (labels as text),
@@ -218,14 +230,14 @@ def prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec) -> t
     Any failure becomes an :class:`~aistruct.errors.InputError` naming the file.
     """
     try:
-        return _prepare_file(path, root, read, spec)
+        return _prepare_file(path, root, read, spec, many)
     except AistructError:
         raise
     except Exception as exc:  # a worker's failure comes back as one line naming the file
         raise InputError(f"{path}: {type(exc).__name__}: {_first_line(exc)}") from None
 
 
-def _prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec) -> tuple:
+def _prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, many: bool) -> tuple:
     import numpy as np
     import pandas as pd
 
@@ -236,7 +248,12 @@ def _prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec) -> 
     from aistruct.markets.values import parse_values
     from aistruct.markets.where import where_masks
 
-    raw = _read_raw(path, read)
+    try:
+        raw = _read_raw(path, read)
+    except InputError as exc:
+        if not many or not str(exc).endswith(": has a header but no rows"):
+            raise
+        return None, {"source": path, "rows_read": 0, "columns": None}  # a dataset's empty part file
     raw.frame.columns = [str(c) for c in raw.frame.columns]
     for key, value in _hive_columns(path, root).items():
         if key not in raw.frame.columns:
@@ -358,7 +375,17 @@ def _client(scheduler: str | None) -> Iterator[Any]:
                 named = param("scheduler") if scheduler else SCHEDULER_ENV
                 raise UsageError(f"{named} {address}: cannot reach a Dask scheduler ({_first_line(exc)})") from None
         else:
-            cluster = LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            import warnings
+
+            with warnings.catch_warnings():  # "Port 8787 is already in use": its metrics port, unused here
+                warnings.simplefilter("ignore", UserWarning)
+                try:
+                    cluster = LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+                except Exception as exc:  # worker processes that cannot start (a script without a main guard)
+                    raise UsageError(
+                        f"{param('engine')} dask: could not start a local Dask cluster ({_first_line(exc)}); "
+                        f"name a running one with {param('scheduler')}"
+                    ) from None
             client = Client(cluster, set_as_default=False)
         try:
             yield client
@@ -406,7 +433,9 @@ def _run(client, files: list[str], what: str, read: ReadOptions, spec: MarketSpe
 
     sizes = [_file_size(f) for f in files]
     total = sum(sizes) or len(files)
-    parts = client.map(prepare_file, files, root=what, read=read, spec=spec, pure=False)
+    parts = all_parts = client.map(
+        prepare_file, files, root=what, read=read, spec=spec, many=len(files) > 1, pure=False
+    )
     owner = {p.key: i for i, p in enumerate(parts)}
     done = 0
     if progress is not None:
@@ -419,6 +448,10 @@ def _run(client, files: list[str], what: str, read: ReadOptions, spec: MarketSpe
             if progress is not None:
                 progress("read", min(done, total), total)
         facts = client.gather(client.map(_facts_of, parts, pure=False))
+        if all(f["columns"] is None for f in facts):
+            raise InputError(f"{what}: every file has a header but no rows")
+        parts = [p for p, f in zip(parts, facts) if f["columns"] is not None]
+        facts = [f for f in facts if f["columns"] is not None]
         has_size = any(f["columns"][3] is not None and f["columns"][3] != f["columns"][2] for f in facts)
         n_by = len(spec.by)
         if progress is not None:
@@ -433,9 +466,24 @@ def _run(client, files: list[str], what: str, read: ReadOptions, spec: MarketSpe
                 how, split_out=max(1, min(len(files), 64)), shuffle_method="tasks"
             )
             table = client.compute(grouped).result().reset_index()
+    except AistructError:
+        raise
+    except Exception as exc:
+        if not _from_the_cluster(exc):
+            raise
+        raise UsageError(f"{what}: the Dask cluster failed ({type(exc).__name__}: {_first_line(exc)})") from None
     finally:
-        client.cancel(parts)
+        client.cancel(all_parts)
     return table, facts
+
+
+def _from_the_cluster(exc: Exception) -> bool:
+    """A failure of the cluster rather than of aistruct: a worker that died, a lost scheduler."""
+    import asyncio
+
+    return type(exc).__module__.startswith("distributed") or isinstance(
+        exc, (asyncio.CancelledError, OSError, TimeoutError)
+    )
 
 
 def _facts_of(part: tuple) -> dict:
@@ -481,7 +529,8 @@ def _markets(table, facts: list[dict], files: list[str], what: str, spec: Market
     keys = _keys(len(by))
     groups: list[tuple] = [()]
     if by:
-        groups = sorted({tuple(str(x) for x in row) for row in table[keys[:-1]].itertuples(index=False)})
+        distinct = table[keys[:-1]].drop_duplicates()
+        groups = sorted(zip(*(distinct[k].astype(object).map(str).tolist() for k in keys[:-1])))
     n = table[_N].to_numpy(dtype=np.int64)
     used = table[n > 0].reset_index(drop=True)
     n_used = n[n > 0]
