@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import run_cli, write  # noqa: E402
-from test_duckdb_engine import _market_table
+from test_duckdb_engine import market_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +133,7 @@ def test_fixtures_match_the_default_engine(cluster, args):
 @pytest.fixture(scope="module")
 def rounds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dask")
-    table = _market_table()
+    table = market_table()
     path = folder / "rounds.parquet"
     pq.write_table(table, path, row_group_size=700)
     half = table.num_rows // 2
@@ -171,7 +171,7 @@ def test_a_glob_of_files_is_the_single_file(cluster, rounds):
     glob = r.json()
     assert glob["input"].pop("source") == str(folder / "parts" / "*.parquet")
     single["input"].pop("source")
-    # Hand count from _market_table (see test_duckdb_engine): rows 5 and 6 of a.parquet have blank names.
+    # Hand count from market_table (see test_duckdb_engine): rows 5 and 6 of a.parquet have blank names.
     assert (
         glob["warnings"][0]
         == f"dropped 2 row(s) with a blank 'company' (first: {folder / 'parts' / 'a.parquet'} record 5)"
@@ -181,7 +181,7 @@ def test_a_glob_of_files_is_the_single_file(cluster, rounds):
 
 
 def test_a_hive_folder_gives_its_partition_column(cluster, tmp_path):
-    table = _market_table().drop_null().filter(pa.compute.field("year") < 2030)
+    table = market_table().drop_null().filter(pa.compute.field("year") < 2030)
     pq.write_to_dataset(table.drop_columns(["region"]), tmp_path / "hive", partition_cols=["year"])
     r = dask_cli(
         cluster,
