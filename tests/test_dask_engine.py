@@ -419,3 +419,18 @@ def test_a_folder_skips_markers_and_empty_part_files(cluster, tmp_path):
     (folder / "part-2.csv").write_text("company,funding\n")
     r = dask_cli(cluster, "concentration", folder)
     assert r.code == 2 and r.err == f"aistruct: error: {folder}: every file has a header but no rows\n"
+
+
+def test_a_file_the_filters_leave_empty_adds_nothing(cluster, tmp_path):
+    # Without --value each file chooses its columns (here a text column of amounts such as $30M);
+    # b.csv has no row left to choose them by.
+    write(tmp_path, "a.csv", "company,funding,region\nAlpha,$30M,EU\nBeta,$30M,EU\n")
+    write(tmp_path, "b.csv", "company,funding,region\nGamma,$20M,US\nDelta,$20M,US\n")
+    write(tmp_path, "both.csv", "company,funding,region\nAlpha,$30M,EU\nBeta,$30M,EU\nGamma,$20M,US\nDelta,$20M,US\n")
+    r = dask_cli(cluster, "concentration", tmp_path / "[ab].csv", "--where", "region = EU", "--format", "json")
+    assert r.code == 0, r.err
+    one = run_cli("concentration", tmp_path / "both.csv", "--where", "region = EU", "--format", "json").json()
+    doc = r.json()
+    assert doc["results"][0]["hhi"] == pytest.approx(5000.0, rel=1e-12)  # 50% + 50%
+    assert_same(doc["results"], one["results"])
+    assert doc["input"]["rows_read"] == 4 and doc["input"]["rows_used"] == 2

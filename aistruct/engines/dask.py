@@ -264,11 +264,14 @@ def _prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, man
     rows_read = len(frame)
     frame = frame.assign(**{ROW: np.arange(rows_read)})
     kept_by_where = []
+    unfiltered = frame
     if spec.where:
         masks = where_masks(raw, frame, spec.where, spec.decimal)
         kept_by_where = [int(m.sum()) for m in masks]
         frame = frame[masks[-1]]
-    by, entity, value, size = _columns(raw, frame, spec)
+    # The default engine chooses columns among the rows the filters keep; a file of which
+    # they keep none (another file has the rows) chooses them among all its rows.
+    by, entity, value, size = _columns(raw, frame if len(frame) else unfiltered, spec)
     if spec.exclude:
         excluded = {str(e).casefold() for e in spec.exclude}
         frame = frame[~frame[entity].astype("string").str.strip().str.casefold().isin(excluded).fillna(False)]
