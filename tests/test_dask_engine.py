@@ -434,3 +434,16 @@ def test_a_file_the_filters_leave_empty_adds_nothing(cluster, tmp_path):
     assert doc["results"][0]["hhi"] == pytest.approx(5000.0, rel=1e-12)  # 50% + 50%
     assert_same(doc["results"], one["results"])
     assert doc["input"]["rows_read"] == 4 and doc["input"]["rows_used"] == 2
+
+
+def test_repeated_rows_counted_and_what_the_cluster_cannot_do_refused(cluster, tmp_path):
+    # issue 15 item 2 on the Dask engine: the same counts and warning as the default engine
+    path = tmp_path / "t.csv"
+    path.write_text("company,v\na,1\na,2\nb,3\n", encoding="utf-8")
+    dask_doc = dask_cli(cluster, "concentration", path, "-f", "json").json()
+    default_doc = run_cli("concentration", path, "-f", "json").json()
+    assert dask_doc["input"]["repeated_entities"] == 1 and dask_doc["input"]["rows_combined"] == 2
+    assert dask_doc["warnings"] == default_doc["warnings"]
+    for extra in (["--agg", "last"], ["--aliases", FIXTURES / "names" / "aliases.csv"]):
+        r = dask_cli(cluster, "concentration", path, *extra)
+        assert r.code == 2 and "use the default engine" in r.err, r.err

@@ -32,7 +32,17 @@ from dataclasses import replace
 from typing import Any, Callable, Iterator
 
 from aistruct.errors import AistructError, InputError, UsageError, param
-from aistruct.markets import ENTITY, ROW, SIZE, VALUE, Markets, MarketSpec, drop_zero_companies, finish_companies
+from aistruct.markets import (
+    ENTITY,
+    ROW,
+    SIZE,
+    VALUE,
+    Markets,
+    MarketSpec,
+    combined_rows,
+    drop_zero_companies,
+    finish_companies,
+)
 from aistruct.reader import DATASET_PREFIX, ReadOptions, format_for
 
 #: The environment variable naming a scheduler when ``scheduler`` is not given.
@@ -64,6 +74,14 @@ def _refuse(read: ReadOptions, spec: MarketSpec) -> None:
         raise UsageError(
             f"{param('engine')} dask does not split entities ({param('split_entities')}); use the default engine"
         )
+    if spec.aggregation in ("first", "last", "median"):
+        raise UsageError(
+            f"{param('engine')} dask does not combine rows by {param('agg')} {spec.aggregation} (a cluster keeps no "
+            "row order); use the default engine"
+        )
+    for kind in ("aliases", "parents", "total_column"):
+        if getattr(spec, kind, None) is not None:
+            raise UsageError(f"{param('engine')} dask does not apply {param(kind)} yet; use the default engine")
 
 
 def _is_url(path: str) -> bool:
@@ -323,7 +341,7 @@ def _prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, man
         part["s"] = np.where(usable, sizes, np.nan)[keep]
     part[_N] = usable[keep].astype(np.int64)
     table = pd.DataFrame(part)
-    return _partial(table, spec.agg, len(by), sizes is not None), facts
+    return _partial(table, spec.aggregation, len(by), sizes is not None), facts
 
 
 def _keys(n_by: int) -> list[str]:
@@ -462,9 +480,9 @@ def _run(client, files: list[str], what: str, read: ReadOptions, spec: MarketSpe
         frames = client.map(_frame_of, parts, pure=False)
         with dask.config.set({"dataframe.convert-string": False}):
             ddf = dd.from_delayed(frames, meta=_meta(n_by, has_size), verify_meta=False)
-            how = {"v": _how(spec.agg), _N: "sum"}
+            how = {"v": _how(spec.aggregation), _N: "sum"}
             if has_size:
-                how["s"] = _how(spec.agg)
+                how["s"] = _how(spec.aggregation)
             grouped = ddf.groupby(_keys(n_by), sort=False, dropna=False).agg(
                 how, split_out=max(1, min(len(files), 64)), shuffle_method="tasks"
             )
@@ -543,14 +561,15 @@ def _markets(table, facts: list[dict], files: list[str], what: str, spec: Market
         if col not in used.columns:
             continue
         total = used[col].to_numpy(dtype=np.float64)
-        if spec.agg == "mean":
+        if spec.aggregation == "mean":
             total = total / n_used
-        elif spec.agg == "count":
+        elif spec.aggregation == "count":
             total = n_used.astype(np.float64)
         out[name] = total
+    repeated, combined = combined_rows(out, n_used, list(by), spec.aggregation, spec.agg is not None, warnings)
     if spec.drop_zeros:
         out, _ = drop_zero_companies(out, None, warnings)
-    finish_companies(out, source, spec.agg, value, size, need_size)
+    finish_companies(out, source, spec.aggregation, value, size, need_size)
     return Markets(
         companies=out,
         groups=groups,
@@ -563,6 +582,8 @@ def _markets(table, facts: list[dict], files: list[str], what: str, spec: Market
         source=source,
         credit=facts[0]["credit"] if not many else None,
         warnings=warnings,
+        repeated_entities=repeated,
+        rows_combined=combined,
     )
 
 
