@@ -332,6 +332,28 @@ def main(argv=None) -> int:
                             ],
                         )
                     )
+                if fmt == "parquet" and installed("distributed"):
+                    # a LocalCluster sized to the machine, started and closed by the run (it counts)
+                    named.append(
+                        (
+                            "aistruct parquet --engine dask (local cluster)",
+                            ai
+                            + [
+                                "concentration",
+                                path,
+                                "--entity",
+                                "entity",
+                                "--value",
+                                "value",
+                                "--by",
+                                "group",
+                                "--format",
+                                "json",
+                                "--engine",
+                                "dask",
+                            ],
+                        )
+                    )
                 got = cases("concentration", n, named)
                 a, f1, f2 = got[:3]
                 best = min((f1, f2), key=lambda r: r["median_s"])

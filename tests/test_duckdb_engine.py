@@ -10,7 +10,7 @@ import pytest
 from conftest import run_cli, write  # noqa: E402
 
 
-def _market_table(n=3_000, seed=5):
+def market_table(n=3_000, seed=5):
     """Rounds with the awkward cases: blank and padded names, missing values, blank groups,
     a group whose rows all lack a value, repeated companies, values of very different sizes."""
     import numpy as np
@@ -41,7 +41,7 @@ def _market_table(n=3_000, seed=5):
 @pytest.fixture(scope="module")
 def rounds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("duck")
-    table = _market_table()
+    table = market_table()
     path = folder / "rounds.parquet"
     pq.write_table(table, path, row_group_size=700)  # several row groups
     # The same rows split into two files (a glob) and into hive partitions by region.
@@ -81,7 +81,7 @@ def test_identical_json_to_the_default_engine(rounds, args):
 def test_warnings_are_the_default_engines(rounds):
     _, path = rounds
     doc = run_cli("concentration", path, "--by", "year", "--format", "json", "--engine", "duckdb").json()
-    # Hand count from _market_table: names[4] is None with a value, names[5] is blank ("   ");
+    # Hand count from market_table: names[4] is None with a value, names[5] is blank ("   ");
     # values[6], values[7] and values[9] are missing; years[8] is None.
     assert doc["warnings"][0] == "dropped 2 row(s) with a blank 'company' (first: record 5)"
     assert doc["warnings"][1] == "dropped 1 row(s) with a blank --by value"
@@ -103,7 +103,7 @@ def test_glob_and_hive_folder(rounds, tmp_path):
     assert glob["warnings"][0].endswith(f"(first: {folder / 'parts' / 'a.parquet'} record 5)")
     glob["warnings"][0] = single["warnings"][0]
     assert glob == single  # the two files hold the rows in the same order
-    table = _market_table()
+    table = market_table()
     pq.write_to_dataset(
         table.drop_null().filter(pa.compute.field("year") < 2030), tmp_path / "hive", partition_cols=["region"]
     )

@@ -8,7 +8,7 @@ from aistruct.engines import ENGINES, engine_help
 
 
 def test_names_are_the_command_line_contract():
-    assert list(ENGINES) == ["default", "duckdb"]
+    assert list(ENGINES) == ["default", "duckdb", "dask"]
 
 
 def test_every_engine_has_the_same_prepare_signature():

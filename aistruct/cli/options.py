@@ -73,6 +73,7 @@ def _metavars() -> dict:
         "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions", "aliases", "parents"),
         "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples"),
         "X": ("alpha", "tolerance", "outlier_factor", "max_missing", "total"),
+        "ADDRESS": ("scheduler",),
         "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method", "other"),
         "COMPANY": ("acquirer", "targets"),
         "PERIOD": ("from_", "to"),
@@ -182,12 +183,29 @@ READ = Group(
 # (the command sets ``read.engine = engine`` and calls load_markets instead of load_table +
 # prepare_markets). Commands without it never see the option. Its values are the names of
 # aistruct.engines.ENGINES, checked by load_markets (exit 2 naming them).
+@dataclass
+class EngineOptions:
+    """``--engine`` and where it runs (``--scheduler``, for ``--engine dask``)."""
+
+    name: str = "default"
+    scheduler: Optional[str] = None
+
+
 ENGINE = Group(
     "engine",
     [
         _opt("engine", str, "default", "--engine", help=engine_help(), panel=READ_PANEL),
+        _opt(
+            "scheduler",
+            Optional[str],
+            None,
+            "--scheduler",
+            help="Address of the Dask scheduler for --engine dask, e.g. tcp://127.0.0.1:8786 (default: "
+            "$AISTRUCT_DASK_SCHEDULER, else a local cluster started for the run); an error with other engines.",
+            panel=READ_PANEL,
+        ),
     ],
-    lambda kw: kw["engine"],
+    lambda kw: EngineOptions(kw["engine"], kw["scheduler"]),
 )
 
 

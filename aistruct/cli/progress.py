@@ -98,12 +98,13 @@ def progress_reporter(fmt: Optional[str], output: Optional[str]):
 
 
 @contextmanager
-def core_run(out, read, engine: Optional[str] = None):
+def core_run(out, read, engine=None):
     """What every analysis command does around its core call: set the engine, maybe show progress.
 
     ``with core_run(out, read, engine) as progress: report = x_report(..., progress=progress)``
     """
     if read is not None and engine is not None:
-        read.engine = engine
+        read.engine = getattr(engine, "name", engine)  # EngineOptions, or a bare engine name
+        read.scheduler = getattr(engine, "scheduler", None)
     with progress_reporter(out.format, out.output) as progress:
         yield progress

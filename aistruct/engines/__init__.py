@@ -51,6 +51,11 @@ ENGINES: dict[str, Engine] = {
         help='Parquet files, globs ("rounds/*.parquet") and folders larger than memory, read and '
         "aggregated by DuckDB (pip install 'aistruct[duckdb]')",
     ),
+    "dask": Engine(
+        "aistruct.engines.dask",
+        help="CSV and Parquet files, globs, folders and URLs read and aggregated by the workers of a Dask "
+        "cluster, a local one unless a scheduler is named (pip install 'aistruct[dask]')",
+    ),
 }
 
 
@@ -71,7 +76,8 @@ def load_markets(
 
     ``default``: :func:`aistruct.reader.load_table` then :func:`aistruct.markets.prepare_markets`
     (:mod:`aistruct.engines.arrow`). ``duckdb``: :mod:`aistruct.engines.duckdb` (Parquet
-    files, globs and folders larger than memory; identical results).
+    files, globs and folders larger than memory; identical results). ``dask``:
+    :mod:`aistruct.engines.dask` (files on a Dask cluster at ``read.scheduler``).
     ``progress`` (optional) is called as ``progress(stage, done, total)`` with the
     stages ``read`` (bytes) and ``aggregate`` (no counts), for a progress bar.
     """
@@ -83,6 +89,8 @@ def load_markets(
     engine = ENGINES.get((read.engine or "default").lower())
     if engine is None:
         raise UsageError(f"{param('engine')}: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
+    if read.scheduler and engine.module != ENGINES["dask"].module:
+        raise UsageError(f"{param('scheduler')} is for {param('engine')} dask (a Dask cluster's address)")
     markets = engine.prepare(source, read, spec, need_size=need_size, progress=progress)
     if spec.has_fringe:
         from aistruct.markets.fringe import split_fringe

@@ -69,6 +69,22 @@ def apply_where(raw: RawTable, frame, conditions: Sequence[str], decimal: str):
     return frame[mask]
 
 
+def where_masks(raw: RawTable, frame, conditions: Sequence[str], decimal: str) -> list:
+    """The rows of ``frame`` each condition keeps, with the earlier ones (one boolean mask per
+    condition), without :func:`apply_where`'s check that some row remains: for engines that
+    filter one part of a table at a time and check the whole afterwards."""
+    import numpy as np
+
+    mask = np.ones(len(frame), dtype=bool)
+    masks = []
+    for text in conditions:
+        cond = parse_where(text)
+        col = resolve_column(cond.column, [c for c in frame.columns if c != ROW], raw.source, param("where"))
+        mask = mask & _matches(text, cond, frame[col], decimal)
+        masks.append(mask)
+    return masks
+
+
 def _matched_none(source: str, text: str, cond: Condition, col: str, series, later: bool) -> str:
     """The message of a filter that leaves no row: how many it saw, and the value it may have meant.
 

@@ -52,6 +52,8 @@ class ReadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     delimiter: str | None = None  # csv only; default: ',' or ';' when the header has ';' and no ','
     engine: str = "default"  # "duckdb": see aistruct.engines.load_markets (load_table refuses it)
+    #: ``--engine dask`` only: the Dask scheduler's address (``tcp://host:8786``)
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         check_encoding(self.encoding)
