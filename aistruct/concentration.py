@@ -73,7 +73,7 @@ def market_metrics(
     for m in METRICS:
         doc[m.key] = m.compute(p, *args.get(m.key, ()))
     s = p.s
-    doc["bounds"] = None
+    bounds = None
     if fringe is not None:
         b = metrics.fringe_bounds(p.x, fringe, top)
         whole = float(b["total"])
@@ -81,14 +81,15 @@ def market_metrics(
         doc["hhi"] = b["hhi"][0]
         doc["equivalent_firms"] = b["equivalent_firms"][1]
         doc["cr"] = {k: lo for k, (lo, _) in b["cr"].items()}
-        doc["bounds"] = {"hhi": b["hhi"], "equivalent_firms": b["equivalent_firms"], "cr": b["cr"]}
+        bounds = {"hhi": b["hhi"], "equivalent_firms": b["equivalent_firms"], "cr": b["cr"]}
         doc_fringe = {"value": float(fringe), "share": float(fringe) / whole}
         s = x / whole
-    doc["fringe"] = doc_fringe
     doc["band"] = band(doc["hhi"], guidelines)
     doc["status"] = STATUS_OK
     # Largest first; ties by name so the output is deterministic.
     doc["top"] = top_companies(entities, x, s, show)
+    doc["bounds"] = bounds
+    doc["fringe"] = doc_fringe
     return doc
 
 

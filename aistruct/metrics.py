@@ -408,7 +408,9 @@ def fringe_bounds(values: Values, fringe: float, ks: Sequence[int] = DEFAULT_TOP
     >>> b["hhi"], b["cr"]
     ([2900.0, 3000.0], {'1': [0.4, 0.4], '4': [0.9, 1.0]})
     """
-    x = np.asarray(values, dtype=np.float64).ravel() if len(values) == 0 else _as_array(values)
+    x = values.x if isinstance(values, Prepared) else np.asarray(list(values), dtype=np.float64).ravel()
+    if x.size:
+        x = _as_array(x)  # the metrics' checks: finite, not negative
     f = float(fringe)
     if not (f >= 0 and np.isfinite(f)):
         raise ValueError("the fringe must be a finite number of at least 0")

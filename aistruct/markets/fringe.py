@@ -76,8 +76,8 @@ def split_fringe(markets: Markets, spec: MarketSpec) -> Markets:
         if listed > known * (1 + TOLERANCE):
             where = f"group {', '.join(f'{b}={group[b]}' for b in by)}: " if by else ""
             raise InputError(
-                f"{markets.source}: {where}the companies listed sum to {listed:,.6g}, above the total "
-                f"{known:,.6g}; the total must include every company"
+                f"{markets.source}: {where}the companies listed sum to {_num(listed)}, above the total "
+                f"{_num(known)}; the total must include every company"
             )
         fringe[key] = max(known - listed, 0.0)
     markets.fringe = fringe
@@ -106,7 +106,7 @@ def group_totals(raw, frame, column: str, by: list, codes_list: list, labels_lis
     if agg is None:
         lo, hi = float(table["t"].min()), float(table["t"].max())
         if hi - lo > TOLERANCE * max(abs(hi), 1.0):
-            raise InputError(f"{raw.source}: column {column!r} gives different totals ({lo:,.6g} and {hi:,.6g})")
+            raise InputError(f"{raw.source}: column {column!r} gives different totals ({_num(lo)} and {_num(hi)})")
         return {(): hi}
     out = {}
     for key, row in agg.iterrows():
@@ -116,7 +116,14 @@ def group_totals(raw, frame, column: str, by: list, codes_list: list, labels_lis
         if hi - lo > TOLERANCE * max(abs(hi), 1.0):
             where = ", ".join(f"{b}={v}" for b, v in zip(by, label))
             raise InputError(
-                f"{raw.source}: column {column!r} gives group {where} different totals ({lo:,.6g} and {hi:,.6g})"
+                f"{raw.source}: column {column!r} gives group {where} different totals ({_num(lo)} and {_num(hi)})"
             )
         out[label] = hi
     return out
+
+
+def _num(x: float) -> str:
+    """A number for a message: ``369,840,000``, ``2.5``, ``1.2e+20``."""
+    if abs(x) < 1e15 and float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.6g}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aistruct.errors import UsageError, param
 from aistruct.markets.aggregate import aggregate, combined_rows, drop_zero_companies, finish_companies
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
-from aistruct.markets.fringe import group_totals
+from aistruct.markets.fringe import check_fringe_options, group_totals
 from aistruct.markets.groups import group_codes, present_groups
 from aistruct.markets.names import apply_name_maps
 from aistruct.markets.periods import check_freq, period_codes
@@ -154,6 +154,7 @@ def _date_order(frame, by_cols: list[str], spec: MarketSpec):
 
 
 def _check_options(spec: MarketSpec) -> None:
+    check_fringe_options(spec)
     check_agg(spec.agg)
     check_freq(spec.freq)
     check_split_mode(spec.split_mode)
@@ -163,6 +164,11 @@ def _check_options(spec: MarketSpec) -> None:
 
 def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     """(long frame, columns) of a wide table: the id column is the first group column."""
+    if spec.total_column:
+        raise UsageError(
+            f"{param('total_column')} does not apply to {param('wide')} tables, whose every column is a company; "
+            f"{param('exclude')} that column and give {param('total')}, or use {param('other')}"
+        )
     if spec.entity or spec.value:
         raise UsageError(
             f"{param('wide')} reads every non-id column as a company; "
@@ -186,6 +192,8 @@ def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
     size = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
     if size:
         taken.add(size)
+    if spec.total_column:  # a market's size, not a company's: never the default value column
+        taken.add(resolve_column(spec.total_column, cols, what, param("total_column")))
     entity = (
         resolve_column(spec.entity, cols, what, param("entity"))
         if spec.entity
