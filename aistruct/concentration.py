@@ -34,11 +34,19 @@ def market_metrics(
     top: Sequence[int] = metrics.DEFAULT_TOP,
     show: int = 10,
     guidelines: str = "us-2023",
+    fringe: float | None = None,
 ) -> dict:
     """All concentration metrics of one market, as the JSON ``results`` entry (without ``group``).
 
     ``values`` are per-company totals (non-negative, no missing). A market with
     no companies or a zero total gets null metrics and a ``status`` saying why.
+
+    ``fringe`` (the unobserved rest of the market, ``--other``/``--total``): ``total``,
+    ``hhi``, ``equivalent_firms``, ``cr``, ``band`` and the ``top`` shares are then of
+    the whole market with the fringe atomised (a lower bound for HHI), ``bounds``
+    gives each one's range (:func:`aistruct.metrics.fringe_bounds`) and ``fringe`` its
+    value and share; the other metrics describe the listed companies. Without a
+    fringe, ``bounds`` and ``fringe`` are null.
     """
     import numpy as np
 
@@ -49,21 +57,39 @@ def market_metrics(
     if n and not np.isfinite(total):  # sum of huge values overflows; the metrics do not
         total = float("inf")
     doc: dict[str, Any] = {"n": n, "total": total if np.isfinite(total) else None}
+    doc_fringe = None if fringe is None else {"value": float(fringe), "share": None}
     if n == 0 or x.max() <= 0:
         doc.update({m.key: None for m in METRICS})
         doc["band"] = None
         doc["status"] = STATUS_EMPTY if n == 0 else STATUS_ZERO
         doc["top"] = []
+        doc["bounds"] = None
+        if doc_fringe is not None and fringe:
+            doc_fringe["share"] = 1.0  # nothing listed: the whole market is unobserved
+        doc["fringe"] = doc_fringe
         return doc
     assert p is not None  # n > 0 from here on
     args = {"cr": (top,)}  # the only metric whose parameters come from the caller
     for m in METRICS:
         doc[m.key] = m.compute(p, *args.get(m.key, ()))
+    s = p.s
+    bounds = None
+    if fringe is not None:
+        b = metrics.fringe_bounds(p.x, fringe, top)
+        whole = float(b["total"])
+        doc["total"] = whole
+        doc["hhi"] = b["hhi"][0]
+        doc["equivalent_firms"] = b["equivalent_firms"][1]
+        doc["cr"] = {k: lo for k, (lo, _) in b["cr"].items()}
+        bounds = {"hhi": b["hhi"], "equivalent_firms": b["equivalent_firms"], "cr": b["cr"]}
+        doc_fringe = {"value": float(fringe), "share": float(fringe) / whole}
+        s = x / whole
     doc["band"] = band(doc["hhi"], guidelines)
     doc["status"] = STATUS_OK
-    s = p.s
     # Largest first; ties by name so the output is deterministic.
     doc["top"] = top_companies(entities, x, s, show)
+    doc["bounds"] = bounds
+    doc["fringe"] = doc_fringe
     return doc
 
 
@@ -136,7 +162,8 @@ def concentration_of_markets(
             progress("compute", done, n_groups)
         doc = {"group": group}
         values = frame[VALUE].to_numpy()
-        doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines))
+        fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
+        doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines, fringe=fringe))
         arrays.append(values)
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"

@@ -33,7 +33,7 @@ def split_keywords(func: Callable, keywords: dict[str, Any], types: Sequence[typ
     [{'entity': 'lab'}]
     >>> split_keywords(report, {"prest": "headcount"}, [MarketSpec])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    TypeError: report() got an unexpected keyword argument 'prest'; valid keywords: agg, by, ...
+    TypeError: report() got an unexpected keyword argument 'prest'; valid keywords: agg, ...
     """
     fields = [{f.name for f in dataclasses.fields(t)} for t in types]
     unknown = sorted(set(keywords).difference(*fields))

@@ -206,10 +206,15 @@ class MarketState:
     invariant; reported company values stay the original ones).
     """
 
-    def __init__(self, names: Sequence[str], values: Sequence[float]):
+    def __init__(self, names: Sequence[str], values: Sequence[float], fringe: float | None = None):
         import numpy as np
 
         x = np.asarray(values, dtype=np.float64).ravel()
+        #: the unobserved fringe (``--other``/``--total``), None without one; ``hhi_hi`` is the
+        #: HHI's upper bound (:func:`aistruct.metrics.fringe_bounds`), ``hhi`` its lower bound
+        self.fringe = None if fringe is None else float(fringe)
+        self.fringe_original = self.fringe
+        self.hhi_hi: float | None = None
         self.names = [str(n) for n in names]
         self.n = int(x.size)
         self.original = {n: float(v) for n, v in zip(self.names, x)}
@@ -225,14 +230,23 @@ class MarketState:
             self.hhi = self.cr4 = None
             self.asc = np.zeros(0)
             return
-        total = _fsum(x.tolist())
+        f = self.fringe or 0.0
+        total = _fsum(x.tolist()) + f
         if not math.isfinite(total):
-            x = x / float(x.max())
-            total = _fsum(x.tolist())
+            top = float(x.max())
+            x = x / top
+            f = f / top
+            total = _fsum(x.tolist()) + f
         self.total = total
         self.values = dict(zip(self.names, x.tolist()))
-        self.hhi = metrics.hhi(x)
-        self.cr4 = metrics.concentration_ratios(x, (4,))["4"]
+        if self.fringe is None:
+            self.hhi = metrics.hhi(x)
+            self.cr4 = metrics.concentration_ratios(x, (4,))["4"]
+        else:
+            self.fringe = f
+            b = metrics.fringe_bounds(x, f, (4,))
+            self.hhi, self.hhi_hi = b["hhi"]
+            self.cr4 = b["cr"]["4"][0]
         self.asc = np.sort(x)
         self._desc_names: list | None = None
 
@@ -261,7 +275,7 @@ class MarketState:
     def _cr4_after(self, present: list, merged: float) -> float:
         """CR4 of the market after the present parties become one firm worth ``merged``."""
         n_after = self.asc.size - len(present) + (1 if present else 0)
-        if n_after <= 4:
+        if n_after <= 4 and self.fringe is None:
             return 1.0  # as metrics.concentration_ratio: k >= n gives exactly 1
         skip = set(present)
         top = [self.values[n] for n in self._top_names(4 + len(present)) if n not in skip]
@@ -308,6 +322,9 @@ class MarketState:
                 cr4_after=None,
                 verdicts=undefined_verdicts(guidelines, f"{why}; shares are undefined"),
                 parties=self.parties_doc(deal),
+                bounds=None,
+                fringe=None if self.fringe is None else {"value": self.fringe_original, "share": None},
+                verdicts_high=None,
             )
             return doc
         names = [deal.acquirer, *deal.targets]
@@ -329,7 +346,15 @@ class MarketState:
             cr4_after=self._cr4_after(present, merged),
             verdicts=verdicts(post, delta, share, guidelines),
             parties=self.parties_doc(deal),
+            bounds=None,
+            fringe=None,
+            verdicts_high=None,
         )
+        if self.fringe is not None and self.hhi_hi is not None:
+            post_hi = min(self.hhi_hi + delta, 10_000.0)
+            doc["bounds"] = {"pre_hhi": [self.hhi, self.hhi_hi], "post_hhi": [post, post_hi]}
+            doc["fringe"] = {"value": self.fringe_original, "share": self.fringe / self.total}
+            doc["verdicts_high"] = verdicts(post_hi, delta, share, guidelines)
         return doc
 
     def apply(self, deal: Deal) -> None:
@@ -345,7 +370,10 @@ class MarketState:
         pvals = [self.values[n] for n in present]
         merged = math.fsum(pvals)
         assert self.hhi is not None  # parties present: the market has shares
-        self.hhi = min(self.hhi + delta_hhi(pvals, self.total), 10_000.0)
+        step = delta_hhi(pvals, self.total)
+        self.hhi = min(self.hhi + step, 10_000.0)
+        if self.hhi_hi is not None:
+            self.hhi_hi = min(self.hhi_hi + step, 10_000.0)
         asc = self.asc
         for v in pvals:
             asc = np.delete(asc, int(np.searchsorted(asc, v, side="left")))
@@ -363,7 +391,10 @@ class MarketState:
         self.n = len(self.values)
         self._desc_names = None
         k = self.asc.size
-        self.cr4 = 1.0 if k <= 4 else float(min(max(math.fsum(self.asc[-4:].tolist()) / self.total, 0.0), 1.0))
+        if k <= 4 and self.fringe is None:
+            self.cr4 = 1.0
+        else:
+            self.cr4 = float(min(max(math.fsum(self.asc[-4:].tolist()) / self.total, 0.0), 1.0))
 
 
 def merge_values(
@@ -460,7 +491,8 @@ def merger_of_markets(
     results: list[dict] = []
     largest: list = []
     for group, frame in markets.iter_groups():
-        state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy())
+        fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
+        state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy(), fringe)
         where = f"group {group_text(group)}" if group else "the market"
         if state.status != STATUS_OK:
             why = "has no values" if state.status == STATUS_EMPTY else "has a total of 0"
@@ -492,6 +524,20 @@ def merger_of_markets(
                     key=lambda ir: (ir[1][0]["delta_hhi"] is None, -(ir[1][0]["delta_hhi"] or 0.0), ir[0]),
                 )
             ]
+        for r, _ in rows:
+            differ = [
+                g
+                for g, v in (r["verdicts_high"] or {}).items()
+                if (v["band"], v["flag"], v["finding"])
+                != tuple(r["verdicts"][g][k] for k in ("band", "flag", "finding"))
+            ]
+            for g in differ:
+                lo, hi = r["verdicts"][g], r["verdicts_high"][g]
+                deal = r["scenario"] or f"{r['acquirer']} + {', '.join(r['targets'])}"
+                warnings.append(
+                    f"{where}, {deal}: {g} reads {_finding(lo)} at the low end of the HHI range and "
+                    f"{_finding(hi)} at the high end (the unobserved fringe decides)"
+                )
         results.extend(r for r, _ in rows)
         largest.extend(b for _, b in rows)
     if mode is None:
@@ -505,6 +551,10 @@ def merger_of_markets(
         warnings=warnings,
         largest=largest,
     )
+
+
+def _finding(v: dict) -> str:
+    return repr(v["finding"] or v["band"] or "no finding")
 
 
 def merger_report(

@@ -381,3 +381,71 @@ def hannah_kay_indices(values: Values, alphas: Sequence[float] = HANNAH_KAY_ALPH
     """
     p = _prepared(values)
     return {param_key(a): hannah_kay(p, a) for a in alphas}
+
+
+# ---------------------------------------------------------------- the unseen tail
+
+
+def fringe_bounds(values: Values, fringe: float, ks: Sequence[int] = DEFAULT_TOP) -> dict:
+    """HHI and CR-k of a market whose listed companies ``values`` leave a fringe ``fringe`` unobserved.
+
+    Shares are of the whole market, T = sum(values) + fringe. The lower HHI counts
+    the fringe as atomised (countless tiny companies add nothing: the agencies'
+    convention); the upper HHI splits it into q = floor(F / m) companies of the size
+    m of the smallest listed company, plus the remainder r = F - q m: the most
+    concentrated tail consistent with the table (no unlisted company is larger than
+    a listed one). CR-k is exact for k up to the listed companies; beyond them the
+    lower bound adds nothing and the upper bound takes in fringe companies of size m
+    (and then r). With no positive listed company, the fringe may be one company.
+
+    Returns ``{"total", "hhi": [lo, hi], "equivalent_firms": [lo, hi], "cr": {k: [lo, hi]}}``
+    (``equivalent_firms`` is 10,000 / HHI, so its low end comes from the high HHI).
+
+    Top 3 of 40, 30 and 20 in a market of 100: the fringe of 10 is at most one
+    company of 10 (smaller than the smallest listed, 20):
+
+    >>> b = fringe_bounds([40, 30, 20], 10, ks=(1, 4))
+    >>> b["hhi"], b["cr"]
+    ([2900.0, 3000.0], {'1': [0.4, 0.4], '4': [0.9, 1.0]})
+    """
+    x = values.x if isinstance(values, Prepared) else np.asarray(list(values), dtype=np.float64).ravel()
+    if x.size:
+        x = _as_array(x)  # the metrics' checks: finite, not negative
+    f = float(fringe)
+    if not (f >= 0 and np.isfinite(f)):
+        raise ValueError("the fringe must be a finite number of at least 0")
+    observed = float(np.sort(x).sum()) if x.size else 0.0
+    total = observed + f
+    if not total > 0:
+        raise ValueError("total is zero")
+    positive = x[x > 0]
+    m = float(positive.min()) if positive.size else f
+    q, r = (divmod(f, m) if m > 0 else (0.0, 0.0)) if f > 0 else (0.0, 0.0)
+    if positive.size and q and q * m > f:  # float divmod guard
+        q -= 1
+        r = f - q * m
+    scale = observed / total
+    hhi_obs = hhi(x) if positive.size else 0.0
+    lo = hhi_obs * scale * scale
+    hi = lo + 10_000.0 * (q * (m / total) ** 2 + (r / total) ** 2)
+    lo, hi = min(lo, 10_000.0), min(hi, 10_000.0)
+    s_desc = (np.sort(x)[::-1] / total) if x.size else np.zeros(0)
+    cum = np.cumsum(s_desc)
+    n = int(x.size)
+    cr: dict[str, list[float]] = {}
+    for k in ks:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        extra = k - n
+        if extra < 0:
+            cr[str(k)] = [_round_unit(float(cum[k - 1]))] * 2
+            continue
+        whole = min(float(extra), q)
+        add = whole * m + (r if extra > q else 0.0)
+        cr[str(k)] = [_round_unit(scale), _round_unit((observed + add) / total)]
+    return {
+        "total": total,
+        "hhi": [lo, hi],
+        "equivalent_firms": [10_000.0 / hi if hi > 0 else None, 10_000.0 / lo if lo > 0 else None],
+        "cr": cr,
+    }

@@ -829,6 +829,11 @@ def tiers_of_markets(
                 entities_list=entities,
             )
         )
+        doc["fringe"] = None
+        if markets.fringe is not None:  # the unobserved fringe is no company: left out of the tiers, shown beside
+            f = float(markets.fringe.get(tuple(group[b] for b in markets.by), 0.0))
+            whole = float(np.sort(frame[VALUE].to_numpy(dtype=np.float64)).sum()) + f
+            doc["fringe"] = {"value": f, "share": f / whole if whole > 0 else None}
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
             if doc["status"] == STATUS_NO_COMPANIES:

@@ -165,8 +165,12 @@ def series_trend(
     bounds: Any = None,
     preset: str | None = None,
     decimal: str = ".",
+    fringes: dict | None = None,
 ) -> dict:
     """One series: ``periods`` is [(label, companies frame with ENTITY, VALUE, SIZE)].
+
+    ``fringes`` (``--other``/``--total``): the unobserved fringe of each period by label;
+    each period then carries ``bounds`` and ``fringe`` as a concentration result does.
 
     Returns the JSON series object without ``group``: ``periods``, ``bounds``,
     ``method``, ``slope_unit``, ``changes``, ``thin_periods``, ``verdict``.
@@ -185,7 +189,8 @@ def series_trend(
     for label in labels:
         frame = frames[label]
         values = frame[VALUE].to_numpy(dtype=np.float64)
-        m = market_metrics(frame[ENTITY].tolist(), values, top=top, show=0)
+        fringe = None if fringes is None else fringes.get(label, 0.0)
+        m = market_metrics(frame[ENTITY].tolist(), values, top=top, show=0, fringe=fringe)
         doc = {
             "period": label,
             "n": m["n"],
@@ -196,6 +201,8 @@ def series_trend(
             "status": m["status"],
             "thin": m["n"] < min_n,
             "tiers": None,
+            "bounds": m["bounds"],
+            "fringe": m["fringe"],
         }
         if tb is not None:
             sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else values
@@ -402,9 +409,12 @@ def trend_of_markets(
     period = period or markets.by[-1]
     series_by = [b for b in markets.by if b != period]
     buckets: dict[tuple, list] = {}
+    fringes: dict[tuple, dict] | None = None if markets.fringe is None else {}
     for group, frame in markets.iter_groups():
         key = tuple(group[b] for b in series_by)
         buckets.setdefault(key, []).append((group[period], frame))
+        if fringes is not None and markets.fringe is not None:
+            fringes.setdefault(key, {})[group[period]] = markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
     warnings = list(markets.warnings)
     results = []
     for key in sorted(buckets):
@@ -417,7 +427,14 @@ def trend_of_markets(
         if carry_forward or cumulative:
             buckets[key] = _stocked(buckets[key], int(carry_forward), bool(cumulative))
         s = series_trend(
-            buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset, decimal=decimal
+            buckets[key],
+            top=top,
+            min_n=min_n,
+            method=method,
+            bounds=bounds,
+            preset=preset,
+            decimal=decimal,
+            fringes=None if fringes is None else fringes.get(key, {}),
         )
         if s["thin_periods"]:
             thin = s["thin_periods"]

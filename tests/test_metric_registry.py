@@ -16,7 +16,7 @@ from aistruct.concentration import market_metrics
 from aistruct.metric_registry import KEYS, METRICS
 
 #: Result fields that are not metrics.
-NOT_METRICS = ("group", "n", "total", "band", "status", "top")
+NOT_METRICS = ("group", "n", "total", "band", "status", "top", "bounds", "fringe")
 #: Registered keys whose documentation rows the lead pastes into the docs (README.md/docs/ are
 #: another helper's files); empty this once the rows are in.
 PENDING_DOCS: set = set()
@@ -119,13 +119,13 @@ def test_docstring_examples_run(module):
 
 def test_result_entry_keys_in_registry_order():
     ok = market_metrics(["a", "b", "c"], [3, 1, 0])
-    assert list(ok) == ["n", "total", *KEYS, "band", "status", "top"]
+    assert list(ok) == ["n", "total", *KEYS, "band", "status", "top", "bounds", "fringe"]
     for m in METRICS:
         if m.param_keys:
             assert list(ok[m.key]) == list(m.param_keys)
     for values in ([0, 0], []):
         r = market_metrics(["a", "b"][: len(values)], values)
-        assert list(r) == ["n", "total", *KEYS, "band", "status", "top"]
+        assert list(r) == ["n", "total", *KEYS, "band", "status", "top", "bounds", "fringe"]
         assert all(r[k] is None for k in KEYS) and r["band"] is None
 
 

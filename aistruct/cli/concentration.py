@@ -20,12 +20,15 @@ from aistruct.cli.render import (
     fmt_number,
     fmt_pct,
     fmt_ratio,
+    hhi_cell,
     terminal_width,
 )
 from aistruct.metric_registry import METRICS, Metric
 
 #: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
 SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status")
+#: The result fields a fringe adds to the CSV/Markdown view (only when one is given).
+FRINGE_KEYS = ("fringe", "bounds")
 #: How a metric's ``display`` is formatted in the table.
 FORMATS = {"number": fmt_number, "ratio": fmt_ratio, "percent": fmt_pct}
 
@@ -33,15 +36,20 @@ FORMATS = {"number": fmt_number, "ratio": fmt_ratio, "percent": fmt_pct}
 def result_rows(doc: dict):
     """CSV/Markdown view: one row per group, --by columns first, nested metrics flattened."""
     by = doc["input"]["by"]
-    columns = list(by)
-    rows: list = []
+    # with an unobserved fringe: its value and share, and each range as _lo/_hi columns
+    keys = SCALARS + (FRINGE_KEYS if any(r.get("fringe") is not None for r in doc["results"]) else ())
+    flats = []
     for r in doc["results"]:
         flat: dict = {}
-        for key in SCALARS:
+        for key in keys:
             flatten(key, r.get(key), flat)
-        if not rows:
-            columns += list(flat)
-        rows.append([r["group"].get(b) for b in by] + [flat.get(c) for c in columns[len(by) :]])
+        flats.append(flat)
+    names = list(dict.fromkeys(c for flat in flats for c in flat))  # every group's columns, in order
+    # a group without shares has null cr, atkinson, bounds ...: empty cells under the other groups' columns
+    nested = {k for r in doc["results"] for k in keys if isinstance(r.get(k), (dict, list))}
+    names = [c for c in names if c not in nested]
+    columns = list(by) + names
+    rows = [[r["group"].get(b) for b in by] + [flat.get(c) for c in names] for r, flat in zip(doc["results"], flats)]
     return columns, rows
 
 
@@ -49,26 +57,60 @@ def _group_title(group: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in group.items())
 
 
-def _metric_table(r: dict, title: str) -> Table:
+def _metric_table(r: dict, title: str, guidelines: str = "us-2023") -> Table:
     t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
     t.add_column("Metric")
     t.add_column("Value", justify="right")
     t.add_column("Reading", no_wrap=True)
-    t.add_row("Companies", fmt_number(r["n"]), "")
-    t.add_row("Total", fmt_amount(r["total"]), "")
+    fringe = r.get("fringe")
+    t.add_row("Companies", fmt_number(r["n"]), "listed; the fringe's are not counted" if fringe else "")
+    t.add_row("Total", fmt_amount(r["total"]), "the whole market, fringe included" if fringe else "")
+    if fringe is not None:
+        share = f"{fmt_pct(fringe['share'])} unobserved" if fringe["share"] is not None else "unobserved"
+        t.add_row("Fringe", fmt_amount(fringe["value"]), share)
     if r["status"] != "ok":
         t.add_row("Status", Text(r["status"], style="yellow"), "metrics undefined")
         return t
+    bounds = r.get("bounds")
     shown = {m.key: _fmt(m, r[m.key]) for m in METRICS if m.kind == "scalar"}  # for {key} in readings
     for m in METRICS:
         if not m.row:
             continue
         if m.kind == "scalar":
-            t.add_row(m.label, shown[m.key], _reading(m, r, "", shown))
+            value = _fmt_range(m, bounds[m.key]) if bounds and m.key in bounds else shown[m.key]
+            reading = _reading(m, r, "", shown)
+            if bounds and m.key == "hhi":
+                reading = _band_range(r, bounds["hhi"], guidelines)
+            t.add_row(m.label, value, reading)
         else:
+            ranges = bounds.get(m.key) if bounds else None
             for k, v in r[m.key].items():
-                t.add_row(m.label.format(k=k), _fmt(m, v), _reading(m, r, k, shown))
+                value = _fmt_range(m, ranges[k]) if ranges and k in ranges else _fmt(m, v)
+                t.add_row(m.label.format(k=k), value, _reading(m, r, k, shown))
+    if bounds:
+        t.caption = Text(
+            "With a fringe: HHI, equivalent firms and CR are of the whole market, from the fringe as countless "
+            "tiny companies to companies the size of the smallest listed; the other figures describe the listed "
+            "companies."
+        )
+        t.caption_justify = "left"
     return t
+
+
+def _fmt_range(m: Metric, pair) -> str:
+    """``2,900–3,000``; one number when both ends agree."""
+    lo, hi = (_fmt(m, v) for v in pair)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def _band_range(r: dict, hhi_range, guidelines: str):
+    """The band at both ends of the HHI range, saying so when they differ."""
+    from aistruct.guidelines import band
+
+    low, high = r["band"], band(hhi_range[1], guidelines)
+    if low == high:
+        return band_text(low)
+    return Text.assemble(band_text(low), " to ", band_text(high))
 
 
 def _fmt(m: Metric, value) -> str:
@@ -115,7 +157,8 @@ def _groups_table(doc: dict) -> Table:
     )
     for b in by:
         t.add_column(cell(b), no_wrap=True)
-    for name in ("n", "Total", "HHI"):
+    fringes = any(r.get("fringe") is not None for r in doc["results"])
+    for name in ("n", "Total", "HHI") + (("Fringe",) if fringes else ()):
         t.add_column(name, justify="right", no_wrap=True)
     t.add_column("Band", no_wrap=True)
     for k in ks:
@@ -128,7 +171,8 @@ def _groups_table(doc: dict) -> Table:
             *[cell(r["group"][b]) for b in by],
             fmt_number(r["n"]),
             fmt_compact(r["total"]),
-            fmt_number(r["hhi"]),
+            hhi_cell(r),
+            *([fmt_pct((r.get("fringe") or {}).get("share"))] if fringes else []),
             band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
             *[fmt_pct(cr.get(k)) for k in ks],
             fmt_ratio(r["gini"]),
@@ -145,7 +189,7 @@ def result_table(doc: dict) -> list:
         title = f"Concentration of {inp['value']} across {inp['entity']}"
         if r["group"]:
             title += f" ({_group_title(r['group'])})"
-        out = [_metric_table(r, title)]
+        out = [_metric_table(r, title, doc.get("guidelines", "us-2023"))]
         if r["top"]:
             out.append(_top_table(r))
         return out

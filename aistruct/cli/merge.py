@@ -60,6 +60,11 @@ def _rank(x) -> str:
     return "–" if x is None else str(x)
 
 
+def _range(pair) -> str:
+    lo, hi = (fmt_number(v) for v in pair)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def result_rows(doc: dict):
     """CSV/Markdown view: one row per deal and group; guideline sentences are in JSON only."""
     by = doc["input"]["by"]
@@ -83,6 +88,10 @@ def result_rows(doc: dict):
     ]
     for g in gl:
         columns += [f"{g}_band", f"{g}_flag", f"{g}_finding"]
+    fringe = any(r.get("fringe") is not None for r in doc["results"])
+    if fringe:  # the unobserved fringe: its size, the HHIs' high ends and the readings there
+        columns += ["fringe_value", "fringe_share", "pre_hhi_hi", "post_hhi_hi"]
+        columns += [f"{g}_finding_high" for g in gl]
     rows = []
     for r in doc["results"]:
         row = [r["group"].get(b) for b in by] + [
@@ -105,6 +114,10 @@ def result_rows(doc: dict):
         for g in gl:
             v = r["verdicts"][g]
             row += [v["band"], v["flag"], v["finding"]]
+        if fringe:
+            fr, b, high = r.get("fringe") or {}, r.get("bounds") or {}, r.get("verdicts_high") or {}
+            row += [fr.get("value"), fr.get("share"), *((b[k][1] if b else None) for k in ("pre_hhi", "post_hhi"))]
+            row += [(high.get(g) or {}).get("finding") for g in gl]
         rows.append(row)
     return columns, rows
 
@@ -124,7 +137,11 @@ def _single_tables(doc: dict, r: dict) -> list:
         t.add_row("Status", Text(r["status"], style="yellow"), "", "figures undefined")
         return [t]
     acq = next((p for p in r["parties"] if p["role"] == "acquirer"), None)
-    t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
+    b = r.get("bounds")
+    if b:
+        t.add_row("HHI", _range(b["pre_hhi"]), _range(b["post_hhi"]), _delta(r["delta_hhi"]))
+    else:
+        t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
     before_share = acq["share"] if acq and acq["share"] is not None else 0.0
     t.add_row(
         Text("Share of ").append_text(cell(r["acquirer"])),
@@ -139,9 +156,22 @@ def _single_tables(doc: dict, r: dict) -> list:
     v.add_column("Band")
     v.add_column("Verdict")
     v.add_column("Because")
+    high = r.get("verdicts_high")
+    if high:
+        v.add_column("High end")
+        fr = r["fringe"]
+        t.caption = Text(
+            f"Fringe {fmt_pct(fr['share'])} unobserved: HHI from the fringe as countless tiny companies to "
+            "companies the size of the smallest listed; the readings are at the low end, and at the high end beside."
+        )
+        t.caption_justify = "left"
     notes = []
     for g, verdict in r["verdicts"].items():
-        v.add_row(GUIDELINE_TITLE[g], band_text(verdict["band"]), _finding(verdict), verdict["reason"])
+        extra = []
+        if high:
+            same = all(high[g][k] == verdict[k] for k in ("band", "flag", "finding"))
+            extra = [Text("same") if same else _finding(high[g])]
+        v.add_row(GUIDELINE_TITLE[g], band_text(verdict["band"]), _finding(verdict), verdict["reason"], *extra)
         if verdict["text"]:
             notes.append(
                 Text.assemble(
@@ -204,13 +234,19 @@ def _many_table(doc: dict) -> Table:
         if r["status"] != "ok":
             row += [Text(r["status"], style="yellow")] + ["–"] * (2 + seq + bool(by))
         else:
+            b = r.get("bounds")
             if by:
-                row.append(fmt_number(r["pre_hhi"]))
-            row += [fmt_number(r["post_hhi"]), _delta(r["delta_hhi"])]
+                row.append(_range(b["pre_hhi"]) if b else fmt_number(r["pre_hhi"]))
+            row += [_range(b["post_hhi"]) if b else fmt_number(r["post_hhi"]), _delta(r["delta_hhi"])]
             if seq:
                 row.append(_delta(r["cumulative_delta_hhi"]))
             row.append(fmt_pct(r["merged_share"]))
-        row += [_finding(r["verdicts"][g], short=True) for g in doc["guidelines"]]
+        for g in doc["guidelines"]:
+            low, high = r["verdicts"][g], (r.get("verdicts_high") or {}).get(g)
+            if high and (high["finding"], high["band"]) != (low["finding"], low["band"]):
+                row.append(Text.assemble(_finding(low, short=True), "/", _finding(high, short=True)))
+            else:
+                row.append(_finding(low, short=True))
         t.add_row(*row)
     fit_labels(t, terminal_width(), [*range(len(by)), *([] if one_deal else [len(by) + seq])])
     return t

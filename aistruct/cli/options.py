@@ -69,12 +69,12 @@ def _metavars() -> dict:
     from aistruct.reader.parsers import FORMATS as INPUT_FORMATS
 
     words = {
-        "COL": ("entity", "value", "by", "id", "size", "period"),
+        "COL": ("entity", "value", "by", "id", "size", "period", "total_column"),
         "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions", "aliases", "parents"),
         "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples"),
-        "X": ("alpha", "tolerance", "outlier_factor", "max_missing"),
+        "X": ("alpha", "tolerance", "outlier_factor", "max_missing", "total"),
         "ADDRESS": ("scheduler",),
-        "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method"),
+        "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method", "other"),
         "COMPANY": ("acquirer", "targets"),
         "PERIOD": ("from_", "to"),
         "K,K...": ("top",),
@@ -221,6 +221,9 @@ def _market(kw: dict):
         agg=kw["agg"],
         aliases=kw["aliases"],
         parents=kw["parents"],
+        other=tuple(kw["other"] or ()),
+        total=kw["total"],
+        total_column=kw["total_column"],
         decimal=kw["decimal"],
         on_bad_value=kw["on_bad_value"],
         wide=kw["wide"],
@@ -307,6 +310,31 @@ MARKET = Group(
             None,
             "--parents",
             help="Ownership map (columns company, parent): companies roll up to their ultimate parent.",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "other",
+            Optional[List[str]],
+            None,
+            "--other",
+            help="This company stands for the unobserved rest of the market (Other, Rest of world): its value "
+            "is the fringe, not one company; HHI and CR become ranges (repeatable).",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "total",
+            Optional[str],
+            None,
+            "--total",
+            help="The market's known size (1.2B allowed): total minus the listed companies is the fringe.",
+            panel=MARKET_PANEL,
+        ),
+        _opt(
+            "total_column",
+            Optional[str],
+            None,
+            "--total-column",
+            help="Column holding each group's market size (one value per group): the fringe per group.",
             panel=MARKET_PANEL,
         ),
         _opt(

@@ -299,11 +299,23 @@ def terminal_width() -> int:
 # ---------------------------------------------------------------- flat rows
 
 
+def hhi_cell(result: dict) -> str:
+    """A result's HHI for a table: ``2,900–3,000`` when an unobserved fringe makes it a range."""
+    bounds = result.get("bounds")
+    if not bounds:
+        return fmt_number(result["hhi"])
+    lo, hi = (fmt_number(v) for v in bounds["hhi"])
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def flatten(prefix: str, value: Any, into: dict) -> None:
-    """Nested objects become ``prefix_key`` columns: cr_4, atkinson_0.5 ..."""
+    """Nested objects become ``prefix_key`` columns: cr_4, atkinson_0.5 ...; a [low, high] range
+    becomes ``prefix_lo`` and ``prefix_hi`` (bounds_hhi_lo, bounds_hhi_hi)."""
     if isinstance(value, dict):
         for k, v in value.items():
             flatten(f"{prefix}_{k}" if prefix else str(k), v, into)
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        into[f"{prefix}_lo"], into[f"{prefix}_hi"] = value
     else:
         into[prefix] = value
 

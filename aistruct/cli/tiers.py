@@ -61,6 +61,9 @@ def result_rows(doc: dict):
     # middle_count_share / middle_value_share are already there as the middle tier's columns
     diag_cols = [k for k in DIAGNOSTICS if k not in columns]
     columns += diag_cols
+    fringe = any(r.get("fringe") is not None for r in doc["results"])
+    if fringe:
+        columns += ["fringe_value", "fringe_share"]
     rows = []
     for r in doc["results"]:
         row = [r["group"].get(b) for b in by]
@@ -72,6 +75,8 @@ def result_rows(doc: dict):
             row += [tt.get(k) for k in ("count", "count_share", "value", "value_share", "min_size", "max_size")]
         diag = r["diagnostics"] or {}
         row += [diag.get(k) for k in diag_cols]
+        if fringe:
+            row += [(r.get("fringe") or {}).get("value"), (r.get("fringe") or {}).get("share")]
         rows.append(row)
     return columns, rows
 
@@ -265,6 +270,12 @@ def result_table(doc: dict, explain: bool = False) -> list:
             continue
         if len(results) == 1:
             out.append(_tiers_table(doc, r))
+            if r.get("fringe"):
+                fr = r["fringe"]
+                share = f" ({fmt_pct(fr['share'])} of the market)" if fr["share"] is not None else ""
+                out.append(
+                    Text(f"Fringe: {fmt_amount(fr['value'])}{share} unobserved, no company: left out of the tiers.")
+                )
             if r["diagnostics"] is not None:
                 out.append(_diag_table(r))
                 out.append(Text(reading(r)))

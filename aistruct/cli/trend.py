@@ -8,7 +8,18 @@ from rich.text import Text
 
 from aistruct.cli.app import app
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
-from aistruct.cli.render import cell, emit, fmt_amount, fmt_compact, fmt_number, fmt_p, fmt_pct, fmt_ratio, plural
+from aistruct.cli.render import (
+    cell,
+    emit,
+    fmt_amount,
+    fmt_compact,
+    fmt_number,
+    fmt_p,
+    fmt_pct,
+    fmt_ratio,
+    hhi_cell,
+    plural,
+)
 from aistruct.vocabulary import TIER_KEYS
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -59,6 +70,9 @@ def result_rows(doc: dict):
                     ks.append(k)
     columns = list(by) + ["period", "n", "total", "hhi"] + [f"cr_{k}" for k in ks] + ["gini", "status", "thin"]
     columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS]
+    fringe = any(p.get("fringe") is not None for s in doc["results"] for p in s["periods"])
+    if fringe:  # the unobserved fringe: its share and the HHI's range
+        columns += ["fringe_value", "fringe_share", "hhi_lo", "hhi_hi"]
     rows = []
     for s in doc["results"]:
         for p in s["periods"]:
@@ -66,6 +80,9 @@ def result_rows(doc: dict):
             row += [(p["cr"] or {}).get(k) for k in ks] + [p["gini"], p["status"], p["thin"]]
             tiers = p["tiers"]
             row += [tiers[t][f] if tiers else None for t in TIER_KEYS for f in TIER_FIELDS]
+            if fringe:
+                fr, b = p.get("fringe") or {}, p.get("bounds") or {}
+                row += [fr.get("value"), fr.get("share"), *(b.get("hhi") or (None, None))]
             rows.append(row)
     return columns, rows
 
@@ -156,7 +173,7 @@ def _period_table(doc: dict, s: dict) -> Table:
     for p in s["periods"]:
         cr = p["cr"] or {}
         row: list = [cell(p["period"] + ("*" if p["thin"] else "")), fmt_number(p["n"]), fmt_compact(p["total"])]
-        row.append(fmt_number(p["hhi"]))
+        row.append(hhi_cell(p))
         row += [fmt_pct(cr.get(k)) for k in ks] + [fmt_ratio(p["gini"])]
         if tiers:
             row += [_tier_triplet(p["tiers"], "count_share"), _tier_triplet(p["tiers"], "value_share")]

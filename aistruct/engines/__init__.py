@@ -91,4 +91,9 @@ def load_markets(
         raise UsageError(f"{param('engine')}: unknown engine {read.engine!r}; use one of {', '.join(ENGINES)}")
     if read.scheduler and engine.module != ENGINES["dask"].module:
         raise UsageError(f"{param('scheduler')} is for {param('engine')} dask (a Dask cluster's address)")
-    return engine.prepare(source, read, spec, need_size=need_size, progress=progress)
+    markets = engine.prepare(source, read, spec, need_size=need_size, progress=progress)
+    if spec.has_fringe:
+        from aistruct.markets.fringe import split_fringe
+
+        markets = split_fringe(markets, spec)  # on the per-company totals: the same for every engine
+    return markets

@@ -152,6 +152,11 @@ def _refuse_spec(spec: MarketSpec) -> None:
             f"{param('engine')} duckdb does not combine rows by {param('agg')} {spec.aggregation} (the row order of a "
             "Parquet dataset is not kept); use the default engine"
         )
+    if spec.total_column is not None:
+        raise UsageError(
+            f"{param('engine')} duckdb does not read {param('total_column')} yet; give {param('total')} or use the "
+            "default engine"
+        )
     for kind in ("aliases", "parents"):
         if getattr(spec, kind) is not None:
             raise UsageError(f"{param('engine')} duckdb does not apply {param(kind)} yet; use the default engine")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from aistruct.errors import UsageError, param
 from aistruct.markets.aggregate import aggregate, combined_rows, drop_zero_companies, finish_companies
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
+from aistruct.markets.fringe import check_fringe_options, group_totals
 from aistruct.markets.groups import group_codes, present_groups
 from aistruct.markets.names import apply_name_maps
 from aistruct.markets.periods import check_freq, period_codes
@@ -85,6 +86,16 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         names, values, sizes, cols.by, codes_list, labels_list, usable, spec.aggregation, order
     )
     repeated, combined = combined_rows(out, rows, cols.by, spec.aggregation, spec.agg is not None, warnings)
+    totals = None
+    if spec.total_column is not None:
+        total_col = resolve_column(
+            spec.total_column, [c for c in frame.columns if c != ROW], raw.source, param("total_column")
+        )
+        if total_col in (cols.entity, cols.value, *cols.by):
+            raise UsageError(
+                f"{raw.source}: {param('total_column')} {total_col!r} is also the entity, value or a group column"
+            )
+        totals = group_totals(raw, frame, total_col, cols.by, codes_list, labels_list, spec)
     if spec.drop_zeros:
         out, group_code = drop_zero_companies(out, group_code, warnings)
     finish_companies(out, raw.source, spec.aggregation, cols.value_label, cols.size, need_size)
@@ -103,6 +114,7 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
         group_index=None if group_code is None else (out, group_code, labels_list),
         repeated_entities=repeated,
         rows_combined=combined,
+        totals=totals,
         aliases=maps_dict(maps, "aliases"),
         parents=maps_dict(maps, "parents"),
     )
@@ -142,6 +154,7 @@ def _date_order(frame, by_cols: list[str], spec: MarketSpec):
 
 
 def _check_options(spec: MarketSpec) -> None:
+    check_fringe_options(spec)
     check_agg(spec.agg)
     check_freq(spec.freq)
     check_split_mode(spec.split_mode)
@@ -151,6 +164,11 @@ def _check_options(spec: MarketSpec) -> None:
 
 def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     """(long frame, columns) of a wide table: the id column is the first group column."""
+    if spec.total_column:
+        raise UsageError(
+            f"{param('total_column')} does not apply to {param('wide')} tables, whose every column is a company; "
+            f"{param('exclude')} that column and give {param('total')}, or use {param('other')}"
+        )
     if spec.entity or spec.value:
         raise UsageError(
             f"{param('wide')} reads every non-id column as a company; "
@@ -174,6 +192,8 @@ def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
     size = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
     if size:
         taken.add(size)
+    if spec.total_column:  # a market's size, not a company's: never the default value column
+        taken.add(resolve_column(spec.total_column, cols, what, param("total_column")))
     entity = (
         resolve_column(spec.entity, cols, what, param("entity"))
         if spec.entity

@@ -62,6 +62,11 @@ class MarketSpec:
     #: name maps (:mod:`aistruct.markets.names`): a file, a mapping or a NameMap
     aliases: Any = None
     parents: Any = None
+    #: the unseen tail (:mod:`aistruct.markets.fringe`): companies that stand for the unobserved
+    #: fringe ("Other"), the market's known total, or a column holding it per group
+    other: Sequence[str] = ()
+    total: float | str | None = None
+    total_column: str | None = None
     #: the keyword that named a ``by`` or ``id`` column, when a command adds one (trend's ``period``)
     named_by: Mapping[str, str] = field(default_factory=dict)
 
@@ -75,9 +80,14 @@ class MarketSpec:
         ``default`` (``by``, ``id``) unless a command added the column under another keyword."""
         return param(self.named_by.get(column, default))
 
+    @property
+    def has_fringe(self) -> bool:
+        """Whether the spec gives an unobserved fringe (``other``, ``total`` or ``total_column``)."""
+        return bool(self.other) or self.total is not None or self.total_column is not None
+
     def named_columns(self) -> list[str]:
-        """The columns this spec names (entity, value, size, id, by), as given."""
-        named = [self.entity, self.value, self.size, self.id, *self.by]
+        """The columns this spec names (entity, value, size, id, total column, by), as given."""
+        named = [self.entity, self.value, self.size, self.id, self.total_column, *self.by]
         return [str(c) for c in named if c]
 
 
@@ -155,6 +165,10 @@ class Markets:
     #: the name maps applied (``input.aliases`` / ``input.parents``), or None
     aliases: dict | None = None
     parents: dict | None = None
+    #: the unobserved fringe per group key (None: no --other/--total/--total-column given)
+    fringe: dict | None = None
+    #: each group's known total, from --total-column (set by the engine), by group key
+    totals: dict | None = None
     # (companies frame, group code per row, labels per --by column), set by prepare_markets
     # so iter_groups can split without hashing the label strings again; used only while
     # ``companies`` is still that very frame.
