@@ -266,3 +266,61 @@ def test_docs_example_by_hand():
     total = 194_000_000 + 116_000_000 + 41_640_000 + 18_200_000
     expected = 10_000 * (41_640_000 / total) * (18_200_000 / total) * 0.1
     assert rep.results[0]["mhhi_delta"] == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- merge: pre- and post-merger MHHI
+
+
+@pytest.fixture
+def three(tmp_path):
+    return write(tmp_path / "m3.csv", "company,value\nA,50\nB,30\nC,20\n")
+
+
+def test_merge_buys_out_a_funds_stake_in_the_target(tmp_path, three):
+    # Fund holds 10% of B (30%) and of C (20%) with proportional control.
+    # Pre: ΔMHHI = 10,000 · 2 · 0.3 · 0.2 · 0.01 / 0.82 = 1200 · 0.01 / 0.82 = 14.634...
+    # A buys B: the acquirer's owners own B, the fund's stake is bought out: no tie is left,
+    # post MHHI = post HHI = 80² + 20² = 6800.
+    own = write(tmp_path / "own.csv", "owner,company,stake\nFund,B,10%\nFund,C,10%\n")
+    doc = run_cli("merge", three, "-a", "A", "-t", "B", "--ownership", own, "-f", "json").json()
+    assert_schema(doc, "merge")
+    r = doc["results"][0]
+    assert r["pre_mhhi"] == pytest.approx(3800 + 12 / 0.82, rel=1e-12)
+    assert r["post_mhhi"] == pytest.approx(6800, rel=1e-12)
+    assert r["delta_mhhi"] == pytest.approx(3000 - 12 / 0.82, rel=1e-12)
+    assert "MHHI" in run_cli("merge", three, "-a", "A", "-t", "B", "--ownership", own).out
+
+
+def test_merge_passes_the_targets_holdings_to_the_acquirer(tmp_path, three):
+    # B holds 20% of C's profits, no control. Pre: B's manager weighs C at 0.2:
+    # ΔMHHI = 10,000 · 0.3 · 0.2 · 0.2 = 120. A buys B: A (80%) now holds B's 20% of C:
+    # ΔMHHI = 10,000 · 0.8 · 0.2 · 0.2 = 320; post MHHI = 6800 + 320.
+    own = write(tmp_path / "own.csv", "owner,company,stake,control\nB,C,0.2,0\n")
+    r = run_cli("merge", three, "-a", "A", "-t", "B", "--ownership", own, "-f", "json").json()["results"][0]
+    assert r["pre_mhhi"] == pytest.approx(3800 + 120, rel=1e-12)
+    assert r["post_mhhi"] == pytest.approx(6800 + 320, rel=1e-12)
+    header = run_cli("merge", three, "-a", "A", "-t", "B", "--ownership", own, "-f", "csv").out.splitlines()[0]
+    assert {"pre_mhhi", "post_mhhi", "delta_mhhi"} <= set(header.split(","))
+
+
+def test_merge_sequential_follows_the_ownership(tmp_path):
+    # A holds 20% of D, no control. Step 1: A buys B; step 2: A buys C. Shares .4 .3 .2 .1.
+    # Step 1 pre: 10,000 · 0.4 · 0.1 · 0.2 = 80; post: (A+B = .7) 10,000 · 0.7 · 0.1 · 0.2 = 140.
+    # Step 2 pre = step 1 post; post (A+B+C = .9): 10,000 · 0.9 · 0.1 · 0.2 = 180.
+    src = write(tmp_path / "m.csv", "company,value\nA,40\nB,30\nC,20\nD,10\n")
+    deals = write(tmp_path / "deals.csv", "acquirer,target\nA,B\nA,C\n")
+    own = write(tmp_path / "own.csv", "owner,company,stake,control\nA,D,0.2,0\n")
+    doc = run_cli("merge", src, "--scenarios", deals, "--sequential", "--ownership", own, "-f", "json").json()
+    assert_schema(doc, "merge")
+    s1, s2 = doc["results"]
+    assert s1["pre_mhhi"] == pytest.approx(3000 + 80, rel=1e-12)
+    assert s1["post_mhhi"] == pytest.approx(4900 + 400 + 100 + 140, rel=1e-12)
+    assert s2["pre_mhhi"] == pytest.approx(s1["post_mhhi"], rel=1e-12)
+    assert s2["post_mhhi"] == pytest.approx(8100 + 100 + 180, rel=1e-12)
+
+
+def test_merge_without_ownership_has_null_mhhi(three):
+    doc = run_cli("merge", three, "-a", "A", "-t", "B", "-f", "json").json()
+    assert_schema(doc, "merge")
+    r = doc["results"][0]
+    assert r["pre_mhhi"] is None and r["post_mhhi"] is None and r["delta_mhhi"] is None
