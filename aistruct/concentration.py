@@ -227,8 +227,9 @@ def concentration_report(
     spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
     read = with_keywords(read, ReadOptions, read_kw)
     if ownership is not None:  # a bad ownership table exits 2 before the market is read
-        from aistruct.ownership import load_ownership
+        from aistruct.ownership import check_ownership_source, load_ownership
 
+        check_ownership_source(ownership, source)
         ownership = load_ownership(ownership, read)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
     return concentration_of_markets(

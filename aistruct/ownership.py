@@ -146,6 +146,12 @@ class Ownership:
                     )
 
 
+def check_ownership_source(ownership: Any, source: Any) -> None:
+    """Exit 2 when the table and the ownership table would both be read from standard input."""
+    if isinstance(ownership, str) and ownership == "-" and isinstance(source, str) and source == "-":
+        raise UsageError(f"the table and {param('ownership')} cannot both be read from standard input")
+
+
 def load_ownership(spec: Any, read=None) -> Ownership:
     """An :class:`Ownership` from a path (read like any input), a DataFrame or rows; bad tables exit 2."""
     if isinstance(spec, Ownership):

@@ -324,3 +324,17 @@ def test_merge_without_ownership_has_null_mhhi(three):
     assert_schema(doc, "merge")
     r = doc["results"][0]
     assert r["pre_mhhi"] is None and r["post_mhhi"] is None and r["delta_mhhi"] is None
+
+
+def test_table_and_ownership_not_both_from_standard_input():
+    r = run_cli("concentration", "-", "--ownership", "-", stdin=b"company,value\nA,1\n")
+    assert r.code == 2 and "cannot both be read from standard input" in r.err
+
+
+def test_module_examples_run():
+    import doctest
+
+    from aistruct import ownership
+
+    result = doctest.testmod(ownership)
+    assert result.failed == 0 and result.attempted > 0
