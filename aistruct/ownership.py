@@ -213,15 +213,20 @@ class _Names:
     """A market's company names: exact lookup, then folded when the folded name is unique."""
 
     def __init__(self, names: Sequence[str]):
+        self.names = names
         self.exact = {n: i for i, n in enumerate(names)}
-        folded: dict = {}
-        for i, n in enumerate(names):
-            folded.setdefault(fold(n), []).append(i)
-        self.folded = {k: v[0] for k, v in folded.items() if len(v) == 1}
+        self._folded: dict | None = None
 
     def find(self, name: str) -> int | None:
         i = self.exact.get(name)
-        return i if i is not None else self.folded.get(fold(name))
+        if i is not None:
+            return i
+        if self._folded is None:  # built on the first miss only: folding every name costs time
+            folded: dict = {}
+            for j, n in enumerate(self.names):
+                folded.setdefault(fold(n), []).append(j)
+            self._folded = {k: v[0] for k, v in folded.items() if len(v) == 1}
+        return self._folded.get(fold(name))
 
 
 class OwnedMarket:
@@ -263,7 +268,7 @@ class OwnedMarket:
             if i != j:
                 held_b[j] += b
                 held_g[j] += g
-        own = {j: links.pop((j, j), (0.0, 0.0)) for j in range(n) if (j, j) in links}
+        own = {i: links.pop((i, j)) for (i, j) in list(links) if i == j}
         self_b = np.clip(1.0 - held_b, 0.0, None)
         self_g = np.clip(1.0 - held_g, 0.0, None)
         for j, (b, g) in own.items():  # an explicit row "X holds p of X": the rest is X's anyway
