@@ -329,6 +329,13 @@ class OwnedMarket:
         return out
 
 
+def market_mhhi(names: Sequence[str], values: Any, ownership: Ownership) -> tuple[float | None, list, list]:
+    """(``mhhi_delta`` or None, the firms that make it undefined, the rows' companies not in this market)."""
+    market = OwnedMarket(names, ownership)
+    undefined = market.undefined(values)
+    return (None if undefined else market.mhhi_delta(values)), undefined, market.unmatched
+
+
 def unmatched_warning(source: str, names: Iterable[str]) -> str:
     """The one warning naming the ownership rows whose company is in no market."""
     unique = list(dict.fromkeys(names))

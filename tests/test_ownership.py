@@ -338,3 +338,24 @@ def test_module_examples_run():
 
     result = doctest.testmod(ownership)
     assert result.failed == 0 and result.attempted > 0
+
+
+# ---------------------------------------------------------------- trend: per period
+
+
+def test_trend_gives_mhhi_per_period(tmp_path):
+    # A holds 20% of B, no control. 2023: shares .6/.4, ΔMHHI = 10,000 · 0.6 · 0.4 · 0.2 = 480;
+    # 2024: .5/.5, ΔMHHI = 10,000 · 0.5 · 0.5 · 0.2 = 500.
+    src = write(tmp_path / "t.csv", "company,value,year\nA,60,2023\nB,40,2023\nA,50,2024\nB,50,2024\n")
+    own = write(tmp_path / "own.csv", "owner,company,stake,control\nA,B,0.2,0\n")
+    args = ("trend", src, "--period", "year", "--min-n", "1")
+    doc = run_cli(*args, "--ownership", own, "-f", "json").json()
+    assert_schema(doc, "trend")
+    p23, p24 = doc["results"][0]["periods"]
+    assert p23["mhhi"] == pytest.approx(5680, rel=1e-12) and p23["mhhi_delta"] == pytest.approx(480, rel=1e-12)
+    assert p24["mhhi"] == pytest.approx(5500, rel=1e-12)
+    assert "MHHI" in run_cli(*args, "--ownership", own).out
+    plain = run_cli(*args, "-f", "json").json()
+    assert_schema(plain, "trend")
+    assert all(p["mhhi"] is None for p in plain["results"][0]["periods"])
+    assert "mhhi" in run_cli(*args, "-f", "csv").out.splitlines()[0].split(",")
