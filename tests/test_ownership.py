@@ -359,3 +359,19 @@ def test_trend_gives_mhhi_per_period(tmp_path):
     assert_schema(plain, "trend")
     assert all(p["mhhi"] is None for p in plain["results"][0]["periods"])
     assert "mhhi" in run_cli(*args, "-f", "csv").out.splitlines()[0].split(",")
+
+
+def test_merge_where_the_acquirer_is_absent_has_no_post_mhhi(tmp_path):
+    # Region US has no A: the deal A + B there leaves B as it is; MHHI after is not followed (null).
+    src = write(tmp_path / "m.csv", "company,value,region\nA,60,EU\nB,40,EU\nB,50,US\nC,50,US\n")
+    own = write(tmp_path / "own.csv", "owner,company,stake\nFund,B,10%\nFund,C,10%\nX,Nobody,0.5\n")
+    doc = run_cli("merge", src, "-b", "region", "-a", "A", "-t", "B", "--ownership", own, "-f", "json").json()
+    assert_schema(doc, "merge")
+    eu, us = doc["results"]
+    assert eu["pre_mhhi"] == pytest.approx(eu["pre_hhi"], rel=1e-12)  # Fund holds B only there
+    assert eu["post_mhhi"] == pytest.approx(10_000, rel=1e-12)
+    # US: B and C at .5/.5, Fund 10% of each: ΔMHHI = 10,000 · 2 · 0.25 · 0.01 / 0.82
+    assert us["pre_mhhi"] == pytest.approx(5000 + 50 / 0.82, rel=1e-12)
+    assert us["post_mhhi"] is None and us["delta_mhhi"] is None
+    warned = [w for w in doc["warnings"] if "ownership" in w]
+    assert len(warned) == 1 and "'Nobody'" in warned[0]
