@@ -47,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from aistruct.errors import InputError, UsageError, param
+from aistruct.errors import InputError, UsageError, as_options, param
 
 #: The columns of an ownership table (``control`` may be left out).
 OWNERSHIP_COLUMNS = ("owner", "company", "stake", "control")
@@ -112,11 +112,11 @@ def _percent_cells(values: list, column: str, source: str, row_label) -> list[fl
 class Ownership:
     """An ownership table, checked: (owner, company, stake, control) rows as fractions."""
 
-    source: str = "ownership"
+    source: str = "<rows>"
     rows: list = field(default_factory=list)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Sequence], source: str = "ownership") -> Ownership:
+    def from_rows(cls, rows: Iterable[Sequence], source: str = "<rows>") -> Ownership:
         """From (owner, company, stake[, control]) tuples with fractions; control defaults to the stake."""
         out = []
         for r in rows:
@@ -341,4 +341,4 @@ def unmatched_warning(source: str, names: Iterable[str]) -> str:
     unique = list(dict.fromkeys(names))
     shown = ", ".join(repr(u) for u in unique[:SHOWN]) + (", ..." if len(unique) > SHOWN else "")
     what = "company is" if len(unique) == 1 else "companies are"
-    return f"{param('ownership')} {source}: {len(unique)} {what} not in the table: {shown}"
+    return as_options(f"{param('ownership')} {source}: {len(unique)} {what} not in the table: {shown}")

@@ -197,6 +197,7 @@ def test_per_group_and_unmatched_rows_warned_once(tmp_path):
     assert us["mhhi_delta"] == 0.0  # B is not in the US market: A and C share no owner
     warned = [w for w in doc["warnings"] if "ownership" in w]
     assert len(warned) == 1 and "'Nobody'" in warned[0] and "'B'" not in warned[0]
+    assert warned[0].startswith("--ownership ") and warned[0].endswith("1 company is not in the table: 'Nobody'")
 
 
 def test_after_aliases_the_map_speaks_the_markets_names(tmp_path, market):
@@ -374,4 +375,4 @@ def test_merge_where_the_acquirer_is_absent_has_no_post_mhhi(tmp_path):
     assert us["pre_mhhi"] == pytest.approx(5000 + 50 / 0.82, rel=1e-12)
     assert us["post_mhhi"] is None and us["delta_mhhi"] is None
     warned = [w for w in doc["warnings"] if "ownership" in w]
-    assert len(warned) == 1 and "'Nobody'" in warned[0]
+    assert len(warned) == 1 and "'Nobody'" in warned[0] and warned[0].startswith("--ownership ")
