@@ -49,6 +49,8 @@ _EXPORTS = {
     "FlowsReport": "aistruct.flows",
     "Acquisitions": "aistruct.flows",
     "mann_kendall": "aistruct.stats",
+    "modified_hhi": "aistruct.ownership",
+    "load_ownership": "aistruct.ownership",
     # reading
     "ReadOptions": "aistruct.reader",
     "load_table": "aistruct.reader",

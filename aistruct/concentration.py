@@ -2,7 +2,8 @@
 
 Each ``results`` entry holds ``n``, ``total``, one key per registered metric (in
 registry order), the HHI's ``band`` under the report's ``guidelines``
-(:func:`aistruct.guidelines.band`), ``status`` and ``top``.
+(:func:`aistruct.guidelines.band`), ``status``, ``top``, and ``mhhi`` /
+``mhhi_delta`` (:mod:`aistruct.ownership`; null without an ownership table).
 
 :func:`concentration_report` is what the CLI command runs; it returns a
 :class:`ConcentrationReport` whose ``to_dict()`` is exactly the JSON document
@@ -145,12 +146,21 @@ def concentration_of_markets(
     show: int = 10,
     guidelines: str = "us-2023",
     progress=None,
+    ownership: Any = None,
 ) -> ConcentrationReport:
     """Metrics for every group of already prepared markets.
 
     ``progress`` (optional) is called as ``progress("compute", groups_done, groups)``.
+    ``ownership`` (a path, a DataFrame, rows or an :class:`aistruct.ownership.Ownership`)
+    adds ``mhhi`` and ``mhhi_delta``; without it they are null.
     """
     validate_top(top)
+    own = None
+    if ownership is not None:
+        from aistruct.ownership import load_ownership
+
+        own = load_ownership(ownership)
+    unmatched: set | None = None
     if guidelines not in GUIDELINES:
         raise UsageError(f"{param('guidelines')}: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
@@ -164,15 +174,45 @@ def concentration_of_markets(
         values = frame[VALUE].to_numpy()
         fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
         doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines, fringe=fringe))
+        doc["mhhi"] = doc["mhhi_delta"] = None
+        if own is not None:
+            unmatched = _add_mhhi(doc, frame[ENTITY].tolist(), values, own, group, warnings, unmatched)
         arrays.append(values)
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
             why = "has no values" if doc["status"] == STATUS_EMPTY else "has a total of 0"
             warnings.append(f"{where} {why}; its metrics are null")
         results.append(doc)
+    if own is not None and unmatched:
+        from aistruct.ownership import unmatched_warning
+
+        warnings.append(unmatched_warning(own.source, sorted(unmatched)))
     return ConcentrationReport(
         input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines, values=arrays
     )
+
+
+def _add_mhhi(doc: dict, names: list, values, own, group: dict, warnings: list, unmatched: set | None):
+    """``mhhi`` and ``mhhi_delta`` of one market into ``doc``; the ownership rows it did not match,
+    intersected with those of the markets before (a row is unmatched when no market has its company)."""
+    from aistruct.ownership import SHOWN, OwnedMarket
+
+    market = OwnedMarket(names, own)
+    missing = set(market.unmatched)
+    unmatched = missing if unmatched is None else unmatched & missing
+    if doc["status"] != STATUS_OK:
+        return unmatched
+    undefined = market.undefined(values)
+    if undefined:
+        where = f"group {group_text(group)}" if group else "the market"
+        shown = ", ".join(map(repr, undefined[:SHOWN])) + (", ..." if len(undefined) > SHOWN else "")
+        warnings.append(f"{where}: mhhi is undefined: no controller of {shown} holds any of its cash flow")
+        return unmatched
+    delta = market.mhhi_delta(values)
+    if delta is not None:
+        doc["mhhi"] = doc["hhi"] + delta
+        doc["mhhi_delta"] = delta
+    return unmatched
 
 
 def validate_top(top: Sequence[int]) -> None:
@@ -192,6 +232,7 @@ def concentration_report(
     show: int = 10,
     guidelines: str = "us-2023",
     progress=None,
+    ownership: Any = None,
     **spec_fields: Any,
 ) -> ConcentrationReport:
     """Read ``source`` and compute the concentration of each market.
@@ -212,5 +253,12 @@ def concentration_report(
     spec_kw, read_kw = split_keywords(concentration_report, spec_fields, (MarketSpec, ReadOptions))
     spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
     read = with_keywords(read, ReadOptions, read_kw)
+    if ownership is not None:  # a bad ownership table exits 2 before the market is read
+        from aistruct.ownership import check_ownership_source, load_ownership
+
+        check_ownership_source(ownership, source)
+        ownership = load_ownership(ownership, read)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
-    return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines, progress=progress)
+    return concentration_of_markets(
+        markets, top=top, show=show, guidelines=guidelines, progress=progress, ownership=ownership
+    )

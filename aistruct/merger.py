@@ -14,7 +14,13 @@ values x_i with total T and shares s_i = x_i / T:
   ``rank_after`` (the merged firm's), 1 = largest, ties share the better rank
   (1 + the number of companies strictly larger);
 * ``cr4_before`` = :func:`aistruct.metrics.concentration_ratios` (k = 4) and
-  ``cr4_after`` the same for the market after the deal.
+  ``cr4_after`` the same for the market after the deal;
+* with an ownership table (:mod:`aistruct.ownership`), ``pre_mhhi`` and
+  ``post_mhhi``, the modified HHI before and after, and ``delta_mhhi`` = post −
+  pre (all null without one). After the deal the acquirer's owners own the
+  targets: stakes in a target are bought out, and what a target held in other
+  companies passes to the acquirer. ``post_mhhi`` is null when the acquirer is
+  not in the market.
 
 Each deal is then read against the guidelines of :mod:`aistruct.guidelines`
 (:func:`aistruct.guidelines.guideline_verdict`): the US 2023 Merger Guidelines,
@@ -460,6 +466,7 @@ def merger_of_markets(
     guidelines: Sequence[str] | str = GUIDELINES,
     mode: str | None = None,
     scenarios: str | None = None,
+    ownership: Any = None,
 ) -> MergerReport:
     """Read ``deals`` against every market (group) of ``markets``.
 
@@ -467,8 +474,15 @@ def merger_of_markets(
     a party is absent it counts as 0 (with a warning): the deal changes nothing
     there unless another party is present. Independent deals are sorted by ΔHHI
     (largest first, ties in input order) within each group; sequential deals keep
-    their order and carry ``step`` and ``cumulative_delta_hhi``.
+    their order and carry ``step`` and ``cumulative_delta_hhi``. ``ownership`` (a path,
+    rows or an :class:`aistruct.ownership.Ownership`) adds ``pre_mhhi``, ``post_mhhi`` and
+    ``delta_mhhi``.
     """
+    own = None
+    if ownership is not None:
+        from aistruct.ownership import load_ownership
+
+        own = load_ownership(ownership)
     gl = parse_guidelines(guidelines) if isinstance(guidelines, str) or guidelines is None else tuple(guidelines)
     if not deals:
         raise UsageError(
@@ -490,6 +504,7 @@ def merger_of_markets(
     warnings = list(markets.warnings)
     results: list[dict] = []
     largest: list = []
+    unmatched: set | None = None
     for group, frame in markets.iter_groups():
         fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
         state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy(), fringe)
@@ -500,12 +515,21 @@ def merger_of_markets(
         absent: list[str] = []
         rows = []
         base = state.hhi
+        owned = None
+        if own is not None:
+            from aistruct.ownership import OwnedMarket
+
+            owned = OwnedMarket(frame[ENTITY].tolist(), own)
+            unmatched = set(owned.unmatched) if unmatched is None else unmatched & set(owned.unmatched)
         for step, d in enumerate(resolved, start=1):
             if state.status == STATUS_OK:
                 absent += [n for n in (d.acquirer, *d.targets) if n not in state.values and n not in absent]
             r = {"group": group}
             before = state.largest(LARGEST_KEPT)
             r.update(state.evaluate(d, gl))
+            r["pre_mhhi"] = r["post_mhhi"] = r["delta_mhhi"] = None
+            if owned is not None:
+                owned = _add_mhhi(r, state, owned, d, where, warnings)
             if sequential:
                 r["step"] = step
                 state.apply(d)
@@ -540,6 +564,10 @@ def merger_of_markets(
                 )
         results.extend(r for r, _ in rows)
         largest.extend(b for _, b in rows)
+    if own is not None and unmatched:
+        from aistruct.ownership import unmatched_warning
+
+        warnings.append(unmatched_warning(own.source, sorted(unmatched)))
     if mode is None:
         mode = "sequential" if sequential else ("scenarios" if scenarios else "single")
     return MergerReport(
@@ -557,6 +585,36 @@ def _finding(v: dict) -> str:
     return repr(v["finding"] or v["band"] or "no finding")
 
 
+def _add_mhhi(r: dict, state: MarketState, owned, deal: Deal, where: str, warnings: list):
+    """``pre_mhhi``/``post_mhhi``/``delta_mhhi`` of one deal into ``r``; the ownership after it
+    (the next step's, in sequential mode), or None once the ownership can no longer be followed."""
+    if r["status"] != STATUS_OK:
+        return owned
+    values = [state.values.get(n, 0.0) for n in owned.names]
+    undefined = owned.undefined(values)
+    if undefined:
+        warnings.append(f"{where}: mhhi is undefined: no controller of {undefined[0]!r} holds any of its cash flow")
+        return owned
+    pre = owned.mhhi_delta(values)
+    if pre is None:
+        return owned
+    r["pre_mhhi"] = r["pre_hhi"] + pre
+    if deal.acquirer not in owned.names:
+        return None
+    after = owned.merged(deal.acquirer, deal.targets)
+    pos = {n: i for i, n in enumerate(owned.names)}
+    post = list(values)
+    for t in deal.targets:
+        if t in pos:
+            post[pos[deal.acquirer]] += post[pos[t]]
+            post[pos[t]] = 0.0
+    delta = after.mhhi_delta(post)
+    if delta is not None:
+        r["post_mhhi"] = r["post_hhi"] + delta
+        r["delta_mhhi"] = r["post_mhhi"] - r["pre_mhhi"]
+    return after
+
+
 def merger_report(
     source: Any,
     *,
@@ -569,11 +627,13 @@ def merger_report(
     read: ReadOptions | None = None,
     scenario_read: ReadOptions | None = None,
     progress=None,
+    ownership: Any = None,
     **spec_fields: Any,
 ) -> MergerReport:
     """Read ``source`` and evaluate a deal (``acquirer`` + ``targets``) or ``scenarios``.
 
     ``scenarios`` is a path (or DataFrame) with columns acquirer, target[, name].
+    ``ownership`` (see :mod:`aistruct.ownership`) adds the pre- and post-merger MHHI.
 
     >>> from aistruct.merger import merger_report
     >>> rep = merger_report("datasets/ai_app_mau_cn_2025-03.csv", acquirer="Doubao", targets="Kimi")
@@ -603,5 +663,10 @@ def merger_report(
         label = None
     spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
     read = with_keywords(read, ReadOptions, read_kw)
+    if ownership is not None:  # a bad ownership table exits 2 before the market is read
+        from aistruct.ownership import check_ownership_source, load_ownership
+
+        check_ownership_source(ownership, source)
+        ownership = load_ownership(ownership, scenario_read or read)
     markets = load_markets(source, read, spec, progress=progress)
-    return merger_of_markets(markets, deals, sequential=sequential, guidelines=gl, scenarios=label)
+    return merger_of_markets(markets, deals, sequential=sequential, guidelines=gl, scenarios=label, ownership=ownership)

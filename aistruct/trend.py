@@ -166,11 +166,17 @@ def series_trend(
     preset: str | None = None,
     decimal: str = ".",
     fringes: dict | None = None,
+    ownership: Any = None,
+    notes: dict | None = None,
 ) -> dict:
     """One series: ``periods`` is [(label, companies frame with ENTITY, VALUE, SIZE)].
 
     ``fringes`` (``--other``/``--total``): the unobserved fringe of each period by label;
     each period then carries ``bounds`` and ``fringe`` as a concentration result does.
+
+    ``ownership`` (an :class:`aistruct.ownership.Ownership`) adds each period's ``mhhi`` and
+    ``mhhi_delta`` (else null); ``notes`` collects, for warnings, ``unmatched`` (the rows'
+    companies no period had) and ``undefined`` ((period, firms) whose MHHI is undefined).
 
     Returns the JSON series object without ``group``: ``periods``, ``bounds``,
     ``method``, ``slope_unit``, ``changes``, ``thin_periods``, ``verdict``.
@@ -203,7 +209,11 @@ def series_trend(
             "tiers": None,
             "bounds": m["bounds"],
             "fringe": m["fringe"],
+            "mhhi": None,
+            "mhhi_delta": None,
         }
+        if ownership is not None:
+            _period_mhhi(doc, frame[ENTITY].tolist(), values, ownership, notes if notes is not None else {})
         if tb is not None:
             sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else values
             doc["tiers"] = tier_shares(sizes, values, tb[0], tb[1])
@@ -226,6 +236,21 @@ def series_trend(
     }
     series["verdict"] = verdict(series, min_n=min_n)
     return series
+
+
+def _period_mhhi(doc: dict, names: list, values, ownership, notes: dict) -> None:
+    from aistruct.ownership import market_mhhi
+
+    delta, undefined, unmatched = market_mhhi(names, values, ownership)
+    seen = notes.get("unmatched")
+    notes["unmatched"] = set(unmatched) if seen is None else seen & set(unmatched)
+    if doc["status"] != STATUS_OK:
+        return
+    if undefined:
+        notes.setdefault("undefined", []).append((doc["period"], undefined))
+    elif delta is not None:
+        doc["mhhi"] = doc["hhi"] + delta
+        doc["mhhi_delta"] = delta
 
 
 # ---------------------------------------------------------------- verdict
@@ -384,13 +409,15 @@ def trend_of_markets(
     freq: str | None = None,
     carry_forward: int = 0,
     cumulative: bool = False,
+    ownership: Any = None,
 ) -> TrendReport:
     """Series of already prepared markets; ``period`` is the --by column holding the periods
     (default: the last one), the other --by columns split the series.
 
     ``carry_forward=N`` keeps a company's last row for up to N periods without one;
     ``cumulative`` makes each period's value a company's sum of rows to date
-    (:func:`aistruct.markets.stocks.restock`)."""
+    (:func:`aistruct.markets.stocks.restock`). ``ownership`` adds each period's ``mhhi``
+    and ``mhhi_delta`` (:mod:`aistruct.ownership`)."""
     from aistruct.concentration import validate_top
     from aistruct.tiers import tier_bounds
 
@@ -417,6 +444,12 @@ def trend_of_markets(
             fringes.setdefault(key, {})[group[period]] = markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
     warnings = list(markets.warnings)
     results = []
+    own = None
+    if ownership is not None:
+        from aistruct.ownership import load_ownership
+
+        own = load_ownership(ownership)
+    notes: dict = {}
     for key in sorted(buckets):
         group = dict(zip(series_by, key))
         where = f"series {group_text(group)}: " if group else ""
@@ -435,7 +468,13 @@ def trend_of_markets(
             preset=preset,
             decimal=decimal,
             fringes=None if fringes is None else fringes.get(key, {}),
+            ownership=own,
+            notes=notes,
         )
+        for label, firms in notes.pop("undefined", []):
+            warnings.append(
+                f"{where}period {label}: mhhi is undefined: no controller of {firms[0]!r} holds any of its cash flow"
+            )
         if s["thin_periods"]:
             thin = s["thin_periods"]
             warnings.append(
@@ -450,6 +489,10 @@ def trend_of_markets(
                 f"{where}fewer than 3 distinct positive sizes over all periods: no tiers (give --bounds or --preset)"
             )
         results.append({"group": group, **s})
+    if own is not None and notes.get("unmatched"):
+        from aistruct.ownership import unmatched_warning
+
+        warnings.append(unmatched_warning(own.source, sorted(notes["unmatched"])))
     inp = markets.input_dict()
     inp["by"] = series_by
     inp["period"] = period
@@ -476,6 +519,7 @@ def trend_report(
     carry_forward: int = 0,
     cumulative: bool = False,
     progress=None,
+    ownership: Any = None,
     **spec_fields: Any,
 ) -> TrendReport:
     """Read ``source`` and follow concentration and tier shares period by period.
@@ -486,6 +530,7 @@ def trend_report(
     splits the data into separate series. For stocks reported irregularly,
     ``carry_forward=N`` keeps a company's last row for up to N periods without
     one; ``cumulative`` follows each company's rows summed to date instead.
+    ``ownership`` (see :mod:`aistruct.ownership`) adds each period's ``mhhi``.
 
     >>> from aistruct.trend import trend_report
     >>> report = trend_report("tests/fixtures/funding_by_year.csv", period="year", min_n=1)
@@ -519,6 +564,11 @@ def trend_report(
             )
         spec.by = tuple(spec.by) + (period,)
     spec.named_by = {**spec.named_by, period: "period"}  # the period travels as a by (or id) column
+    if ownership is not None:  # a bad ownership table exits 2 before the market is read
+        from aistruct.ownership import check_ownership_source, load_ownership
+
+        check_ownership_source(ownership, source)
+        ownership = load_ownership(ownership, read)
     markets = load_markets(source, read, spec, need_size=True, progress=progress)
     period_col = markets.by[0] if spec.wide else markets.by[-1]
     return trend_of_markets(
@@ -533,4 +583,5 @@ def trend_report(
         freq=spec.freq,
         carry_forward=carry_forward,
         cumulative=cumulative,
+        ownership=ownership,
     )

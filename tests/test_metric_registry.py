@@ -17,6 +17,8 @@ from aistruct.metric_registry import KEYS, METRICS
 
 #: Result fields that are not metrics.
 NOT_METRICS = ("group", "n", "total", "band", "status", "top", "bounds", "fringe")
+#: Result fields that need a side table, not only the shares (--ownership).
+NOT_METRICS += ("mhhi", "mhhi_delta")
 #: Registered keys whose documentation rows the lead pastes into the docs (README.md/docs/ are
 #: another helper's files); empty this once the rows are in.
 PENDING_DOCS: set = set()

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, parse_int_list, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -26,7 +26,7 @@ from aistruct.cli.render import (
 from aistruct.metric_registry import METRICS, Metric
 
 #: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
-SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status")
+SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status", "mhhi", "mhhi_delta")
 #: The result fields a fringe adds to the CSV/Markdown view (only when one is given).
 FRINGE_KEYS = ("fringe", "bounds")
 #: How a metric's ``display`` is formatted in the table.
@@ -87,6 +87,8 @@ def _metric_table(r: dict, title: str, guidelines: str = "us-2023") -> Table:
             for k, v in r[m.key].items():
                 value = _fmt_range(m, ranges[k]) if ranges and k in ranges else _fmt(m, v)
                 t.add_row(m.label.format(k=k), value, _reading(m, r, k, shown))
+    if r.get("mhhi") is not None:  # only under --ownership
+        t.add_row("MHHI", fmt_number(r["mhhi"]), f"O'Brien–Salop: +{fmt_number(r['mhhi_delta'])} from ownership")
     if bounds:
         t.caption = Text(
             "With a fringe: HHI, equivalent firms and CR are of the whole market, from the fringe as countless "
@@ -161,6 +163,9 @@ def _groups_table(doc: dict) -> Table:
     for name in ("n", "Total", "HHI") + (("Fringe",) if fringes else ()):
         t.add_column(name, justify="right", no_wrap=True)
     t.add_column("Band", no_wrap=True)
+    owned = any(r.get("mhhi") is not None for r in doc["results"])
+    if owned:
+        t.add_column("MHHI", justify="right", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right", no_wrap=True)
     t.add_column("Gini", justify="right", no_wrap=True)
@@ -174,6 +179,7 @@ def _groups_table(doc: dict) -> Table:
             hhi_cell(r),
             *([fmt_pct((r.get("fringe") or {}).get("share"))] if fringes else []),
             band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
+            *([fmt_number(r.get("mhhi"))] if owned else []),
             *[fmt_pct(cr.get(k)) for k in ks],
             fmt_ratio(r["gini"]),
             cell(r["top"][0]["entity"] if r["top"] else "–"),
@@ -204,7 +210,7 @@ def result_table(doc: dict) -> list:
         "aistruct concentration dataset:frontier_models_compute -e organization --agg max -b domain -o by-domain.csv",
     ),
 )
-@shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, OWNERSHIP, OUTPUT, PLOT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
@@ -215,6 +221,7 @@ def concentration_command(
     read=None,
     engine=None,
     spec=None,
+    ownership=None,
     out=None,
     plot=None,
 ) -> None:
@@ -233,9 +240,18 @@ def concentration_command(
             show=show,
             guidelines=guidelines,
             progress=progress,
+            ownership=ownership,
         )
     doc = report.to_dict()
-    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
+    emit(
+        doc,
+        out.format,
+        out.output,
+        csv_raw=out.csv_raw,
+        table=result_table,
+        rows=result_rows,
+        inputs=[file, *([ownership] if ownership else [])],
+    )
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.values, fmt))
 
 

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, shared
+from aistruct.cli.options import ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, shared
 from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, terminal_width
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
@@ -85,6 +85,9 @@ def result_rows(doc: dict):
         "rank_after",
         "cr4_before",
         "cr4_after",
+        "pre_mhhi",
+        "post_mhhi",
+        "delta_mhhi",
     ]
     for g in gl:
         columns += [f"{g}_band", f"{g}_flag", f"{g}_finding"]
@@ -110,6 +113,9 @@ def result_rows(doc: dict):
             r["rank_after"],
             r["cr4_before"],
             r["cr4_after"],
+            r["pre_mhhi"],
+            r["post_mhhi"],
+            r["delta_mhhi"],
         ]
         for g in gl:
             v = r["verdicts"][g]
@@ -142,6 +148,8 @@ def _single_tables(doc: dict, r: dict) -> list:
         t.add_row("HHI", _range(b["pre_hhi"]), _range(b["post_hhi"]), _delta(r["delta_hhi"]))
     else:
         t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
+    if r["pre_mhhi"] is not None:  # --ownership
+        t.add_row("MHHI", fmt_number(r["pre_mhhi"]), fmt_number(r["post_mhhi"]), _delta(r["delta_mhhi"]))
     before_share = acq["share"] if acq and acq["share"] is not None else 0.0
     t.add_row(
         Text("Share of ").append_text(cell(r["acquirer"])),
@@ -276,7 +284,7 @@ def result_table(doc: dict) -> list:
         "aistruct merge dataset:ai_app_mau_cn_2025-03 -a Doubao -t Kimi -t 'Tencent Yuanbao' -f json",
     ),
 )
-@shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, OWNERSHIP, OUTPUT, PLOT)
 def merge_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     acquirer: Annotated[
@@ -303,6 +311,7 @@ def merge_command(
     read=None,
     engine=None,
     spec=None,
+    ownership=None,
     out=None,
     plot=None,
 ) -> None:
@@ -327,8 +336,9 @@ def merge_command(
             read=read,
             scenario_read=scenario_read,
             progress=progress,
+            ownership=ownership,
         )
-    inputs = [file] + ([scenarios] if scenarios else [])
+    inputs = [file] + ([scenarios] if scenarios else []) + ([ownership] if ownership else [])
     doc = report.to_dict()
     emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=inputs)
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, report.largest, fmt))

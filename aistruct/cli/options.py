@@ -85,6 +85,7 @@ def _metavars() -> dict:
         "SMALL,MIDDLE,GIANT": ("labels",),
         "METRIC": ("plot_metric",),
     }
+    words["FILE"] += ("ownership",)
     out = {name: word for word, names in words.items() for name in names}
     out.update(
         agg=choices(AGGREGATIONS),
@@ -604,3 +605,25 @@ PLOT = Group(
     lambda kw: kw["plot"],
 )
 # ---------------------------------------------------------------- end charts
+
+
+# ---------------------------------------------------------------- ownership (concentration, merge)
+# --ownership FILE: the command receives ``ownership`` (the path or None) and hands it to the
+# core (aistruct.ownership), which adds mhhi / mhhi_delta.
+
+OWNERSHIP = Group(
+    "ownership",
+    [
+        _opt(
+            "ownership",
+            Optional[str],
+            None,
+            "--ownership",
+            help="Stakes (columns owner, company, stake, optional control; fractions or percentages): adds "
+            "the modified HHI (MHHI) of O'Brien and Salop. A company with no row owns itself.",
+            panel=MARKET_PANEL,
+        ),
+    ],
+    lambda kw: kw["ownership"],
+)
+# ---------------------------------------------------------------- end ownership

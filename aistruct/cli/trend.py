@@ -7,7 +7,18 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
+from aistruct.cli.options import (
+    ENGINE,
+    MARKET,
+    OUTPUT,
+    OWNERSHIP,
+    PLOT,
+    READ,
+    TIERING,
+    examples,
+    parse_int_list,
+    shared,
+)
 from aistruct.cli.render import (
     cell,
     emit,
@@ -69,7 +80,7 @@ def result_rows(doc: dict):
                 if k not in ks:
                     ks.append(k)
     columns = list(by) + ["period", "n", "total", "hhi"] + [f"cr_{k}" for k in ks] + ["gini", "status", "thin"]
-    columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS]
+    columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS] + ["mhhi", "mhhi_delta"]
     fringe = any(p.get("fringe") is not None for s in doc["results"] for p in s["periods"])
     if fringe:  # the unobserved fringe: its share and the HHI's range
         columns += ["fringe_value", "fringe_share", "hhi_lo", "hhi_hi"]
@@ -80,6 +91,7 @@ def result_rows(doc: dict):
             row += [(p["cr"] or {}).get(k) for k in ks] + [p["gini"], p["status"], p["thin"]]
             tiers = p["tiers"]
             row += [tiers[t][f] if tiers else None for t in TIER_KEYS for f in TIER_FIELDS]
+            row += [p.get("mhhi"), p.get("mhhi_delta")]
             if fringe:
                 fr, b = p.get("fringe") or {}, p.get("bounds") or {}
                 row += [fr.get("value"), fr.get("share"), *(b.get("hhi") or (None, None))]
@@ -164,6 +176,9 @@ def _period_table(doc: dict, s: dict) -> Table:
     t.add_column("n", justify="right", no_wrap=True)
     t.add_column("Total", justify="right", no_wrap=True)
     t.add_column("HHI", justify="right", no_wrap=True)
+    owned = any(p.get("mhhi") is not None for p in s["periods"])
+    if owned:
+        t.add_column("MHHI", justify="right", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right", no_wrap=True)
     t.add_column("Gini", justify="right", no_wrap=True)
@@ -174,6 +189,8 @@ def _period_table(doc: dict, s: dict) -> Table:
         cr = p["cr"] or {}
         row: list = [cell(p["period"] + ("*" if p["thin"] else "")), fmt_number(p["n"]), fmt_compact(p["total"])]
         row.append(hhi_cell(p))
+        if owned:
+            row.append(fmt_number(p.get("mhhi")))
         row += [fmt_pct(cr.get(k)) for k in ks] + [fmt_ratio(p["gini"])]
         if tiers:
             row += [_tier_triplet(p["tiers"], "count_share"), _tier_triplet(p["tiers"], "value_share")]
@@ -267,7 +284,7 @@ def result_table(doc: dict) -> list:
         "-v training_compute_flop --where 'publication_date >= 2012' -o trend.jsonl",
     ),
 )
-@shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, TIERING, OWNERSHIP, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -302,6 +319,7 @@ def trend_command(
     engine=None,
     spec=None,
     tiering=None,
+    ownership=None,
     out=None,
     plot=None,
 ) -> None:
@@ -326,13 +344,22 @@ def trend_command(
             carry_forward=carry_forward,
             cumulative=cumulative,
             progress=progress,
+            ownership=ownership,
         )
     doc = report.to_dict()
     if plot_fmt is not None:
         from aistruct.charts.trend import check_metric
 
         check_metric(doc, plot_metric)  # before the output is written: a bad --plot-metric exits 2 cleanly
-    emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])
+    emit(
+        doc,
+        out.format,
+        out.output,
+        csv_raw=out.csv_raw,
+        table=result_table,
+        rows=result_rows,
+        inputs=[file, *([ownership] if ownership else [])],
+    )
     write_plot(plot, plot_fmt, lambda fmt: _chart(doc, fmt, plot_metric))
 
 
