@@ -321,10 +321,19 @@ def _json_int(text: str):
     return text if limit and len(text.lstrip("-")) > limit else int(text)
 
 
+def _json_float(text: str):
+    """``parse_float``: a float, or the number as written when it overflows (``1e999``), so a
+    value column refuses it showing what the file says rather than ``inf``."""
+    import math
+
+    value = float(text)
+    return text if math.isinf(value) else value
+
+
 def _json_loads(text: str):
     import json
 
-    return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+    return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int, parse_float=_json_float)
 
 
 def _no_repeated_key(obj: Any, where: str, what: str) -> None:
