@@ -129,6 +129,15 @@ def test_a_regular_file_past_max_bytes_is_refused_from_its_size(tmp_path, monkey
     assert ok.code == 0, ok.err  # exactly --max-bytes (22 bytes) is read
 
 
+def test_a_max_bytes_past_any_index_means_no_limit(tmp_path):
+    # found by the fuzz suite: --max-bytes of 400 digits was an internal error (OverflowError)
+    path = write(tmp_path, "m.csv", "company,value\nA,1\nB,3\n")
+    for cmd in ("concentration", "validate"):
+        r = run_cli(cmd, path, "--max-bytes", "9" * 400, "--format", "json")
+        assert r.code == 0, r.err
+    assert ReadOptions(max_bytes=10**400).max_bytes == 2**62
+
+
 def test_a_file_that_grows_past_max_bytes_while_read_is_refused():
     with pytest.raises(InputError, match="changed while being read|more than 5 bytes"):
         source.read_regular_file(__file__, "this file", 5)  # holds more than 5: never returned whole
