@@ -49,6 +49,11 @@ def test_committed_corpus_is_what_the_generator_writes():
         committed = (HOSTILE / name).read_bytes()
         if name.endswith(".gz"):  # zlib builds may pack differently; the content is what matters
             assert gzip.decompress(committed) == gzip.decompress(data), name
+        elif name.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            tables = [pq.read_table(io.BytesIO(d)) for d in (committed, data)]
+            assert tables[0].equals(tables[1]), f"{name} differs from make_fixtures.py; rerun it"
         elif name.endswith(".xlsx"):
             assert _parts(committed) == _parts(data), f"{name} differs from make_fixtures.py; rerun it"
         else:
@@ -289,3 +294,43 @@ def test_xlsx_dimension_bomb_is_refused_at_max_bytes_while_its_rows_are_read():
         f"aistruct: error: {path}: more than 20,000,000 bytes once decoded (more than 1,261,568 cells in sheet "
         "'Sheet1'); stopped (raise --max-bytes if this is expected)\n"
     )  # 77 rows of 16,384 = 1,261,568
+
+
+def test_parquet_dictionary_bomb_stops_at_max_bytes():
+    path = HOSTILE / "parquet_dictionary_bomb.parquet"
+    assert path.stat().st_size < 4 * 1024  # 100 MB once decoded
+    r = run_cli("concentration", path, "--max-bytes", "10000000")
+    assert r.code == 2 and r.out == ""
+    assert r.err == (
+        f"aistruct: error: {path}: more than 10,000,000 bytes once decoded; stopped "
+        "(raise --max-bytes if this is expected)\n"
+    )
+
+
+def test_billion_laughs_schema_is_refused():
+    schema = HOSTILE / "billion_laughs.schema.yaml"
+    assert schema.stat().st_size < 1_500  # 9**9 strings once built
+    r = run_cli("validate", HOSTILE / "catastrophic_pattern.csv", "--schema", schema)
+    assert r.code == 2 and r.out == ""
+    assert r.err == (
+        f"aistruct: error: --schema {schema}: its YAML aliases expand to more than 1,000,000 nodes; not a schema\n"
+    )
+
+
+def test_catastrophic_pattern_is_matched_in_linear_time():
+    import time
+
+    data, schema = HOSTILE / "catastrophic_pattern.csv", HOSTILE / "catastrophic_pattern.schema.json"
+    start = time.perf_counter()
+    r = run_cli("validate", data, "--schema", schema, "--format", "json")
+    assert time.perf_counter() - start < 10  # a backtracking engine: minutes
+    assert r.code == 1, r.err  # 'ab' matches (a+)+b; the 32 a's of row 2 do not
+    failed = [c for c in r.json()["checks"] if c["status"] == "fail"]
+    assert [(c["name"], c["count"], c["examples"][0]["row"]) for c in failed] == [("schema-pattern", 1, 2)]
+
+
+def test_bz2_with_trailing_junk_is_refused_like_gzip():
+    path = HOSTILE / "bz2_trailing_junk.csv.bz2"
+    r = run_cli("concentration", path, "--decompress")
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith(f"aistruct: error: {path}: cannot decompress (bz2): ")
