@@ -85,12 +85,19 @@ def load_table(source: Any, options: ReadOptions | None = None, *, progress=None
 
 
 _KEPT_STDIN = 16 * 1024 * 1024  # standard input cannot be read twice: its bytes are kept up to this size
+_REREAD = 256 * 1024 * 1024  # a larger input is not read again for a message: its cell is shown as read
 
 
 def _rereader(source: str, fmt: str, opts: ReadOptions, what: str, stdin) -> Callable[[int, str], str | None] | None:
     """A function giving the cell as written of delimited ``source``, reading it again (error paths only)."""
     if PARSERS[fmt].delimiter is None or (stdin is not None and len(stdin) > _KEPT_STDIN):
         return None
+    if stdin is None and not source.startswith("dataset:"):
+        try:
+            if os.stat(source).st_size > _REREAD:
+                return None
+        except OSError:
+            return None
 
     def written(position: int, column: str) -> str | None:
         try:
