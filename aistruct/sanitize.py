@@ -41,6 +41,19 @@ def terminal_text(value: Any) -> str:
     return _UNSAFE.sub(_escape, str(value))
 
 
+def cell_excerpt(text: Any, limit: int = 40) -> str:
+    """A cell for a message: its first ``limit`` characters quoted and escaped as Python writes
+    them (``repr``), with ``…`` inside the quotes when it was cut.
+
+    >>> cell_excerpt("0000")
+    "'0000'"
+    >>> cell_excerpt("9" * 50)
+    "'9999999999999999999999999999999999999999…'"
+    """
+    text = str(text)
+    return repr(text[:limit] + "…") if len(text) > limit else repr(text)
+
+
 def spreadsheet_text(value: Any) -> str:
     """Text for a CSV cell: terminal-safe and defused against formula injection."""
     text = str(value)

@@ -428,6 +428,11 @@ def ols_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
     n = len(x)
     if n < 2 or len(y) != n:
         return None
+    # x is scaled like y: periods such as 1e308 overflowed the squares (OverflowError)
+    xscale = max(abs(a) for a in x)
+    if xscale == 0 or not math.isfinite(xscale):
+        return None
+    x = [a / xscale for a in x]
     mx = math.fsum(x) / n
     sxx = math.fsum((a - mx) ** 2 for a in x)
     if sxx == 0:
@@ -439,5 +444,5 @@ def ols_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
         return None
     ys = [b / scale for b in y]
     my = math.fsum(ys) / n
-    slope = math.fsum((a - mx) * (b - my) for a, b in zip(x, ys)) / sxx * scale
+    slope = math.fsum((a - mx) * (b - my) for a, b in zip(x, ys)) / sxx * scale / xscale
     return slope if math.isfinite(slope) else None

@@ -3,6 +3,7 @@ each is refused with one line naming the input and the limit, or read safely."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,87 @@ def test_endless_standard_input_is_refused_at_the_cap_without_saying_decompresse
     assert proc.stderr.decode() == (
         "aistruct: error: <stdin>: more than 100,000 bytes read; stopped (raise --max-bytes if this is expected)\n"
     )
+
+
+# ---------------------------------------------------------------- regular files: --max-bytes before reading
+
+
+@pytest.mark.parametrize("command", [["concentration"], ["validate", "--entity", "company", "--value", "value"]])
+def test_a_regular_file_past_max_bytes_is_refused_from_its_size(tmp_path, monkeypatch, command):
+    # A regular file used to be read whole whatever --max-bytes said (only streams and
+    # decompressed data were capped). Its size is known before the first byte is read.
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"company,value\n")
+    os.truncate(path, 10_000_000)  # sparse: 10 MB that take no disk
+    opened = []
+    real_open = open
+
+    def tracking_open(file, *a, **kw):
+        opened.append(str(file))
+        return real_open(file, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", tracking_open)
+    r = run_cli(*command[:1], path, *command[1:], "--max-bytes", "1000000")
+    monkeypatch.undo()
+    assert _error(r) == (
+        f"aistruct: error: {path}: more than 1,000,000 bytes (the file holds 10,000,000); stopped "
+        "(raise --max-bytes if this is expected)"
+    )
+    assert str(path) not in opened  # refused from its size alone
+    ok = run_cli(
+        *command[:1], write(tmp_path, "ok.csv", "company,value\nA,1\nB,3\n"), *command[1:], "--max-bytes", "22"
+    )
+    assert ok.code == 0, ok.err  # exactly --max-bytes (22 bytes) is read
+
+
+def test_a_max_bytes_past_any_index_means_no_limit(tmp_path):
+    # found by the fuzz suite: --max-bytes of 400 digits was an internal error (OverflowError)
+    path = write(tmp_path, "m.csv", "company,value\nA,1\nB,3\n")
+    for cmd in ("concentration", "validate"):
+        r = run_cli(cmd, path, "--max-bytes", "9" * 400, "--format", "json")
+        assert r.code == 0, r.err
+    assert ReadOptions(max_bytes=10**400).max_bytes == 2**62
+
+
+def test_a_file_that_grows_past_max_bytes_while_read_is_refused():
+    with pytest.raises(InputError, match="changed while being read|more than 5 bytes"):
+        source.read_regular_file(__file__, "this file", 5)  # holds more than 5: never returned whole
+
+
+def test_validate_of_a_sparse_file_peaks_near_its_size_not_twice_it(tmp_path):
+    # 2 GB of zeros peaked at 4.3 GB: the bytes, then the same again decoded as text, only
+    # to find a NUL at offset 0. Now the NUL is found in the bytes. 300 MB here.
+    path = tmp_path / "sparse.csv"
+    with open(path, "wb") as fh:
+        fh.truncate(300_000_000)
+    code = f"""
+import resource, sys
+from aistruct.cli import main
+sys.argv = ["aistruct", "validate", {str(path)!r}, "--entity", "company", "--value", "v", "--format", "json"]
+try:
+    main()
+except SystemExit as exc:
+    sys.stderr.write(f"exit {{exc.code}} peak {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}\\n")
+"""
+    proc = _python(code)
+    tail = proc.stderr.decode().strip().splitlines()[-1]
+    assert tail.startswith("exit 1 peak "), proc.stderr.decode()
+    peak_mb = int(tail.split()[-1]) / 1024
+    assert peak_mb < 300 + 250, peak_mb  # the bytes and the interpreter; decoding them added 300 more
+    doc = json.loads(proc.stdout)
+    check = doc["checks"][0]
+    assert (check["name"], check["status"], check["count"]) == ("encoding", "fail", 300_000_000)
+    assert check["examples"][0]["message"] == "row 1: NUL byte at character 0; binary content, not a text table"
+
+
+def test_validate_names_the_character_of_a_nul_after_a_bom_and_multibyte_text(tmp_path):
+    path = write(tmp_path, "n.csv", "\ufeffcompany,value\nÉ\x00,1\n".encode())
+    r = run_cli("validate", path, "--entity", "company", "--value", "value", "--format", "json")
+    assert r.code == 1, r.err
+    ex = r.json()["checks"][0]["examples"][0]
+    # characters after the BOM: 'company,value\n' (14) + 'É' (1): the NUL is character 15, on row 2
+    assert ex == {"row": 2, "column": None, "value": None, "message": ex["message"]}
+    assert ex["message"] == "row 2: NUL byte at character 15; binary content, not a text table"
 
 
 # ---------------------------------------------------------------- Parquet decoded size

@@ -36,11 +36,12 @@ import json
 import lzma
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from conftest import assert_schema, run_cli
+from conftest import Result, assert_schema, run_cli
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -351,12 +352,60 @@ def _check_markdown(text: str) -> None:
         assert len(pipes) == 1, f"data changed the column count of a Markdown table: {text!r}"
 
 
-def check_run(cmd: str, args: list, fmt: str, *, stdin: bytes | None = None, inputs=(), colour: bool = False):
-    """Run one command and assert every property; return the Result."""
+FILE_FORMATS = ("json", "csv", "markdown", "github")
+
+
+def run_cli_encoded(*args, encoding: str, stdin: bytes | None = None) -> Result:
+    """``run_cli`` with standard output and error in ``encoding`` (strict, as Python opens them
+    under ``PYTHONIOENCODING=ascii`` or ``LC_ALL=POSIX PYTHONUTF8=0``): every byte written must
+    be encodable, or the run says so. Standard output is returned decoded both ways: ``out``
+    in ``encoding`` (tables) and ``raw`` bytes (the file formats are UTF-8 whatever the stream)."""
+    from aistruct.cli import main
+
+    out_b, err_b = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_b, encoding=encoding, newline="", write_through=True)
+    err = io.TextIOWrapper(err_b, encoding=encoding, newline="", write_through=True)
+    inp = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    saved = sys.stdout, sys.stderr, sys.stdin
+    saved_env = dict(os.environ)
+    os.environ.update({"COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"})
+    os.environ.pop("FORCE_COLOR", None)
+    sys.stdout, sys.stderr, sys.stdin = out, err, inp
+    try:
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = saved
+        os.environ.clear()
+        os.environ.update(saved_env)
+    result = Result(code, out_b.getvalue().decode("utf-8", errors="replace"), err_b.getvalue().decode(encoding))
+    result.raw = out_b.getvalue()  # type: ignore[attr-defined]
+    return result
+
+
+def check_run(
+    cmd: str,
+    args: list,
+    fmt: str,
+    *,
+    stdin: bytes | None = None,
+    inputs=(),
+    colour: bool = False,
+    encoding: str | None = None,
+):
+    """Run one command and assert every property; return the Result.
+
+    ``encoding``: standard output and error in that encoding instead of UTF-8.
+    """
     before = {p: Path(p).read_bytes() for p in inputs}
     full = [cmd, *args, f"--format={fmt}"]
-    r = run_cli(*full, stdin=stdin)
+    r = run_cli(*full, stdin=stdin) if encoding is None else run_cli_encoded(*full, stdin=stdin, encoding=encoding)
     note(f"aistruct {full!r} -> {r.code}\nstderr: {r.err!r}")
+    if encoding is not None and fmt not in FILE_FORMATS:  # a table: every byte in the stream's encoding
+        r.out = r.raw.decode(encoding)  # type: ignore[attr-defined]
     event(f"{cmd} exit {r.code}")  # --hypothesis-show-statistics: how deep the cases reach
     assert r.code in (0, 1, 2), r.code
     assert cmd == "validate" or r.code != 1, "only validate exits 1"
@@ -696,3 +745,121 @@ def test_fuzz_scenarios_and_schema_files(data):
             data.draw(st.sampled_from(FORMATS["validate"])),
             inputs=[path, side],
         )
+
+
+# ---------------------------------------------------------------- output streams that are not UTF-8
+
+STREAM_ENCODINGS = ["ascii", "latin-1", "ANSI_X3.4-1968", "cp1252"]  # ANSI_X3.4-1968: LC_ALL=POSIX PYTHONUTF8=0
+
+
+def _timeless(fmt: str, text: str):
+    """The document without validate's stopwatch (``stats.seconds``, also per file), the one field that differs."""
+    if fmt != "json":
+        return text
+    doc = json.loads(text)
+    for part in [doc, *doc.get("files", [])]:
+        part.get("stats", {}).pop("seconds", None)
+    return doc
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_output_streams_that_are_not_utf8(data):
+    """Hostile tables through every command and format on an ASCII / Latin-1 / POSIX-locale stream.
+
+    Besides every property of ``check_run``: the exit code is the one a UTF-8 stream gets, a
+    table is whole in the stream's own encoding (what it cannot hold shown as escapes), and
+    the file formats are the same UTF-8 bytes as on a UTF-8 stream.
+    """
+    content, header, companies, read_args = data.draw(tables())
+    encoding = data.draw(st.sampled_from(STREAM_ENCODINGS))
+    event(f"stream {encoding}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "input.csv")
+        Path(path).write_bytes(content)
+        for cmd in COMMANDS:
+            fmt = data.draw(st.sampled_from(FORMATS[cmd]))
+            args = command_args(cmd, path, header, companies, data.draw) + read_args
+            r = check_run(cmd, args, fmt, inputs=[path], encoding=encoding)
+            u = run_cli(cmd, *args, f"--format={fmt}")
+            assert r.code == u.code, (r.err, u.err)
+            if fmt in FILE_FORMATS and r.code in (0, 1):
+                assert _timeless(fmt, r.raw.decode("utf-8")) == _timeless(fmt, u.out), (
+                    "a file format differs on a stream that is not UTF-8"
+                )
+            if r.code == 2:
+                assert r.err.encode(encoding) == u.err.encode(encoding, errors="backslashreplace")
+
+
+# ---------------------------------------------------------------- hostile option values
+
+NUMBER_OPTIONS = ["--max-bytes", "--top", "--show", "--min-n", "--max-missing"]
+option_value = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "--",
+            "--help",
+            "-h",
+            "=",
+            "0",
+            "-1",
+            "1e999",
+            "nan",
+            "inf",
+            "9" * 400,
+            "0x10",
+            "1_000",
+            "\udcff",  # an undecodable byte of a command-line argument
+            "company",
+            "value",
+            "year",
+            "company,value",
+            "value ~ (a+)+b",
+            "value > 1 and",
+            "company == 'A' or value >= 1e999",
+            "year ~ [",
+            "utf-16",
+            "punycode",
+            "rot13",
+            "tab",
+            "\\t",
+            "é",
+            "../../etc/passwd",
+            "dataset:",
+            "%s%n%x",
+        ]
+    ),
+    st.text(max_size=12).filter(lambda x: "\x00" not in x),  # a command line cannot hold NUL
+)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_option_values(data):
+    """Hostile strings as the values of --by, --entity, --value, --where, --delimiter, --encoding,
+    --period and the number options, over a clean table: a usage error or a result, never a
+    traceback, always exit 0, 1 or 2, and nothing on standard output when it fails."""
+    rows = "".join(f"{c},{v},{y}\n" for y in (2022, 2023) for c, v in (("A", 50), ("B", 30), ("C", 15), ("D", 5)))
+    content = ("company,value,year\n" + rows).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "input.csv")
+        Path(path).write_bytes(content)
+        for cmd in data.draw(st.lists(st.sampled_from(COMMANDS), min_size=1, max_size=3, unique=True)):
+            options = ["--entity", "--value", "--where", "--delimiter", "--encoding", "--by"]
+            options += ["--period"] if cmd == "trend" else []
+            options += [o for o in NUMBER_OPTIONS if o != "--top" or cmd == "concentration"]
+            chosen = data.draw(st.lists(st.sampled_from(options), min_size=1, max_size=3, unique=True))
+            args = [path]
+            if cmd == "trend" and "--period" not in chosen:
+                args.append("--period=year")
+            if cmd == "merge":
+                args += ["--acquirer=A", "--target=B"]
+            for option in chosen:
+                value = data.draw(option_value)
+                event(f"option {option}")
+                args += [option, value] if data.draw(st.booleans()) else [f"{option}={value}"]
+            fmt = data.draw(st.sampled_from(FORMATS[cmd]))
+            check_run(cmd, args, fmt, inputs=[path])

@@ -242,6 +242,84 @@ def test_newline_in_a_file_name_is_shown_escaped(tmp_path):
     assert f"{str(path).replace(chr(10), chr(92) + 'n')}: row 2" in line, line
 
 
+FORTY_NINES = "9" * 40
+
+
+@pytest.mark.parametrize("how", ["file", "stdin", "gzip"])
+def test_an_overflowing_number_is_shown_as_written_not_as_inf(tmp_path, how):
+    # pyarrow reads 1,000 digits as a float, inf; the message said 'inf'
+    body = f"company,value\nA,1\nB,{'9' * 1000}\n".encode()
+    if how == "gzip":
+        import gzip
+
+        r = run_cli(
+            "concentration", write(tmp_path, "v.csv.gz", gzip.compress(body)), "--value", "value", "--decompress"
+        )
+        name = tmp_path / "v.csv.gz"
+    elif how == "stdin":
+        r, name = run_cli("concentration", "-", "--value", "value", stdin=body), "<stdin>"
+    else:
+        name = write(tmp_path, "v.csv", body)
+        r = run_cli("concentration", name, "--value", "value")
+    assert _error(r) == (
+        f"aistruct: error: {name}: row 3, column 'value': not a number: '{FORTY_NINES}…'; "
+        "use --on-bad-value drop to skip such cells"
+    )
+
+
+def test_the_drop_warning_shows_the_cell_as_written(tmp_path):
+    path = write(tmp_path, "v.csv", "company,value\nA,1\nC,2\nB,-1e999\n")
+    r = run_cli("concentration", path, "--value", "value", "--on-bad-value", "drop", "--format", "json")
+    assert r.code == 0, r.err
+    assert (
+        "aistruct: warning: --value 'value': dropped 1 cell(s) that are not numbers (first: row 4, '-1e999')" in r.err
+    )
+
+
+def test_a_quoted_multiline_record_is_found_by_record_not_by_line(tmp_path):
+    path = write(tmp_path, "v.csv", 'company,value\n"A\nAcme",1\n\nB,1e400\n')
+    line = _error(run_cli("concentration", path, "--value", "value"))
+    assert "row 3, column 'value': not a number: '1e400';" in line, line  # record 2 of data, line 5 of the file
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_an_overflowing_json_number_is_shown_as_written(tmp_path, fmt):
+    if fmt == "json":
+        path = write(tmp_path, "v.json", '[{"company": "A", "value": 1}, {"company": "B", "value": 1e999}]')
+    else:
+        path = write(tmp_path, "v.jsonl", '{"company": "A", "value": 1}\n{"company": "B", "value": 1e999}\n')
+    where = "record 2" if fmt == "json" else "line 2"
+    line = _error(run_cli("concentration", path, "--value", "value"))
+    assert line == (
+        f"aistruct: error: {path}: {where}, column 'value': not a number: '1e999'; "
+        "use --on-bad-value drop to skip such cells"
+    )
+
+
+def test_a_year_written_0000_is_named_as_written_and_before_year_1(tmp_path):
+    # pyarrow reads the column as integers: the message said "'0' is not a date"
+    path = write(tmp_path, "d.csv", "company,value,year\nA,1,2020\nB,2,0000\n")
+    line = _error(run_cli("concentration", path, "--by", "year", "--freq", "year"))
+    assert line == f"aistruct: error: {path}: row 3, column 'year': '0000' is before year 1 (for --freq year)"
+
+
+def test_cell_excerpt_cuts_at_40_characters_and_escapes():
+    from aistruct.sanitize import cell_excerpt
+
+    assert cell_excerpt("x" * 40) == "'" + "x" * 40 + "'"
+    assert cell_excerpt("x" * 41) == "'" + "x" * 40 + "…'"
+    assert cell_excerpt("a\x1b[2Jb") == "'a\\x1b[2Jb'"
+
+
+def test_the_cell_as_written_of_a_data_frame_is_the_cell_as_read():
+    import pandas as pd
+
+    from aistruct.reader import load_table
+
+    raw = load_table(pd.DataFrame({"company": ["A"], "value": [float("inf")]}))
+    assert raw.cell_as_written(0, "value", float("inf")) == "inf"
+
+
 def test_a_schema_with_a_control_character_is_invalid_yaml_not_an_internal_error(tmp_path):
     """Found by the fuzz suite: PyYAML's reader refuses ESC when the loader is built."""
     data = write(tmp_path, "m.csv", "company,value\nA,1\n")

@@ -37,11 +37,25 @@ def table_lines(out: str) -> list:
     return [line.rstrip() for line in out.splitlines()]
 
 
+def _parts(data: bytes) -> dict:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {m.filename: zf.read(m) for m in zf.infolist()}
+
+
 def test_committed_corpus_is_what_the_generator_writes():
     for name, data in make_fixtures.expected().items():
         committed = (HOSTILE / name).read_bytes()
         if name.endswith(".gz"):  # zlib builds may pack differently; the content is what matters
             assert gzip.decompress(committed) == gzip.decompress(data), name
+        elif name.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            tables = [pq.read_table(io.BytesIO(d)) for d in (committed, data)]
+            assert tables[0].equals(tables[1]), f"{name} differs from make_fixtures.py; rerun it"
+        elif name.endswith(".xlsx"):
+            assert _parts(committed) == _parts(data), f"{name} differs from make_fixtures.py; rerun it"
         else:
             assert committed == data, f"{name} differs from make_fixtures.py; rerun it"
 
@@ -244,3 +258,79 @@ def test_50_mb_single_field_is_read_kept_and_shortened_on_screen(tmp_path):
     assert t.code == 0, t.err
     row = next(line for line in table_lines(t.out) if line.startswith("│ 2 │ AAAA"))
     assert row.endswith("… │     1 │ 25.0% │") and len(row) < 200  # shortened to the terminal, not 50 MiB
+
+
+def test_xlsx_shared_strings_bomb_is_refused_before_openpyxl_builds_the_table():
+    # 12 KB holding 400,004 shared strings (5.2 MB of XML): under a 20 MB cap by the zip's own
+    # sizes, over it once each string counts as the Python object openpyxl makes of it.
+    import time
+
+    path = HOSTILE / "xlsx_shared_strings_bomb.xlsx"
+    assert path.stat().st_size < 16 * 1024
+    assert run_cli("concentration", FIXTURES / "doj_30_30_20_20.csv").code == 0  # imports done: time the read only
+    start = time.perf_counter()
+    r = run_cli("concentration", path, "--max-bytes", "20000000")
+    elapsed = time.perf_counter() - start
+    assert r.code == 2 and r.out == "", r.err
+    assert r.err.startswith(
+        f"aistruct: error: {path}: more than 20,000,000 bytes once decoded (its parts declare 5,201,964 and at least "
+    )
+    assert r.err.endswith(" shared strings); stopped (raise --max-bytes if this is expected)\n")
+    counted = int(r.err.split("at least ")[1].split(" ")[0].replace(",", ""))
+    # counting stops one 1 MiB chunk (80,659 strings) past (20,000,000 - 5,201,964) // 57 = 259,614
+    assert 259_614 < counted <= 259_614 + 80_660 + 4
+    assert elapsed < 1.0, elapsed  # openpyxl took 10 s to build this table; 40 M strings took minutes
+
+
+def test_xlsx_dimension_bomb_is_refused_at_max_bytes_while_its_rows_are_read():
+    # 2 KB declaring A1:XFD1048576 with a cell in the last row: every row comes padded to
+    # 16,384 columns. Each cell counts 16 bytes, so 20,000,000 bytes hold 1,249,999 of the
+    # cells left after the parts' own bytes; the row that crosses it is refused.
+    path = HOSTILE / "xlsx_dimension_bomb.xlsx"
+    assert path.stat().st_size < 4 * 1024
+    r = run_cli("concentration", path, "--max-bytes", "20000000")
+    assert r.code == 2 and r.out == "", r.err
+    assert r.err == (
+        f"aistruct: error: {path}: more than 20,000,000 bytes once decoded (more than 1,261,568 cells in sheet "
+        "'Sheet1'); stopped (raise --max-bytes if this is expected)\n"
+    )  # 77 rows of 16,384 = 1,261,568
+
+
+def test_parquet_dictionary_bomb_stops_at_max_bytes():
+    path = HOSTILE / "parquet_dictionary_bomb.parquet"
+    assert path.stat().st_size < 4 * 1024  # 100 MB once decoded
+    r = run_cli("concentration", path, "--max-bytes", "10000000")
+    assert r.code == 2 and r.out == ""
+    assert r.err == (
+        f"aistruct: error: {path}: more than 10,000,000 bytes once decoded; stopped "
+        "(raise --max-bytes if this is expected)\n"
+    )
+
+
+def test_billion_laughs_schema_is_refused():
+    schema = HOSTILE / "billion_laughs.schema.yaml"
+    assert schema.stat().st_size < 1_500  # 9**9 strings once built
+    r = run_cli("validate", HOSTILE / "catastrophic_pattern.csv", "--schema", schema)
+    assert r.code == 2 and r.out == ""
+    assert r.err == (
+        f"aistruct: error: --schema {schema}: its YAML aliases expand to more than 1,000,000 nodes; not a schema\n"
+    )
+
+
+def test_catastrophic_pattern_is_matched_in_linear_time():
+    import time
+
+    data, schema = HOSTILE / "catastrophic_pattern.csv", HOSTILE / "catastrophic_pattern.schema.json"
+    start = time.perf_counter()
+    r = run_cli("validate", data, "--schema", schema, "--format", "json")
+    assert time.perf_counter() - start < 10  # a backtracking engine: minutes
+    assert r.code == 1, r.err  # 'ab' matches (a+)+b; the 32 a's of row 2 do not
+    failed = [c for c in r.json()["checks"] if c["status"] == "fail"]
+    assert [(c["name"], c["count"], c["examples"][0]["row"]) for c in failed] == [("schema-pattern", 1, 2)]
+
+
+def test_bz2_with_trailing_junk_is_refused_like_gzip():
+    path = HOSTILE / "bz2_trailing_junk.csv.bz2"
+    r = run_cli("concentration", path, "--decompress")
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith(f"aistruct: error: {path}: cannot decompress (bz2): ")

@@ -222,3 +222,13 @@ class TestHelpers:
         poly = q_integer_mul(q_integer_mul(q_integer_mul([1], 2), 3), 4)
         assert poly == [1, 3, 5, 6, 5, 3, 1]
         assert q_integer_div(poly, 4) == [1, 2, 2, 1]
+
+
+def test_ols_slope_of_periods_near_the_float_limit_does_not_overflow():
+    # found by the fuzz suite: a period column holding 1e308 raised OverflowError (x's squares)
+    # y rises by 1 over x from 0 to 1e308: slope 1 / 1e308
+    assert ols_slope([0.0, 1e308], [1.0, 2.0]) == pytest.approx(1e-308)
+    # x = -5, 2024, 1e308 (mean ~3.33e307): the slope is finite and tiny, whatever its digits
+    got = ols_slope([2024.0, 1e308, -5.0], [1.0, 2.0, 3.0])
+    assert got is not None and abs(got) < 1e-300
+    assert ols_slope([0.0, float("inf")], [1.0, 2.0]) is None

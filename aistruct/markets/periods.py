@@ -10,6 +10,7 @@ from aistruct.errors import InputError, UsageError, param
 from aistruct.markets.groups import BadCell, label_codes
 from aistruct.markets.spec import ROW
 from aistruct.reader import RawTable
+from aistruct.sanitize import cell_excerpt
 
 #: The period lengths of ``--freq``.
 Freq = Literal["year", "quarter", "month"]
@@ -205,12 +206,13 @@ def period_codes(raw: RawTable, frame, column: str, freq: str):
     except BadCell as bad:
         cell = frame[column].iloc[bad.position]
         rows = frame[ROW].to_numpy()
-        key = parse_date_cell(str(cell)) if isinstance(cell, str) else None
+        written = raw.cell_as_written(int(rows[bad.position]), column, cell)  # '0000', not the 0 pyarrow read
+        key = parse_date_cell(written) if isinstance(cell, str) or written != str(cell) else None
         early = (key is not None and key[0] < 1) or (hasattr(cell, "year") and getattr(cell, "year", 1) < 1)
         problem = "is before year 1" if early else ("is not a date with a month" if key else "is not a date")
         raise InputError(
             f"{raw.source}: {raw.row_label(int(rows[bad.position]))}, column {column!r}: "
-            f"{str(cell)[:40]!r} {problem} (for {param('freq')} {freq})"
+            f"{cell_excerpt(written)} {problem} (for {param('freq')} {freq})"
         ) from None
 
 

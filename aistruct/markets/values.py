@@ -12,6 +12,7 @@ from typing import Any
 from aistruct.errors import InputError, param
 from aistruct.markets.spec import ROW, MarketSpec
 from aistruct.reader import RawTable
+from aistruct.sanitize import cell_excerpt
 
 
 def is_numeric_dtype(series) -> bool:
@@ -118,7 +119,9 @@ def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: 
         # A float NaN that was not a null cell is a literal "nan" in the file.
         if series.dtype.kind == "f" and not hasattr(series.dtype, "pyarrow_dtype"):
             bad = np.flatnonzero(np.isinf(values))
-        bad_text = [str(series.iloc[i]) for i in bad[:1]]
+        # the number as pyarrow read it ('inf' for 400 digits): show the cell as written
+        rows = frame[ROW].to_numpy()
+        bad_text = [raw.cell_as_written(int(rows[i]), column, series.iloc[i]) for i in bad[:1]]
         currencies: set = set()
     else:
         parsed = parse_series(series, decimal=spec.decimal)
@@ -134,12 +137,12 @@ def parse_values(raw: RawTable, frame, column: str, spec: MarketSpec, warnings: 
             values[bad] = np.nan
             warnings.append(
                 f"--{option} {column!r}: dropped {len(bad)} cell(s) that are not numbers "
-                f"(first: {raw.row_label(int(rows[bad[0]]))}, {bad_text[0]!r})"
+                f"(first: {raw.row_label(int(rows[bad[0]]))}, {cell_excerpt(bad_text[0])})"
             )
         else:
             raise InputError(
                 f"{raw.source}: {raw.row_label(int(rows[bad[0]]))}, column {column!r}: "
-                f"not a number: {bad_text[0][:80]!r}"
+                f"not a number: {cell_excerpt(bad_text[0])}"
                 + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
                 + f"; use {param('on_bad_value')} drop to skip such cells"
             )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aistruct.errors import InputError, UsageError, param
 from aistruct.reader.options import ReadOptions
-from aistruct.reader.parsers import PARSERS, UNUSABLE, parse
+from aistruct.reader.parsers import PARSERS, UNUSABLE, delimiter_for, parse
 from aistruct.reader.source import open_input
+from aistruct.reader.text import decode
 
 
 @dataclass
@@ -25,6 +27,16 @@ class RawTable:
     #: columns of the input left out of ``frame`` because no cell of theirs can be used
     #: (binary data that is not UTF-8, lists, structs): ``{column: reason}``
     unusable: dict[str, str] = field(default_factory=dict)
+    #: ``(position, column) -> text``: a cell as the input writes it, read again on demand
+    #: (delimited text only; ``None`` when it cannot be recovered)
+    written: Callable[[int, str], str | None] | None = field(default=None, repr=False, compare=False)
+
+    def cell_as_written(self, position: int, column: str, cell: Any) -> str:
+        """The text of the cell of ``column`` in the record at 0-based ``position`` as the input
+        writes it (``0000``, 400 digits), for messages; ``str(cell)`` (the cell as read, which
+        pyarrow may have turned into ``0`` or ``inf``) when it cannot be recovered."""
+        text = self.written(position, column) if self.written is not None else None
+        return str(cell) if text is None else text
 
     def row_label(self, position: int) -> str:
         """Name a record by its 0-based position, as a spreadsheet or editor shows it."""
@@ -68,4 +80,56 @@ def load_table(source: Any, options: ReadOptions | None = None, *, progress=None
         raise InputError(f"{what}: no columns")
     if len(frame) == 0:
         raise InputError(f"{what}: has a header but no rows")
-    return RawTable(frame=frame, source=what, format=got.format, credit=got.credit, unusable=unusable)
+    written = _rereader(os.fspath(source), got.format, opts, what, got.data if source == "-" else None)
+    return RawTable(frame=frame, source=what, format=got.format, credit=got.credit, unusable=unusable, written=written)
+
+
+_KEPT_STDIN = 16 * 1024 * 1024  # standard input cannot be read twice: its bytes are kept up to this size
+_REREAD = 256 * 1024 * 1024  # a larger input is not read again for a message: its cell is shown as read
+
+
+def _rereader(source: str, fmt: str, opts: ReadOptions, what: str, stdin) -> Callable[[int, str], str | None] | None:
+    """A function giving the cell as written of delimited ``source``, reading it again (error paths only)."""
+    if PARSERS[fmt].delimiter is None or (stdin is not None and len(stdin) > _KEPT_STDIN):
+        return None
+    if stdin is None and not source.startswith("dataset:"):
+        try:
+            if os.stat(source).st_size > _REREAD:
+                return None
+        except OSError:
+            return None
+
+    def written(position: int, column: str) -> str | None:
+        try:
+            if stdin is not None:
+                return written_cell(stdin, fmt, opts, what, position, column)
+            with open_input(source, opts) as got:
+                return written_cell(got.data, fmt, opts, what, position, column)
+        except (InputError, UsageError, OSError, UnicodeError, ValueError):
+            return None
+
+    return written
+
+
+def written_cell(data, fmt: str, opts: ReadOptions, what: str, position: int, column: str) -> str | None:
+    """The field of ``column`` in the record at 0-based ``position`` (blank lines skipped, as
+    pyarrow skips them) of delimited bytes ``data``, as written; ``None`` if there is none."""
+    import csv
+    import io
+
+    text = decode(bytes(data), opts.encoding, what)
+    delimiter = delimiter_for(text[: 1 << 16], fmt, opts.delimiter)
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(rows)
+        index = header.index(column)
+        n = -1
+        for row in rows:
+            if not row:
+                continue
+            n += 1
+            if n == position:
+                return row[index] if index < len(row) else None
+    except (StopIteration, csv.Error):
+        return None
+    return None

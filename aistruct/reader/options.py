@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aistruct.errors import InputError, UsageError, param
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
+MAX_MAX_BYTES = 2**62
+"""The largest ``max_bytes`` kept: more than any input can hold (a larger one, such as 400 digits, means no limit)."""
 #: Text codecs that are not for files: domain names (punycode, idna) and the one that refuses everything.
 _NOT_FOR_FILES = {"punycode", "idna", "undefined"}
 
@@ -56,5 +58,7 @@ class ReadOptions:
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
+        # Python cannot read (or allocate) past an index-sized integer: 400 digits ended in OverflowError
+        self.max_bytes = min(self.max_bytes, MAX_MAX_BYTES)
         check_encoding(self.encoding)
         check_delimiter(self.delimiter)

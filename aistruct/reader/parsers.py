@@ -321,10 +321,19 @@ def _json_int(text: str):
     return text if limit and len(text.lstrip("-")) > limit else int(text)
 
 
+def _json_float(text: str):
+    """``parse_float``: a float, or the number as written when it overflows (``1e999``), so a
+    value column refuses it showing what the file says rather than ``inf``."""
+    import math
+
+    value = float(text)
+    return text if math.isinf(value) else value
+
+
 def _json_loads(text: str):
     import json
 
-    return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+    return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int, parse_float=_json_float)
 
 
 def _no_repeated_key(obj: Any, where: str, what: str) -> None:
@@ -448,22 +457,78 @@ def _parse_parquet(data, opts: ReadOptions, what: str, progress=None):
     return arrow_frame(table, "record", 1)
 
 
-def _xlsx_within(data, limit: int, what: str) -> None:
-    """Refuse a workbook whose parts decompress to more than ``limit`` bytes, from the zip directory alone.
+_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_STRING_COST = 57  # bytes a shared string takes besides its text: a Python str (49) and its slot in the table (8)
+_CELL_COST = 16  # bytes a cell takes at least: its slot in its row and in the DataFrame's column
 
-    A workbook is a zip of XML: a few MB can hold hundreds of MB of shared strings, which
-    openpyxl builds whole before the first row. The sizes the directory declares are the
-    most ``zipfile`` will produce, so their sum bounds what is read.
+
+def _shared_string_parts(zf) -> list[str]:
+    """The zip members holding shared strings: those ``[Content_Types].xml`` says are, as openpyxl finds them."""
+    import xml.etree.ElementTree as ET
+
+    names = {m.filename for m in zf.infolist()}
+    parts = [n for n in names if n.lower().endswith("sharedstrings.xml")]
+    if "[Content_Types].xml" in names:
+        try:
+            root = ET.fromstring(zf.read("[Content_Types].xml"))
+        except ET.ParseError:
+            return parts
+        for node in root.iter():
+            if node.tag.endswith("Override") and node.get("ContentType") == _SHARED_STRINGS:
+                name = (node.get("PartName") or "").lstrip("/")
+                if name in names and name not in parts:
+                    parts.append(name)
+    return parts
+
+
+def _count_shared_strings(zf, name: str, stop: int) -> int:
+    """The ``<si>`` elements of part ``name``, decompressed 1 MiB at a time; counting stops past ``stop``.
+
+    Text cannot hold ``<``, so each ``<si`` opens one (no other element of the table starts
+    with ``si``); a prefixed ``<x:si>`` counts twice with its ``</x:si>``, erring on the safe side.
+    """
+    count, tail = 0, b""
+    with zf.open(name) as fh:
+        while count <= stop:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            window = tail + chunk  # a tag cut in two; the 2 bytes kept cannot hold a whole one
+            count += window.count(b"<si") + window.count(b":si")
+            tail = window[-2:]
+    return count
+
+
+def _xlsx_cost(data, limit: int, what: str) -> int:
+    """The fewest bytes the workbook ``data`` takes once decoded, refused past ``limit``, from the zip alone.
+
+    A workbook is a zip of XML: a few MB can hold hundreds of MB of XML, and tens of millions
+    of shared strings, which openpyxl builds whole (one Python string each, minutes of work)
+    before the first row. The sizes the zip directory declares are the most ``zipfile`` will
+    produce; each shared string counts :data:`_STRING_COST` bytes more. The strings are
+    counted by streaming their part, never built.
     """
     import zipfile
+    import zlib
 
     try:
-        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-            total = sum(m.file_size for m in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # openpyxl says what is wrong with it
-    if total > limit:
-        raise too_large(what, limit, f"once decompressed (its parts declare {total:,})")
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            declared = sum(m.file_size for m in zf.infolist())
+            if declared > limit:
+                raise too_large(what, limit, f"once decompressed (its parts declare {declared:,})")
+            strings = 0
+            for name in _shared_string_parts(zf):
+                strings += _count_shared_strings(zf, name, (limit - declared) // _STRING_COST - strings)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error):
+        return 0  # openpyxl says what is wrong with it
+    cost = declared + strings * _STRING_COST
+    if cost > limit:
+        raise too_large(
+            what, limit, f"once decoded (its parts declare {declared:,} and at least {strings:,} shared strings)"
+        )
+    return cost
 
 
 def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
@@ -474,9 +539,10 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
     except ImportError:
         raise UsageError(f"{what}: reading .xlsx needs openpyxl: pip install 'aistruct[xlsx]'") from None
     sheet = opts.sheet
-    _xlsx_within(data, opts.max_bytes, what)
+    data = bytes(data)
+    spent = _xlsx_cost(data, opts.max_bytes, what)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(f"{what}: not a readable .xlsx workbook ({str(exc).splitlines()[0]})") from None
     if sheet is None:
@@ -485,7 +551,16 @@ def _parse_xlsx(data, opts: ReadOptions, what: str, progress=None):
         ws = wb[sheet]
     else:
         raise UsageError(f"{what}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    # A sheet's rows are padded to the width its <dimension> declares: a few KB of XML can
+    # stand for billions of empty cells. Count them as they come, against what is left.
+    budget = max(0, opts.max_bytes - spent) // _CELL_COST
+    rows, cells = [], 0
+    for r in ws.iter_rows(values_only=True):
+        cells += len(r)
+        if cells > budget:
+            wb.close()
+            raise too_large(what, opts.max_bytes, f"once decoded (more than {cells:,} cells in sheet {ws.title!r})")
+        rows.append(list(r))
     wb.close()
     while rows and all(v is None for v in rows[-1]):
         rows.pop()

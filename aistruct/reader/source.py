@@ -182,7 +182,8 @@ def decompress(data: bytes, compression: str, limit: int, what: str) -> bytes:
 def read_source_bytes(path: str, what: str, limit: int) -> bytes:
     """All bytes of ``path`` (``-``: standard input), as stored (not decompressed).
 
-    A regular file is read whole; standard input, a FIFO or a device stops after ``limit``
+    Never more than ``limit`` bytes: a regular file larger than that (its size says so before
+    anything is read) is refused; standard input, a FIFO or a device stops after ``limit`` + 1
     bytes. A missing, unreadable or directory path raises :class:`~aistruct.errors.InputError`.
     """
     if path == "-":
@@ -203,8 +204,10 @@ def read_source_bytes(path: str, what: str, limit: int) -> bytes:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{what}: is a directory, not a file")
+    if stat.S_ISREG(st.st_mode) and st.st_size > limit:
+        raise too_large(what, limit, f"(the file holds {st.st_size:,})")
     if stat.S_ISREG(st.st_mode) and st.st_size > 0:
-        return read_regular_file(path, what)
+        return read_regular_file(path, what, limit)
     try:  # a FIFO, a device, or a file whose size says nothing (/proc)
         with open(path, "rb") as fh:
             return _read_limited(fh, limit, what, "read")
@@ -221,8 +224,9 @@ def _changed(what: str, before: os.stat_result, after: os.stat_result) -> InputE
     )
 
 
-def read_regular_file(path: str, what: str) -> bytes:
-    """All bytes of the regular file ``path``, refused if it changes while being read.
+def read_regular_file(path: str, what: str, limit: int | None = None) -> bytes:
+    """All bytes of the regular file ``path``, refused if it changes while being read
+    (or, given ``limit``, if it holds more than ``limit`` bytes).
 
     The file is copied into memory rather than memory-mapped: a mapped file truncated by
     another process kills the reader with SIGBUS when it touches the lost pages, where a
@@ -232,7 +236,8 @@ def read_regular_file(path: str, what: str) -> bytes:
     try:
         with open(path, "rb") as fh:
             before = os.fstat(fh.fileno())
-            data = fh.read()
+            # one byte past what it holds (or the limit) shows a file that grew; never a read of 2**62
+            data = fh.read() if limit is None else fh.read(min(limit, before.st_size) + 1)
             after = os.fstat(fh.fileno())
     except PermissionError:
         raise InputError(f"{what}: permission denied") from None
@@ -240,6 +245,8 @@ def read_regular_file(path: str, what: str) -> bytes:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         raise _changed(what, before, after)
+    if limit is not None and len(data) > limit:
+        raise too_large(what, limit, f"(the file holds {after.st_size:,})")
     return data
 
 

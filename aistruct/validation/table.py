@@ -168,7 +168,18 @@ def read_bytes(source: str, read) -> tuple[bytes, str, str, str | None]:
 
 
 def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Check]:
-    """The text, or None and a failed ``encoding`` check naming the row of the first bad byte."""
+    """The text, or None and a failed ``encoding`` check naming the row of the first bad byte.
+
+    UTF-8 bytes holding a NUL are refused before they are decoded, as the reader does:
+    a sparse file of gigabytes of zeros would otherwise be copied once more as text.
+    """
+    if reader.is_utf8(encoding) and not reader.has_utf16_bom(data):
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            at = len(data[:nul].decode("utf-8", errors="replace").removeprefix("\ufeff"))
+            row = _line_of(data, nul)
+            ex = Example(row, None, None, f"row {row}: NUL byte at character {at}; binary content, not a text table")
+            return None, Check("encoding", FAIL, data.count(b"\x00"), [ex])
     try:
         text = reader.decode(data, encoding, what)
     except InputError as exc:
