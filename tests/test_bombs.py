@@ -175,7 +175,7 @@ def test_validate_names_the_character_of_a_nul_after_a_bom_and_multibyte_text(tm
     assert r.code == 1, r.err
     ex = r.json()["checks"][0]["examples"][0]
     # characters after the BOM: 'company,value\n' (14) + 'É' (1): the NUL is character 15, on row 2
-    assert ex == {"row": 2, "column": None, "value": None, "message": ex["message"]}
+    assert ex == {"row": 2, "line": 2, "column": None, "value": None, "message": ex["message"]}
     assert ex["message"] == "row 2: NUL byte at character 15; binary content, not a text table"
 
 

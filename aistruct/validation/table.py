@@ -178,7 +178,8 @@ def decode(data: bytes, encoding: str | None, what: str) -> tuple[str | None, Ch
         if nul >= 0:
             at = len(data[:nul].decode("utf-8", errors="replace").removeprefix("\ufeff"))
             row = _line_of(data, nul)
-            ex = Example(row, None, None, f"row {row}: NUL byte at character {at}; binary content, not a text table")
+            message = f"row {row}: NUL byte at character {at}; binary content, not a text table"
+            ex = Example(row, None, None, message, line=row)
             return None, Check("encoding", FAIL, data.count(b"\x00"), [ex])
     try:
         text = reader.decode(data, encoding, what)
