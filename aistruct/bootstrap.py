@@ -36,10 +36,9 @@ out.
 
 from __future__ import annotations
 
-from statistics import NormalDist
 from typing import Any, Sequence
 
-from aistruct.errors import UsageError, param
+from aistruct.errors import UsageError, as_options, param
 
 #: Resamples unless told otherwise.
 DEFAULT_RESAMPLES = 2_000
@@ -51,6 +50,8 @@ FEW_RESAMPLES = 200
 BCA_MAX_N = 5_000
 #: Cells (resamples x companies) drawn at a time.
 CHUNK_CELLS = 1_000_000
+#: The figures an interval is given for (JSON keys of ``ci`` besides level, method, resamples, seed).
+INTERVAL_KEYS = ("hhi", "cr", "gini", "theil", "entropy")
 #: The interval methods a caller may ask for.
 METHODS = ("auto", "percentile", "bca")
 
@@ -73,7 +74,7 @@ def few_resamples_warning(resamples: int) -> str | None:
     """The warning for fewer than :data:`FEW_RESAMPLES` resamples, or None."""
     if resamples >= FEW_RESAMPLES:
         return None
-    return (
+    return as_options(
         f"{param('resamples')} {resamples}: the interval's ends are noisy with fewer than "
         f"{FEW_RESAMPLES:,} resamples (default {DEFAULT_RESAMPLES:,})"
     )
@@ -232,6 +233,8 @@ def bca_interval(reps, estimate: float, jack, level: float) -> list[float] | Non
     the ends are the quantiles Phi(z0 + (z0 + z) / (1 - a (z0 + z))) for z = Phi^-1 of the
     percentile ends.
     """
+    from statistics import NormalDist
+
     import numpy as np
 
     r = np.asarray(reps, dtype=np.float64)
@@ -305,7 +308,7 @@ def bootstrap_intervals(
         }
     used = "bca" if method == "bca" or (method == "auto" and x.size <= BCA_MAX_N) else "percentile"
     doc: dict[str, Any] = {"level": float(level), "method": used, "resamples": int(resamples), "seed": int(seed)}
-    keys = ("hhi", "cr", "gini", "theil", "entropy")
+    keys = INTERVAL_KEYS
     if x.size == 1:  # every resample is the market itself
         for key in keys:
             est = estimates[key]
@@ -329,3 +332,15 @@ def bootstrap_intervals(
         else:
             doc[key] = one(reps[key], estimates[key], jack[key] if jack else None)
     return doc
+
+
+def interval_columns(ci: dict | None, ks: Sequence[str]) -> dict:
+    """The CSV columns of one ``ci``: ``hhi_ci_lo``, ``hhi_ci_hi``, ``cr_4_ci_lo`` ... (None without it)."""
+    out: dict = {}
+    for key in INTERVAL_KEYS:
+        names = [f"cr_{k}" for k in ks] if key == "cr" else [key]
+        for name, k in zip(names, ks if key == "cr" else [None]):
+            pair = (ci["cr"].get(k) if key == "cr" else ci[key]) if ci else None
+            out[f"{name}_ci_lo"] = pair[0] if pair else None
+            out[f"{name}_ci_hi"] = pair[1] if pair else None
+    return out

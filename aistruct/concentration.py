@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
+from aistruct.bootstrap import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    INTERVAL_KEYS,
+    bootstrap_intervals,
+    check_options,
+    few_resamples_warning,
+)
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.guidelines import GUIDELINES, band
@@ -119,17 +127,27 @@ def concentration_of_markets(
     show: int = 10,
     guidelines: str = "us-2023",
     progress=None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> ConcentrationReport:
     """Metrics for every group of already prepared markets.
 
     ``progress`` (optional) is called as ``progress("compute", groups_done, groups)``.
+    ``ci`` (a level such as 0.95) adds each result's bootstrap intervals
+    (:func:`aistruct.bootstrap.bootstrap_intervals`, ``resamples`` and ``seed``) as ``ci``;
+    without it ``ci`` is null.
     """
     validate_top(top)
+    if ci is not None:
+        check_options(ci, resamples, seed)
     if guidelines not in GUIDELINES:
         raise UsageError(f"{param('guidelines')}: unknown {guidelines!r}; use one of {', '.join(GUIDELINES)}")
     results = []
     arrays = []
     warnings = list(markets.warnings)
+    if ci is not None and (few := few_resamples_warning(resamples)):
+        warnings.append(few)
     n_groups = len(markets.groups)
     for done, (group, frame) in enumerate(markets.iter_groups()):
         if progress is not None:
@@ -137,6 +155,7 @@ def concentration_of_markets(
         doc = {"group": group}
         values = frame[VALUE].to_numpy()
         doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines))
+        doc["ci"] = result_interval(doc, values, top=top, ci=ci, resamples=resamples, seed=seed)
         arrays.append(values)
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
@@ -146,6 +165,16 @@ def concentration_of_markets(
     return ConcentrationReport(
         input=markets.input_dict(), results=results, warnings=warnings, guidelines=guidelines, values=arrays
     )
+
+
+def result_interval(
+    doc: dict, values, *, top: Sequence[int], ci: float | None, resamples: int, seed: int
+) -> dict | None:
+    """The ``ci`` of one result (its metrics already in ``doc``): null without ``ci`` or shares."""
+    if ci is None or doc["status"] != STATUS_OK:
+        return None
+    estimates = {key: doc[key] for key in INTERVAL_KEYS}
+    return bootstrap_intervals(values, level=ci, resamples=resamples, seed=seed, top=top, estimates=estimates)
 
 
 def validate_top(top: Sequence[int]) -> None:
@@ -165,6 +194,9 @@ def concentration_report(
     show: int = 10,
     guidelines: str = "us-2023",
     progress=None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
     **spec_fields: Any,
 ) -> ConcentrationReport:
     """Read ``source`` and compute the concentration of each market.
@@ -175,7 +207,8 @@ def concentration_report(
     ``read=ReadOptions(engine="duckdb")`` reads Parquet files, globs and folders
     through DuckDB (see :mod:`aistruct.engines.duckdb`). ``progress``, when given,
     is called as ``progress(stage, done, total)`` (stages ``read``, ``aggregate``,
-    ``compute``) for a progress bar.
+    ``compute``) for a progress bar. ``ci=0.95`` adds bootstrap intervals to each result
+    (``resamples``, ``seed``; see :mod:`aistruct.bootstrap`).
 
     >>> from aistruct import concentration_report
     >>> report = concentration_report("dataset:ai_app_mau_cn_2025-03", entity="app")
@@ -186,4 +219,13 @@ def concentration_report(
     spec = with_keywords(spec, MarketSpec, spec_kw) or MarketSpec()
     read = with_keywords(read, ReadOptions, read_kw)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
-    return concentration_of_markets(markets, top=top, show=show, guidelines=guidelines, progress=progress)
+    return concentration_of_markets(
+        markets,
+        top=top,
+        show=show,
+        guidelines=guidelines,
+        progress=progress,
+        ci=ci,
+        resamples=resamples,
+        seed=seed,
+    )

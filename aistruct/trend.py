@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct import metrics
+from aistruct.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, check_options, few_resamples_warning
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.keywords import split_keywords, with_keywords
@@ -165,15 +166,20 @@ def series_trend(
     bounds: Any = None,
     preset: str | None = None,
     decimal: str = ".",
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> dict:
     """One series: ``periods`` is [(label, companies frame with ENTITY, VALUE, SIZE)].
+
+    ``ci`` adds each period's bootstrap intervals (``ci``, null without it).
 
     Returns the JSON series object without ``group``: ``periods``, ``bounds``,
     ``method``, ``slope_unit``, ``changes``, ``thin_periods``, ``verdict``.
     """
     import numpy as np
 
-    from aistruct.concentration import market_metrics
+    from aistruct.concentration import market_metrics, result_interval
     from aistruct.tiers import tier_bounds, tier_method, tier_shares
 
     frames = dict(periods)
@@ -196,6 +202,7 @@ def series_trend(
             "status": m["status"],
             "thin": m["n"] < min_n,
             "tiers": None,
+            "ci": result_interval(m, values, top=top, ci=ci, resamples=resamples, seed=seed),
         }
         if tb is not None:
             sizes = frame[SIZE].to_numpy(dtype=np.float64) if SIZE in frame else values
@@ -377,13 +384,17 @@ def trend_of_markets(
     freq: str | None = None,
     carry_forward: int = 0,
     cumulative: bool = False,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> TrendReport:
     """Series of already prepared markets; ``period`` is the --by column holding the periods
     (default: the last one), the other --by columns split the series.
 
     ``carry_forward=N`` keeps a company's last row for up to N periods without one;
     ``cumulative`` makes each period's value a company's sum of rows to date
-    (:func:`aistruct.markets.stocks.restock`)."""
+    (:func:`aistruct.markets.stocks.restock`). ``ci`` (a level such as 0.95) adds each
+    period's bootstrap intervals (:mod:`aistruct.bootstrap`)."""
     from aistruct.concentration import validate_top
     from aistruct.tiers import tier_bounds
 
@@ -391,6 +402,8 @@ def trend_of_markets(
     if int(min_n) < 1:
         raise UsageError(f"{param('min_n')} must be at least 1 (got {min_n})")
     tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
+    if ci is not None:
+        check_options(ci, resamples, seed)
     if int(carry_forward) < 0:
         raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
     if carry_forward and cumulative:
@@ -406,6 +419,8 @@ def trend_of_markets(
         key = tuple(group[b] for b in series_by)
         buckets.setdefault(key, []).append((group[period], frame))
     warnings = list(markets.warnings)
+    if ci is not None and (few := few_resamples_warning(resamples)):
+        warnings.append(few)
     results = []
     for key in sorted(buckets):
         group = dict(zip(series_by, key))
@@ -417,7 +432,16 @@ def trend_of_markets(
         if carry_forward or cumulative:
             buckets[key] = _stocked(buckets[key], int(carry_forward), bool(cumulative))
         s = series_trend(
-            buckets[key], top=top, min_n=min_n, method=method, bounds=bounds, preset=preset, decimal=decimal
+            buckets[key],
+            top=top,
+            min_n=min_n,
+            method=method,
+            bounds=bounds,
+            preset=preset,
+            decimal=decimal,
+            ci=ci,
+            resamples=resamples,
+            seed=seed,
         )
         if s["thin_periods"]:
             thin = s["thin_periods"]
@@ -459,6 +483,9 @@ def trend_report(
     carry_forward: int = 0,
     cumulative: bool = False,
     progress=None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
     **spec_fields: Any,
 ) -> TrendReport:
     """Read ``source`` and follow concentration and tier shares period by period.
@@ -469,6 +496,7 @@ def trend_report(
     splits the data into separate series. For stocks reported irregularly,
     ``carry_forward=N`` keeps a company's last row for up to N periods without
     one; ``cumulative`` follows each company's rows summed to date instead.
+    ``ci=0.95`` adds each period's bootstrap intervals (``resamples``, ``seed``).
 
     >>> from aistruct.trend import trend_report
     >>> report = trend_report("tests/fixtures/funding_by_year.csv", period="year", min_n=1)
@@ -516,4 +544,7 @@ def trend_report(
         freq=spec.freq,
         carry_forward=carry_forward,
         cumulative=cumulative,
+        ci=ci,
+        resamples=resamples,
+        seed=seed,
     )

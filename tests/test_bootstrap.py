@@ -1,6 +1,7 @@
 """Sampling intervals (aistruct.bootstrap): figures pinned to aistruct.metrics, the quantiles a
 level reads, coverage by simulation, reproducibility and the degenerate cases."""
 
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -141,3 +142,113 @@ def test_bad_options_are_usage_errors(kw, word):
 def test_few_resamples_warn():
     assert bootstrap.few_resamples_warning(199) is not None
     assert bootstrap.few_resamples_warning(200) is None
+
+
+# ---------------------------------------------------------------- the commands (CLI and library)
+
+FUNDING = str(Path(__file__).resolve().parent / "fixtures" / "funding_by_year.csv")
+
+
+def test_concentration_ci_is_null_without_the_option():
+    from conftest import assert_schema, run_cli
+
+    r = run_cli("concentration", FUNDING, "-v", "funding", "-f", "json", "-q")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert_schema(doc, "concentration")
+    assert all(res["ci"] is None for res in doc["results"])
+
+
+def test_concentration_ci_json_matches_the_library_and_the_schema():
+    from conftest import assert_schema, run_cli
+
+    from aistruct import concentration_report
+
+    args = ("-v", "funding", "-b", "year", "--top", "1,2", "--ci", "0.9", "--resamples", "300", "--seed", "4")
+    r = run_cli("concentration", FUNDING, *args, "-f", "json", "-q")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert_schema(doc, "concentration")
+    lib = concentration_report(FUNDING, value="funding", by=["year"], top=[1, 2], ci=0.9, resamples=300, seed=4)
+    assert [res["ci"] for res in doc["results"]] == [res["ci"] for res in lib.results]
+    ci = doc["results"][0]["ci"]
+    assert (ci["level"], ci["method"], ci["resamples"], ci["seed"]) == (0.9, "bca", 300, 4)
+    assert list(ci["cr"]) == list(doc["results"][0]["cr"]) == ["1", "2"]
+    assert list(ci) == ["level", "method", "resamples", "seed", "hhi", "cr", "gini", "theil", "entropy"]
+    # the same as bootstrapping the group's company values directly
+    import pandas as pd
+
+    frame = pd.read_csv(FUNDING)
+    first = frame[frame["year"].astype(str) == doc["results"][0]["group"]["year"]]
+    values = first.groupby("company")["funding"].sum().to_numpy()
+    assert ci == bootstrap.bootstrap_intervals(values, level=0.9, resamples=300, seed=4, top=(1, 2))
+
+
+def test_concentration_ci_csv_columns_and_table():
+    from conftest import run_cli
+
+    r = run_cli(
+        "concentration", FUNDING, "-v", "funding", "--top", "1", "--ci", "0.95", "--resamples", "200", "-f", "csv", "-q"
+    )
+    assert r.code == 0, r.err
+    header = r.out.splitlines()[0].split(",")
+    assert header[-10:] == [
+        "hhi_ci_lo", "hhi_ci_hi", "cr_1_ci_lo", "cr_1_ci_hi", "gini_ci_lo", "gini_ci_hi",
+        "theil_ci_lo", "theil_ci_hi", "entropy_ci_lo", "entropy_ci_hi",
+    ]  # fmt: skip
+    plain = run_cli("concentration", FUNDING, "-v", "funding", "-f", "csv", "-q")
+    assert "ci_lo" not in plain.out
+    t = run_cli("concentration", FUNDING, "-v", "funding", "--ci", "0.95", "--resamples", "200", "-q")
+    assert "95% CI" in t.out and "resamples of the companies" in t.out
+    grouped = run_cli(
+        "concentration", FUNDING, "-v", "funding", "-b", "year", "--ci", "0.9", "--resamples", "200", "-q"
+    )
+    assert "HHI 90% CI" in grouped.out
+
+
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (("--ci", "1"), "--ci"),
+        (("--ci", "0"), "--ci"),
+        (("--ci", "95"), "--ci"),
+        (("--ci", "0.95", "--resamples", "0"), "--resamples"),
+        (("--ci", "0.95", "--seed", "-1"), "--seed"),
+    ],
+)
+def test_bad_interval_options_exit_2(args, word):
+    from conftest import run_cli
+
+    for command in (("concentration", FUNDING, "-v", "funding"), ("trend", FUNDING, "-p", "year")):
+        r = run_cli(*command, *args, "-q")
+        assert r.code == 2 and word in r.err and "Traceback" not in r.err
+        assert len(r.err.strip().splitlines()) == 1
+
+
+def test_few_resamples_warn_on_the_command_line():
+    from conftest import run_cli
+
+    r = run_cli("concentration", FUNDING, "-v", "funding", "--ci", "0.95", "--resamples", "50", "-f", "json")
+    assert r.code == 0
+    assert any("--resamples 50" in w for w in r.json()["warnings"])
+
+
+def test_trend_periods_carry_their_interval():
+    from conftest import assert_schema, run_cli
+
+    r = run_cli(
+        "trend", FUNDING, "-p", "year", "--min-n", "1", "--ci", "0.95", "--resamples", "200", "-f", "json", "-q"
+    )
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert_schema(doc, "trend")
+    periods = doc["results"][0]["periods"]
+    assert all(p["ci"]["level"] == 0.95 and p["ci"]["resamples"] == 200 for p in periods)
+    plain = run_cli("trend", FUNDING, "-p", "year", "--min-n", "1", "-f", "json", "-q").json()
+    assert all(p["ci"] is None for p in plain["results"][0]["periods"])
+    csv = run_cli(
+        "trend", FUNDING, "-p", "year", "--min-n", "1", "--ci", "0.95", "--resamples", "200", "-f", "csv", "-q"
+    )
+    assert "hhi_ci_lo" in csv.out.splitlines()[0]
+    table = run_cli("trend", FUNDING, "-p", "year", "--min-n", "1", "--ci", "0.95", "--resamples", "200", "-q")
+    assert "HHI 95% CI" in table.out

@@ -16,7 +16,7 @@ from aistruct.concentration import market_metrics
 from aistruct.metric_registry import KEYS, METRICS
 
 #: Result fields that are not metrics.
-NOT_METRICS = ("group", "n", "total", "band", "status", "top")
+NOT_METRICS = ("group", "n", "total", "band", "status", "top", "ci")
 #: Registered keys whose documentation rows the lead pastes into the docs (README.md/docs/ are
 #: another helper's files); empty this once the rows are in.
 PENDING_DOCS: set = set()

@@ -7,8 +7,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from aistruct.bootstrap import interval_columns
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, examples, parse_int_list, shared
+from aistruct.cli.options import CI, ENGINE, MARKET, OUTPUT, PLOT, READ, examples, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -24,6 +25,8 @@ from aistruct.cli.render import (
 )
 from aistruct.metric_registry import METRICS, Metric
 
+HHI = next(m for m in METRICS if m.key == "hhi")
+
 #: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
 SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status")
 #: How a metric's ``display`` is formatted in the table.
@@ -35,39 +38,66 @@ def result_rows(doc: dict):
     by = doc["input"]["by"]
     columns = list(by)
     rows: list = []
+    any_ci = any(r.get("ci") for r in doc["results"])
+    ks = next((list(r["cr"]) for r in doc["results"] if r.get("cr")), [])
     for r in doc["results"]:
         flat: dict = {}
         for key in SCALARS:
             flatten(key, r.get(key), flat)
+        if any_ci:
+            flat.update(interval_columns(r.get("ci"), ks))
         if not rows:
             columns += list(flat)
         rows.append([r["group"].get(b) for b in by] + [flat.get(c) for c in columns[len(by) :]])
     return columns, rows
 
 
+def ci_label(doc: dict) -> str | None:
+    """``95% CI`` for the first result with intervals, None when there are none."""
+    level = next((r["ci"]["level"] for r in doc["results"] if r.get("ci")), None)
+    return None if level is None else f"{level * 100:g}% CI"
+
+
+def _ci_text(m: Metric, pair) -> str:
+    return f"{_fmt(m, pair[0])} – {_fmt(m, pair[1])}" if pair else ""
+
+
 def _group_title(group: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in group.items())
 
 
-def _metric_table(r: dict, title: str) -> Table:
+def _metric_table(r: dict, title: str, ci_head: str | None = None) -> Table:
     t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
     t.add_column("Metric")
-    t.add_column("Value", justify="right")
-    t.add_column("Reading", no_wrap=True)
-    t.add_row("Companies", fmt_number(r["n"]), "")
-    t.add_row("Total", fmt_amount(r["total"]), "")
+    ci = r.get("ci")
+    t.add_column("Value", justify="right", no_wrap=bool(ci_head))
+    if ci_head:  # numbers are never cut: the readings wrap instead
+        t.add_column(ci_head, justify="right", no_wrap=True)
+    t.add_column("Reading", no_wrap=not ci_head)
+    pad = [""] if ci_head else []
+    t.add_row("Companies", fmt_number(r["n"]), *pad, "")
+    t.add_row("Total", fmt_amount(r["total"]), *pad, "")
     if r["status"] != "ok":
-        t.add_row("Status", Text(r["status"], style="yellow"), "metrics undefined")
+        t.add_row("Status", Text(r["status"], style="yellow"), *pad, "metrics undefined")
         return t
     shown = {m.key: _fmt(m, r[m.key]) for m in METRICS if m.kind == "scalar"}  # for {key} in readings
     for m in METRICS:
         if not m.row:
             continue
         if m.kind == "scalar":
-            t.add_row(m.label, shown[m.key], _reading(m, r, "", shown))
+            band = [_ci_text(m, ci.get(m.key)) if ci else ""] if ci_head else []
+            t.add_row(m.label, shown[m.key], *band, _reading(m, r, "", shown))
         else:
             for k, v in r[m.key].items():
-                t.add_row(m.label.format(k=k), _fmt(m, v), _reading(m, r, k, shown))
+                pair = ci.get(m.key, {}).get(k) if ci else None
+                band = [_ci_text(m, pair)] if ci_head else []
+                t.add_row(m.label.format(k=k), _fmt(m, v), *band, _reading(m, r, k, shown))
+    if ci:
+        t.caption = Text(
+            f"{ci_head}: {ci['method']} bootstrap, {ci['resamples']:,} resamples of the companies, seed "
+            f"{ci['seed']}; sampling error only, meaningful when the table is a sample of firms."
+        )
+        t.caption_justify = "left"
     return t
 
 
@@ -117,6 +147,10 @@ def _groups_table(doc: dict) -> Table:
         t.add_column(cell(b), no_wrap=True)
     for name in ("n", "Total", "HHI"):
         t.add_column(name, justify="right", no_wrap=True)
+    ci_head = ci_label(doc)
+    if ci_head:
+        t.add_column(f"HHI {ci_head}", justify="right", no_wrap=True)
+        t.caption = Text(f"{BAND_CAPTION} HHI {ci_head}: bootstrap interval (--ci).")
     t.add_column("Band", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right", no_wrap=True)
@@ -129,6 +163,7 @@ def _groups_table(doc: dict) -> Table:
             fmt_number(r["n"]),
             fmt_compact(r["total"]),
             fmt_number(r["hhi"]),
+            *([_ci_text(HHI, (r.get("ci") or {}).get("hhi"))] if ci_head else []),
             band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
             *[fmt_pct(cr.get(k)) for k in ks],
             fmt_ratio(r["gini"]),
@@ -145,7 +180,7 @@ def result_table(doc: dict) -> list:
         title = f"Concentration of {inp['value']} across {inp['entity']}"
         if r["group"]:
             title += f" ({_group_title(r['group'])})"
-        out = [_metric_table(r, title)]
+        out = [_metric_table(r, title, ci_label(doc))]
         if r["top"]:
             out.append(_top_table(r))
         return out
@@ -160,7 +195,7 @@ def result_table(doc: dict) -> list:
         "aistruct concentration dataset:frontier_models_compute -e organization --agg max -b domain -o by-domain.csv",
     ),
 )
-@shared(READ, ENGINE, MARKET, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, CI, OUTPUT, PLOT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
@@ -173,6 +208,7 @@ def concentration_command(
     spec=None,
     out=None,
     plot=None,
+    ci=None,
 ) -> None:
     """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
     from aistruct.cli.plot import check_plot, write_plot
@@ -189,6 +225,7 @@ def concentration_command(
             show=show,
             guidelines=guidelines,
             progress=progress,
+            **ci,
         )
     doc = report.to_dict()
     emit(doc, out.format, out.output, csv_raw=out.csv_raw, table=result_table, rows=result_rows, inputs=[file])

@@ -6,8 +6,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from aistruct.bootstrap import interval_columns
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
+from aistruct.cli.options import CI, ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, parse_int_list, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_compact, fmt_number, fmt_p, fmt_pct, fmt_ratio, plural
 from aistruct.vocabulary import TIER_KEYS
 
@@ -59,6 +60,9 @@ def result_rows(doc: dict):
                     ks.append(k)
     columns = list(by) + ["period", "n", "total", "hhi"] + [f"cr_{k}" for k in ks] + ["gini", "status", "thin"]
     columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS]
+    any_ci = any(p.get("ci") for s in doc["results"] for p in s["periods"])
+    if any_ci:
+        columns += list(interval_columns(None, ks))
     rows = []
     for s in doc["results"]:
         for p in s["periods"]:
@@ -66,6 +70,8 @@ def result_rows(doc: dict):
             row += [(p["cr"] or {}).get(k) for k in ks] + [p["gini"], p["status"], p["thin"]]
             tiers = p["tiers"]
             row += [tiers[t][f] if tiers else None for t in TIER_KEYS for f in TIER_FIELDS]
+            if any_ci:
+                row += list(interval_columns(p.get("ci"), ks).values())
             rows.append(row)
     return columns, rows
 
@@ -133,6 +139,12 @@ def _period_notes(doc: dict, s: dict) -> str:
         )
     if s["bounds"] is not None:
         notes.append("# % and Value %: tier shares small/middle/giant of the companies and of the value.")
+    ci = next((p["ci"] for p in s["periods"] if p.get("ci")), None)
+    if ci:
+        notes.append(
+            f"HHI {ci['level'] * 100:g}% CI: {ci['method']} bootstrap, {ci['resamples']:,} resamples of the "
+            f"companies, seed {ci['seed']} (intervals of CR-k, Gini, Theil and entropy in the JSON and CSV)."
+        )
     return " ".join(notes)
 
 
@@ -147,6 +159,9 @@ def _period_table(doc: dict, s: dict) -> Table:
     t.add_column("n", justify="right", no_wrap=True)
     t.add_column("Total", justify="right", no_wrap=True)
     t.add_column("HHI", justify="right", no_wrap=True)
+    level = next((p["ci"]["level"] for p in s["periods"] if p.get("ci")), None)
+    if level is not None:
+        t.add_column(f"HHI {level * 100:g}% CI", justify="right", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right", no_wrap=True)
     t.add_column("Gini", justify="right", no_wrap=True)
@@ -157,6 +172,9 @@ def _period_table(doc: dict, s: dict) -> Table:
         cr = p["cr"] or {}
         row: list = [cell(p["period"] + ("*" if p["thin"] else "")), fmt_number(p["n"]), fmt_compact(p["total"])]
         row.append(fmt_number(p["hhi"]))
+        ci = p.get("ci")
+        if level is not None:
+            row.append(f"{fmt_number(ci['hhi'][0])}–{fmt_number(ci['hhi'][1])}" if ci else "–")
         row += [fmt_pct(cr.get(k)) for k in ks] + [fmt_ratio(p["gini"])]
         if tiers:
             row += [_tier_triplet(p["tiers"], "count_share"), _tier_triplet(p["tiers"], "value_share")]
@@ -250,7 +268,7 @@ def result_table(doc: dict) -> list:
         "-v training_compute_flop --where 'publication_date >= 2012' -o trend.jsonl",
     ),
 )
-@shared(READ, ENGINE, MARKET, TIERING, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, TIERING, CI, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -287,6 +305,7 @@ def trend_command(
     tiering=None,
     out=None,
     plot=None,
+    ci=None,
 ) -> None:
     """Is the middle disappearing? Concentration and tier shares per period, with a trend test."""
     from aistruct.cli.plot import check_plot, write_plot
@@ -309,6 +328,7 @@ def trend_command(
             carry_forward=carry_forward,
             cumulative=cumulative,
             progress=progress,
+            **ci,
         )
     doc = report.to_dict()
     if plot_fmt is not None:
