@@ -25,6 +25,7 @@ _EXPORTS = {
     # analyses
     "concentration_report": "aistruct.concentration",
     "market_metrics": "aistruct.concentration",
+    "bootstrap_intervals": "aistruct.bootstrap",
     "ConcentrationReport": "aistruct.concentration",
     "merger_report": "aistruct.merger",
     "merge_values": "aistruct.merger",

@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from aistruct import metrics
+from aistruct.bootstrap import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    INTERVAL_KEYS,
+    bootstrap_intervals,
+    check_options,
+    few_resamples_warning,
+)
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.guidelines import GUIDELINES, band
@@ -147,14 +155,27 @@ def concentration_of_markets(
     guidelines: str = "us-2023",
     progress=None,
     ownership: Any = None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> ConcentrationReport:
     """Metrics for every group of already prepared markets.
 
     ``progress`` (optional) is called as ``progress("compute", groups_done, groups)``.
     ``ownership`` (a path, a DataFrame, rows or an :class:`aistruct.ownership.Ownership`)
-    adds ``mhhi`` and ``mhhi_delta``; without it they are null.
+    adds ``mhhi`` and ``mhhi_delta``; without it they are null. ``ci`` (a level such as 0.95)
+    adds each result's bootstrap intervals (:func:`aistruct.bootstrap.bootstrap_intervals`,
+    ``resamples`` and ``seed``) as ``ci``; without it ``ci`` is null.
     """
     validate_top(top)
+    if ci is not None:
+        check_options(ci, resamples, seed)
+        if markets.fringe is not None:
+            raise UsageError(
+                f"{param('ci')} resamples the listed companies, and an unobserved fringe "
+                f"({param('other')}, {param('total')}, {param('total_column')}) is no sample of them; "
+                "give one or the other"
+            )
     own = None
     if ownership is not None:
         from aistruct.ownership import load_ownership
@@ -166,6 +187,8 @@ def concentration_of_markets(
     results = []
     arrays = []
     warnings = list(markets.warnings)
+    if ci is not None and (few := few_resamples_warning(resamples)):
+        warnings.append(few)
     n_groups = len(markets.groups)
     for done, (group, frame) in enumerate(markets.iter_groups()):
         if progress is not None:
@@ -177,6 +200,7 @@ def concentration_of_markets(
         doc["mhhi"] = doc["mhhi_delta"] = None
         if own is not None:
             unmatched = _add_mhhi(doc, frame[ENTITY].tolist(), values, own, group, warnings, unmatched)
+        doc["ci"] = result_interval(doc, values, top=top, ci=ci, resamples=resamples, seed=seed)
         arrays.append(values)
         if doc["status"] != STATUS_OK:
             where = f"group {group_text(group)}" if group else "the market"
@@ -215,6 +239,16 @@ def _add_mhhi(doc: dict, names: list, values, own, group: dict, warnings: list, 
     return unmatched
 
 
+def result_interval(
+    doc: dict, values, *, top: Sequence[int], ci: float | None, resamples: int, seed: int
+) -> dict | None:
+    """The ``ci`` of one result (its metrics already in ``doc``): null without ``ci`` or shares."""
+    if ci is None or doc["status"] != STATUS_OK:
+        return None
+    estimates = {key: doc[key] for key in INTERVAL_KEYS}
+    return bootstrap_intervals(values, level=ci, resamples=resamples, seed=seed, top=top, estimates=estimates)
+
+
 def validate_top(top: Sequence[int]) -> None:
     if not top:
         raise UsageError(f"{param('top')} needs at least one k")
@@ -233,6 +267,9 @@ def concentration_report(
     guidelines: str = "us-2023",
     progress=None,
     ownership: Any = None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
     **spec_fields: Any,
 ) -> ConcentrationReport:
     """Read ``source`` and compute the concentration of each market.
@@ -243,7 +280,8 @@ def concentration_report(
     ``read=ReadOptions(engine="duckdb")`` reads Parquet files, globs and folders
     through DuckDB (see :mod:`aistruct.engines.duckdb`). ``progress``, when given,
     is called as ``progress(stage, done, total)`` (stages ``read``, ``aggregate``,
-    ``compute``) for a progress bar.
+    ``compute``) for a progress bar. ``ci=0.95`` adds bootstrap intervals to each result
+    (``resamples``, ``seed``; see :mod:`aistruct.bootstrap`).
 
     >>> from aistruct import concentration_report
     >>> report = concentration_report("dataset:ai_app_mau_cn_2025-03", entity="app")
@@ -260,5 +298,13 @@ def concentration_report(
         ownership = load_ownership(ownership, read)
     markets = load_markets(source, read, spec, progress=progress)  # default engine: load_table + prepare_markets
     return concentration_of_markets(
-        markets, top=top, show=show, guidelines=guidelines, progress=progress, ownership=ownership
+        markets,
+        top=top,
+        show=show,
+        guidelines=guidelines,
+        progress=progress,
+        ownership=ownership,
+        ci=ci,
+        resamples=resamples,
+        seed=seed,
     )

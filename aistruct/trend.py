@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aistruct import metrics
+from aistruct.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, check_options, few_resamples_warning
 from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.keywords import split_keywords, with_keywords
@@ -168,6 +169,9 @@ def series_trend(
     fringes: dict | None = None,
     ownership: Any = None,
     notes: dict | None = None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> dict:
     """One series: ``periods`` is [(label, companies frame with ENTITY, VALUE, SIZE)].
 
@@ -178,12 +182,14 @@ def series_trend(
     ``mhhi_delta`` (else null); ``notes`` collects, for warnings, ``unmatched`` (the rows'
     companies no period had) and ``undefined`` ((period, firms) whose MHHI is undefined).
 
+    ``ci`` adds each period's bootstrap intervals (``ci``, null without it).
+
     Returns the JSON series object without ``group``: ``periods``, ``bounds``,
     ``method``, ``slope_unit``, ``changes``, ``thin_periods``, ``verdict``.
     """
     import numpy as np
 
-    from aistruct.concentration import market_metrics
+    from aistruct.concentration import market_metrics, result_interval
     from aistruct.tiers import tier_bounds, tier_method, tier_shares
 
     frames = dict(periods)
@@ -211,6 +217,7 @@ def series_trend(
             "fringe": m["fringe"],
             "mhhi": None,
             "mhhi_delta": None,
+            "ci": result_interval(m, values, top=top, ci=ci, resamples=resamples, seed=seed),
         }
         if ownership is not None:
             _period_mhhi(doc, frame[ENTITY].tolist(), values, ownership, notes if notes is not None else {})
@@ -410,6 +417,9 @@ def trend_of_markets(
     carry_forward: int = 0,
     cumulative: bool = False,
     ownership: Any = None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> TrendReport:
     """Series of already prepared markets; ``period`` is the --by column holding the periods
     (default: the last one), the other --by columns split the series.
@@ -417,7 +427,8 @@ def trend_of_markets(
     ``carry_forward=N`` keeps a company's last row for up to N periods without one;
     ``cumulative`` makes each period's value a company's sum of rows to date
     (:func:`aistruct.markets.stocks.restock`). ``ownership`` adds each period's ``mhhi``
-    and ``mhhi_delta`` (:mod:`aistruct.ownership`)."""
+    and ``mhhi_delta`` (:mod:`aistruct.ownership`). ``ci`` (a level such as 0.95) adds each
+    period's bootstrap intervals (:mod:`aistruct.bootstrap`)."""
     from aistruct.concentration import validate_top
     from aistruct.tiers import tier_bounds
 
@@ -425,6 +436,14 @@ def trend_of_markets(
     if int(min_n) < 1:
         raise UsageError(f"{param('min_n')} must be at least 1 (got {min_n})")
     tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
+    if ci is not None:
+        check_options(ci, resamples, seed)
+        if markets.fringe is not None:
+            raise UsageError(
+                f"{param('ci')} resamples the listed companies, and an unobserved fringe "
+                f"({param('other')}, {param('total')}, {param('total_column')}) is no sample of them; "
+                "give one or the other"
+            )
     if int(carry_forward) < 0:
         raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
     if carry_forward and cumulative:
@@ -443,6 +462,8 @@ def trend_of_markets(
         if fringes is not None and markets.fringe is not None:
             fringes.setdefault(key, {})[group[period]] = markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
     warnings = list(markets.warnings)
+    if ci is not None and (few := few_resamples_warning(resamples)):
+        warnings.append(few)
     results = []
     own = None
     if ownership is not None:
@@ -470,6 +491,9 @@ def trend_of_markets(
             fringes=None if fringes is None else fringes.get(key, {}),
             ownership=own,
             notes=notes,
+            ci=ci,
+            resamples=resamples,
+            seed=seed,
         )
         for label, firms in notes.pop("undefined", []):
             warnings.append(
@@ -520,6 +544,9 @@ def trend_report(
     cumulative: bool = False,
     progress=None,
     ownership: Any = None,
+    ci: float | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
     **spec_fields: Any,
 ) -> TrendReport:
     """Read ``source`` and follow concentration and tier shares period by period.
@@ -531,6 +558,7 @@ def trend_report(
     ``carry_forward=N`` keeps a company's last row for up to N periods without
     one; ``cumulative`` follows each company's rows summed to date instead.
     ``ownership`` (see :mod:`aistruct.ownership`) adds each period's ``mhhi``.
+    ``ci=0.95`` adds each period's bootstrap intervals (``resamples``, ``seed``).
 
     >>> from aistruct.trend import trend_report
     >>> report = trend_report("tests/fixtures/funding_by_year.csv", period="year", min_n=1)
@@ -584,4 +612,7 @@ def trend_report(
         carry_forward=carry_forward,
         cumulative=cumulative,
         ownership=ownership,
+        ci=ci,
+        resamples=resamples,
+        seed=seed,
     )

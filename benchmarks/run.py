@@ -209,7 +209,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per case (median reported; default 3)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
     ap.add_argument(
-        "--only", default="", help="comma list of sections: startup,concentration,tiers,trend,merge,validate"
+        "--only", default="", help="comma list of sections: startup,concentration,ci,tiers,trend,merge,validate"
     )
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
     ap.add_argument("--sizes", default="", help="comma list of row counts instead of the defaults, e.g. 1e7")
@@ -369,6 +369,16 @@ def main(argv=None) -> int:
                         [PY, os.path.join(HERE, "peers", "pandas_concentration.py"), path, "--by", "group"],
                         repeat=1 if n >= 10_000_000 else None,
                     )
+
+    if want("ci"):  # bootstrap intervals: 2,000 resamples (the default) of 100,000 companies
+        case(
+            "ci",
+            "aistruct concentration --ci 0.95",
+            100_000,
+            ai + ["concentration", companies[100_000]["csv"], "-e", "entity", "-v", "value", "--ci", "0.95"],
+            repeat=1,
+            note="one run",
+        )
 
     if want("tiers"):
         for n, paths in companies.items():

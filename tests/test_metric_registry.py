@@ -16,7 +16,7 @@ from aistruct.concentration import market_metrics
 from aistruct.metric_registry import KEYS, METRICS
 
 #: Result fields that are not metrics.
-NOT_METRICS = ("group", "n", "total", "band", "status", "top", "bounds", "fringe")
+NOT_METRICS = ("group", "n", "total", "band", "status", "top", "bounds", "fringe", "ci")
 #: Result fields that need a side table, not only the shares (--ownership).
 NOT_METRICS += ("mhhi", "mhhi_delta")
 #: Registered keys whose documentation rows the lead pastes into the docs (README.md/docs/ are

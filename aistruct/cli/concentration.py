@@ -7,8 +7,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from aistruct.bootstrap import interval_columns
 from aistruct.cli.app import app
-from aistruct.cli.options import ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, parse_int_list, shared
+from aistruct.cli.options import CI, ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
     cell,
@@ -25,6 +26,8 @@ from aistruct.cli.render import (
 )
 from aistruct.metric_registry import METRICS, Metric
 
+HHI = next(m for m in METRICS if m.key == "hhi")
+
 #: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
 SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status", "mhhi", "mhhi_delta")
 #: The result fields a fringe adds to the CSV/Markdown view (only when one is given).
@@ -38,11 +41,15 @@ def result_rows(doc: dict):
     by = doc["input"]["by"]
     # with an unobserved fringe: its value and share, and each range as _lo/_hi columns
     keys = SCALARS + (FRINGE_KEYS if any(r.get("fringe") is not None for r in doc["results"]) else ())
+    any_ci = any(r.get("ci") for r in doc["results"])
+    ks = next((list(r["cr"]) for r in doc["results"] if r.get("cr")), [])
     flats = []
     for r in doc["results"]:
         flat: dict = {}
         for key in keys:
             flatten(key, r.get(key), flat)
+        if any_ci:
+            flat.update(interval_columns(r.get("ci"), ks))
         flats.append(flat)
     names = list(dict.fromkeys(c for flat in flats for c in flat))  # every group's columns, in order
     # a group without shares has null cr, atkinson, bounds ...: empty cells under the other groups' columns
@@ -53,23 +60,37 @@ def result_rows(doc: dict):
     return columns, rows
 
 
+def ci_label(doc: dict) -> str | None:
+    """``95% CI`` for the first result with intervals, None when there are none."""
+    level = next((r["ci"]["level"] for r in doc["results"] if r.get("ci")), None)
+    return None if level is None else f"{level * 100:g}% CI"
+
+
+def _ci_text(m: Metric, pair) -> str:
+    return f"{_fmt(m, pair[0])} – {_fmt(m, pair[1])}" if pair else ""
+
+
 def _group_title(group: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in group.items())
 
 
-def _metric_table(r: dict, title: str, guidelines: str = "us-2023") -> Table:
+def _metric_table(r: dict, title: str, guidelines: str = "us-2023", ci_head: str | None = None) -> Table:
     t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
     t.add_column("Metric")
-    t.add_column("Value", justify="right")
-    t.add_column("Reading", no_wrap=True)
+    ci = r.get("ci")
+    t.add_column("Value", justify="right", no_wrap=bool(ci_head))
+    if ci_head:  # numbers are never cut: the readings wrap instead
+        t.add_column(ci_head, justify="right", no_wrap=True)
+    t.add_column("Reading", no_wrap=not ci_head)
+    pad = [""] if ci_head else []
     fringe = r.get("fringe")
-    t.add_row("Companies", fmt_number(r["n"]), "listed; the fringe's are not counted" if fringe else "")
-    t.add_row("Total", fmt_amount(r["total"]), "the whole market, fringe included" if fringe else "")
+    t.add_row("Companies", fmt_number(r["n"]), *pad, "listed; the fringe's are not counted" if fringe else "")
+    t.add_row("Total", fmt_amount(r["total"]), *pad, "the whole market, fringe included" if fringe else "")
     if fringe is not None:
         share = f"{fmt_pct(fringe['share'])} unobserved" if fringe["share"] is not None else "unobserved"
-        t.add_row("Fringe", fmt_amount(fringe["value"]), share)
+        t.add_row("Fringe", fmt_amount(fringe["value"]), *pad, share)
     if r["status"] != "ok":
-        t.add_row("Status", Text(r["status"], style="yellow"), "metrics undefined")
+        t.add_row("Status", Text(r["status"], style="yellow"), *pad, "metrics undefined")
         return t
     bounds = r.get("bounds")
     shown = {m.key: _fmt(m, r[m.key]) for m in METRICS if m.kind == "scalar"}  # for {key} in readings
@@ -81,14 +102,23 @@ def _metric_table(r: dict, title: str, guidelines: str = "us-2023") -> Table:
             reading = _reading(m, r, "", shown)
             if bounds and m.key == "hhi":
                 reading = _band_range(r, bounds["hhi"], guidelines)
-            t.add_row(m.label, value, reading)
+            band = [_ci_text(m, ci.get(m.key)) if ci else ""] if ci_head else []
+            t.add_row(m.label, value, *band, reading)
         else:
             ranges = bounds.get(m.key) if bounds else None
             for k, v in r[m.key].items():
                 value = _fmt_range(m, ranges[k]) if ranges and k in ranges else _fmt(m, v)
-                t.add_row(m.label.format(k=k), value, _reading(m, r, k, shown))
+                pair = ci.get(m.key, {}).get(k) if ci else None
+                band = [_ci_text(m, pair)] if ci_head else []
+                t.add_row(m.label.format(k=k), value, *band, _reading(m, r, k, shown))
     if r.get("mhhi") is not None:  # only under --ownership
-        t.add_row("MHHI", fmt_number(r["mhhi"]), f"O'Brien–Salop: +{fmt_number(r['mhhi_delta'])} from ownership")
+        t.add_row("MHHI", fmt_number(r["mhhi"]), *pad, f"O'Brien–Salop: +{fmt_number(r['mhhi_delta'])} from ownership")
+    if ci:
+        t.caption = Text(
+            f"{ci_head}: {ci['method']} bootstrap, {ci['resamples']:,} resamples of the companies, seed "
+            f"{ci['seed']}; sampling error only, meaningful when the table is a sample of firms."
+        )
+        t.caption_justify = "left"
     if bounds:
         t.caption = Text(
             "With a fringe: HHI, equivalent firms and CR are of the whole market, from the fringe as countless "
@@ -162,6 +192,10 @@ def _groups_table(doc: dict) -> Table:
     fringes = any(r.get("fringe") is not None for r in doc["results"])
     for name in ("n", "Total", "HHI") + (("Fringe",) if fringes else ()):
         t.add_column(name, justify="right", no_wrap=True)
+    ci_head = ci_label(doc)
+    if ci_head:
+        t.add_column(f"HHI {ci_head}", justify="right", no_wrap=True)
+        t.caption = Text(f"{BAND_CAPTION} HHI {ci_head}: bootstrap interval (--ci).")
     t.add_column("Band", no_wrap=True)
     owned = any(r.get("mhhi") is not None for r in doc["results"])
     if owned:
@@ -178,6 +212,7 @@ def _groups_table(doc: dict) -> Table:
             fmt_compact(r["total"]),
             hhi_cell(r),
             *([fmt_pct((r.get("fringe") or {}).get("share"))] if fringes else []),
+            *([_ci_text(HHI, (r.get("ci") or {}).get("hhi"))] if ci_head else []),
             band_text(r["band"], short=True) if r["status"] == "ok" else Text(r["status"], style="yellow"),
             *([fmt_number(r.get("mhhi"))] if owned else []),
             *[fmt_pct(cr.get(k)) for k in ks],
@@ -195,7 +230,7 @@ def result_table(doc: dict) -> list:
         title = f"Concentration of {inp['value']} across {inp['entity']}"
         if r["group"]:
             title += f" ({_group_title(r['group'])})"
-        out = [_metric_table(r, title, doc.get("guidelines", "us-2023"))]
+        out = [_metric_table(r, title, doc.get("guidelines", "us-2023"), ci_label(doc))]
         if r["top"]:
             out.append(_top_table(r))
         return out
@@ -210,7 +245,7 @@ def result_table(doc: dict) -> list:
         "aistruct concentration dataset:frontier_models_compute -e organization --agg max -b domain -o by-domain.csv",
     ),
 )
-@shared(READ, ENGINE, MARKET, OWNERSHIP, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, OWNERSHIP, CI, OUTPUT, PLOT)
 def concentration_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     top: Annotated[str, typer.Option("--top", help="Concentration ratios to report, as k values.")] = "1,4,8,10",
@@ -224,6 +259,7 @@ def concentration_command(
     ownership=None,
     out=None,
     plot=None,
+    ci=None,
 ) -> None:
     """How concentrated is the market? HHI, CR-k, Gini, Theil, entropy, Atkinson, Palma per group."""
     from aistruct.cli.plot import check_plot, write_plot
@@ -241,6 +277,7 @@ def concentration_command(
             guidelines=guidelines,
             progress=progress,
             ownership=ownership,
+            **ci,
         )
     doc = report.to_dict()
     emit(

@@ -71,7 +71,7 @@ def _metavars() -> dict:
     words = {
         "COL": ("entity", "value", "by", "id", "size", "period", "total_column"),
         "FILE": ("file", "files", "output", "plot", "schema", "scenarios", "acquisitions", "aliases", "parents"),
-        "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples"),
+        "N": ("max_bytes", "show", "min_n", "carry_forward", "max_examples", "resamples"),
         "X": ("alpha", "tolerance", "outlier_factor", "max_missing", "total"),
         "ADDRESS": ("scheduler",),
         "NAME": ("encoding", "sheet", "exclude", "name", "preset", "method", "other"),
@@ -84,6 +84,8 @@ def _metavars() -> dict:
         '"COL OP VALUE"': ("where",),
         "SMALL,MIDDLE,GIANT": ("labels",),
         "METRIC": ("plot_metric",),
+        "LEVEL": ("ci",),
+        "SEED": ("seed",),
     }
     words["FILE"] += ("ownership",)
     out = {name: word for word, names in words.items() for name in names}
@@ -627,3 +629,51 @@ OWNERSHIP = Group(
     lambda kw: kw["ownership"],
 )
 # ---------------------------------------------------------------- end ownership
+
+# ---------------------------------------------------------------- sampling intervals (concentration, trend)
+# --ci/--resamples/--seed: the command receives ``ci``, a dict with the library's keywords
+# (``ci``, ``resamples``, ``seed``) to pass on as ``**ci`` to concentration_report / trend_report;
+# the core checks them (aistruct.bootstrap.check_options, exit 2).
+
+CI_PANEL = "Sampling intervals"
+
+
+def _ci_group():
+    from aistruct.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+
+    return Group(
+        "ci",
+        [
+            _opt(
+                "ci",
+                Optional[float],
+                None,
+                "--ci",
+                help="Bootstrap intervals at this level, e.g. 0.95, for HHI, CR-k, Gini, Theil and entropy: "
+                "companies resampled with replacement within each group. Meaningful when the table is a "
+                "sample of firms, not a census of the market.",
+                panel=CI_PANEL,
+            ),
+            _opt(
+                "resamples",
+                int,
+                DEFAULT_RESAMPLES,
+                "--resamples",
+                help="Bootstrap resamples for --ci (a warning below 200).",
+                panel=CI_PANEL,
+            ),
+            _opt(
+                "seed",
+                int,
+                DEFAULT_SEED,
+                "--seed",
+                help="Seed of the resampling for --ci: the same seed gives the same intervals.",
+                panel=CI_PANEL,
+            ),
+        ],
+        lambda kw: {"ci": kw["ci"], "resamples": kw["resamples"], "seed": kw["seed"]},
+    )
+
+
+CI = _ci_group()
+# ---------------------------------------------------------------- end sampling intervals

@@ -6,8 +6,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from aistruct.bootstrap import interval_columns
 from aistruct.cli.app import app
 from aistruct.cli.options import (
+    CI,
     ENGINE,
     MARKET,
     OUTPUT,
@@ -84,6 +86,9 @@ def result_rows(doc: dict):
     fringe = any(p.get("fringe") is not None for s in doc["results"] for p in s["periods"])
     if fringe:  # the unobserved fringe: its share and the HHI's range
         columns += ["fringe_value", "fringe_share", "hhi_lo", "hhi_hi"]
+    any_ci = any(p.get("ci") for s in doc["results"] for p in s["periods"])
+    if any_ci:
+        columns += list(interval_columns(None, ks))
     rows = []
     for s in doc["results"]:
         for p in s["periods"]:
@@ -95,6 +100,8 @@ def result_rows(doc: dict):
             if fringe:
                 fr, b = p.get("fringe") or {}, p.get("bounds") or {}
                 row += [fr.get("value"), fr.get("share"), *(b.get("hhi") or (None, None))]
+            if any_ci:
+                row += list(interval_columns(p.get("ci"), ks).values())
             rows.append(row)
     return columns, rows
 
@@ -162,6 +169,12 @@ def _period_notes(doc: dict, s: dict) -> str:
         )
     if s["bounds"] is not None:
         notes.append("# % and Value %: tier shares small/middle/giant of the companies and of the value.")
+    ci = next((p["ci"] for p in s["periods"] if p.get("ci")), None)
+    if ci:
+        notes.append(
+            f"HHI {ci['level'] * 100:g}% CI: {ci['method']} bootstrap, {ci['resamples']:,} resamples of the "
+            f"companies, seed {ci['seed']} (intervals of CR-k, Gini, Theil and entropy in the JSON and CSV)."
+        )
     return " ".join(notes)
 
 
@@ -179,6 +192,9 @@ def _period_table(doc: dict, s: dict) -> Table:
     owned = any(p.get("mhhi") is not None for p in s["periods"])
     if owned:
         t.add_column("MHHI", justify="right", no_wrap=True)
+    level = next((p["ci"]["level"] for p in s["periods"] if p.get("ci")), None)
+    if level is not None:
+        t.add_column(f"HHI {level * 100:g}% CI", justify="right", no_wrap=True)
     for k in ks:
         t.add_column(f"CR{k}", justify="right", no_wrap=True)
     t.add_column("Gini", justify="right", no_wrap=True)
@@ -191,6 +207,9 @@ def _period_table(doc: dict, s: dict) -> Table:
         row.append(hhi_cell(p))
         if owned:
             row.append(fmt_number(p.get("mhhi")))
+        ci = p.get("ci")
+        if level is not None:
+            row.append(f"{fmt_number(ci['hhi'][0])}–{fmt_number(ci['hhi'][1])}" if ci else "–")
         row += [fmt_pct(cr.get(k)) for k in ks] + [fmt_ratio(p["gini"])]
         if tiers:
             row += [_tier_triplet(p["tiers"], "count_share"), _tier_triplet(p["tiers"], "value_share")]
@@ -284,7 +303,7 @@ def result_table(doc: dict) -> list:
         "-v training_compute_flop --where 'publication_date >= 2012' -o trend.jsonl",
     ),
 )
-@shared(READ, ENGINE, MARKET, TIERING, OWNERSHIP, OUTPUT, PLOT)
+@shared(READ, ENGINE, MARKET, TIERING, OWNERSHIP, CI, OUTPUT, PLOT)
 def trend_command(
     file: Annotated[str, typer.Argument(help="Table to read: a path, - for standard input, or dataset:NAME.")],
     period: Annotated[
@@ -322,6 +341,7 @@ def trend_command(
     ownership=None,
     out=None,
     plot=None,
+    ci=None,
 ) -> None:
     """Is the middle disappearing? Concentration and tier shares per period, with a trend test."""
     from aistruct.cli.plot import check_plot, write_plot
@@ -345,6 +365,7 @@ def trend_command(
             cumulative=cumulative,
             progress=progress,
             ownership=ownership,
+            **ci,
         )
     doc = report.to_dict()
     if plot_fmt is not None:
