@@ -158,3 +158,15 @@ def test_library_keywords_and_edge_values():
     assert fringe_bounds([1e-300, 2e-300], 1e-300)["hhi"] == pytest.approx([3125, 3750])
     with pytest.raises(ValueError):
         fringe_bounds([1, 2], -1)
+
+
+def test_the_bounds_hold_the_true_hhi_on_the_bundled_funding_rounds():
+    # the full table's HHI (all four labs) must lie in the range read from the three largest and the total;
+    # the unseen fringe is one company (Mistral AI) smaller than the smallest listed: the high end is exact
+    full = _result("dataset:frontier_lab_funding", "--agg", "sum")["results"][0]
+    part = _result(
+        "dataset:frontier_lab_funding", "--agg", "sum", "--exclude", "Mistral AI", "--total", str(full["total"])
+    )["results"][0]
+    lo, hi = part["bounds"]["hhi"]
+    assert lo < full["hhi"] and hi == pytest.approx(full["hhi"], rel=1e-12)
+    assert part["fringe"]["value"] == pytest.approx(2.49e9)
