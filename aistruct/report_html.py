@@ -229,8 +229,12 @@ def _concentration_reading(doc: dict, r: dict) -> str:
         return f"{where}no figures ({esc(r['status'])})."
     top = r["top"][0] if r["top"] else None
     largest = f" The largest, {esc(top['entity'])}, holds {_pct(top['share'])}." if top else ""
+    hhi = _num(r["hhi"])
+    bounds, fringe = r.get("bounds"), r.get("fringe")
+    if bounds and fringe:  # --other/--total: a range, and what is not seen
+        hhi = f"{_num(bounds['hhi'][0])} to {_num(bounds['hhi'][1])} ({_pct(fringe['share'])} of the market unobserved)"
     return (
-        f"{where}{_num(r['n'])} companies; the HHI is {_num(r['hhi'])}, {esc(r['band'])} under the "
+        f"{where}{_num(r['n'])} companies; the HHI is {hhi}, {esc(r['band'])} under the "
         f"{esc(doc['guidelines'])} guidelines; Gini {_num(r['gini'], 3)}.{largest}"
     )
 

@@ -13,7 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 MAU = "dataset:ai_app_mau_cn_2025-03"
@@ -389,4 +389,16 @@ def test_flows_chart_hostile_name_is_text(tmp_path):
     root, shown = texts(svg)
     visible = "\n".join(shown) + root.find(SVG + "desc").text
     assert "\\x07<script>alert(1)</script>&'q\"<b>$x$" in visible
+    assert_self_contained(svg)
+
+
+def test_concentration_chart_draws_the_fringe_as_such(tmp_path):
+    # issue 17: "the fringe drawn as such when --other/--total give one" (issue 15's fringe)
+    r, svg = plot(tmp_path, "concentration", FIXTURES / "fringe" / "top3_other.csv", "--other", "Other")
+    doc = r.json()
+    _, words = texts(svg)
+    lo, hi = doc["results"][0]["bounds"]["hhi"]
+    assert "Fringe (unobserved)" in words
+    assert f"{doc['results'][0]['fringe']['share'] * 100:.1f}%" in words
+    assert any(f"HHI {lo:,.0f}–{hi:,.0f}" in w for w in words)
     assert_self_contained(svg)

@@ -39,13 +39,16 @@ def chart(doc: dict, values: Sequence, fmt: str = "svg") -> bytes:
             ax.sharey(lorenz_axes[0])
         # shared axes: every bar panel has the same share scale and the same number of bar slots
         tops = [r.get("top") or [] for r, _ in pairs]
-        xmax = min(1.0, max((c["share"] or 0.0 for t in tops for c in t), default=0.0) * 1.25 + 0.05)
-        slots = max((len(t) for t in tops), default=1) or 1
+        fringes = [_fringe_share(r) for r, _ in pairs]
+        largest_bar = max([c["share"] or 0.0 for t in tops for c in t] + [f or 0.0 for f in fringes], default=0.0)
+        xmax = min(1.0, largest_bar * 1.25 + 0.05)
+        bars_of = [len(t) + (1 if f is not None else 0) for t, f in zip(tops, fringes)]
+        slots = max(bars_of, default=1) or 1
         described = []
         for i, (r, vals) in enumerate(pairs):
             described.append(_panel(lorenz_axes[i], bar_axes[i], r, vals))
             bar_axes[i].set_xlim(0, xmax)
-            bar_axes[i].set_ylim(-0.6 - (slots - len(tops[i])), len(tops[i]) - 0.4)
+            bar_axes[i].set_ylim(-0.6 - (slots - bars_of[i]), bars_of[i] - 0.4)
         for j in range(len(pairs), rows * cols):
             lorenz_axes[j].set_visible(False)
             bar_axes[j].set_visible(False)
@@ -63,8 +66,11 @@ def _panel(lax, bax, r: dict, values) -> str:
     lax.fill_between(xs, ys, xs, color=style.SKY, alpha=0.35, linewidth=0)
     lax.plot([0, 1], [0, 1], color=style.GREY, linestyle="--", linewidth=1, label="Line of equality")
     gini, hhi = r.get("gini"), r.get("hhi")
-    lax.plot(xs, ys, color=style.BLUE, linewidth=2, label=f"Lorenz curve, Gini {_num(gini, 3)}")
-    lax.plot([], [], " ", label=f"HHI {_num(hhi, 0)}" + (f" ({r['band']})" if r.get("band") else ""))
+    bounds = r.get("bounds")
+    hhi_text = _num(hhi, 0) if not bounds else f"{_num(bounds['hhi'][0], 0)}–{_num(bounds['hhi'][1], 0)}"
+    listed = " of the listed companies" if bounds else ""
+    lax.plot(xs, ys, color=style.BLUE, linewidth=2, label=f"Lorenz curve{listed}, Gini {_num(gini, 3)}")
+    lax.plot([], [], " ", label=f"HHI {hhi_text}" + (f" ({r['band']})" if r.get("band") else ""))
     lax.legend(loc="upper left", fontsize=8, frameon=False)
     lax.set_xlim(0, 1)
     lax.set_ylim(0, 1)
@@ -76,14 +82,28 @@ def _panel(lax, bax, r: dict, values) -> str:
     top = r.get("top") or []
     names = [style.label(c["entity"], 28) for c in top][::-1]
     shares = [c["share"] or 0.0 for c in top][::-1]
-    bars = bax.barh(range(len(top)), shares, color=style.BLUE)
+    fringe = _fringe_share(r)
+    colours, hatches = [style.BLUE] * len(top), [""] * len(top)
+    if fringe is not None:  # the unobserved rest of the market, drawn as such, below the companies
+        names, shares = ["Fringe (unobserved)", *names], [fringe, *shares]
+        colours, hatches = [style.GREY, *colours], ["xx", *hatches]
+    bars = bax.barh(range(len(shares)), shares, color=colours)
+    for bar, hatch in zip(bars, hatches):
+        bar.set_hatch(hatch)
     bax.bar_label(bars, labels=[style.pct(s) for s in shares], padding=2, fontsize=8)
-    bax.set_yticks(range(len(top)), names)
+    bax.set_yticks(range(len(shares)), names)
     style.percent_axis(bax.xaxis)
     bax.set_xlabel("Share of the total value (%)")
     bax.set_title(f"{head}Largest companies", loc="left")
     largest = ", ".join(f"{style.label(c['entity'])} {style.pct(c['share'])}" for c in top[:5])
-    return f"{head}{r['n']} companies, Gini {_num(gini, 3)}, HHI {_num(hhi, 0)}; largest: {largest or 'none'}."
+    tail = f"; fringe {style.pct(fringe)} unobserved" if fringe is not None else ""
+    return f"{head}{r['n']} companies, Gini {_num(gini, 3)}, HHI {hhi_text}; largest: {largest or 'none'}{tail}."
+
+
+def _fringe_share(r: dict) -> float | None:
+    """The unobserved fringe's share of the market (``--other``/``--total``), None without one."""
+    fringe = r.get("fringe")
+    return None if not fringe or fringe.get("share") is None else float(fringe["share"])
 
 
 def _num(x, digits: int) -> str:
