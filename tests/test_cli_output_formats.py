@@ -157,8 +157,9 @@ def test_shell_completion_options():
 def _help_pages():
     import typer.main
 
-    from aistruct.cli import app
+    from aistruct.cli import app, load_commands
 
+    load_commands()
     stack = [((), typer.main.get_command(app))]
     while stack:
         path, command = stack.pop()

@@ -39,6 +39,7 @@ def _commands() -> dict:
             if hasattr(command, "commands"):
                 walk(command, full)
 
+    aistruct.cli.load_commands()
     walk(typer.main.get_command(aistruct.cli.app), "")
     return found
 

@@ -159,3 +159,38 @@ def test_no_arguments_prints_the_help_as_help_does():
     assert bare.out == helped.out
     assert bare.out.startswith("Usage: aistruct [OPTIONS] COMMAND [ARGS]...\n")
     assert "\\x0a" not in bare.out
+
+
+def test_root_help_and_version_import_no_command_module():
+    # issue 19: `aistruct --help` and `--version` load only what they print (no command module,
+    # no rendering layer); the help lists every command with the help its module declares
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from aistruct.cli import main\n"
+        "try:\n"
+        "    main([sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "allowed = ('aistruct.cli.app', 'aistruct.cli.outfile')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('aistruct.cli.') and m not in allowed)\n"
+        "heavy = sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'rich.table') if m in sys.modules)\n"
+        "print('LOADED', loaded, heavy)\n"
+    )
+    for flag in ("--help", "--version"):
+        out = subprocess.run([sys.executable, "-c", code, flag], capture_output=True, text=True, timeout=60).stdout
+        assert out.splitlines()[-1] == "LOADED [] []", (flag, out)
+
+
+def test_root_help_lists_the_same_commands_before_and_after_they_load():
+    from aistruct.cli import load_commands
+    from aistruct.cli.app import COMMANDS
+
+    before = run_cli("--help").out
+    load_commands()
+    after = run_cli("--help").out
+    assert before == after
+    for name in COMMANDS:
+        assert f"  {name} " in after

@@ -142,8 +142,9 @@ def test_every_parameter_the_core_names_is_an_option_a_command_declares():
     """So the CLI never falls back to guessing a spelling (``targets`` is declared as --target)."""
     import typer.main
 
-    from aistruct.cli import app
+    from aistruct.cli import app, load_commands
 
+    load_commands()
     declared = {}
     stack = list(typer.main.get_command(app).commands.values())
     while stack:

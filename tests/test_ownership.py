@@ -173,7 +173,7 @@ def test_without_ownership_mhhi_is_null(market):
     assert_schema(doc, "concentration")
     assert doc["results"][0]["mhhi"] is None and doc["results"][0]["mhhi_delta"] is None
     header = run_cli("concentration", market, "-f", "csv").out.splitlines()[0].split(",")
-    assert header[-2:] == ["mhhi", "mhhi_delta"]
+    assert "mhhi" not in header  # the columns come with --ownership only: a plain table's CSV is unchanged
     assert "MHHI" not in run_cli("concentration", market).out
 
 
@@ -359,7 +359,8 @@ def test_trend_gives_mhhi_per_period(tmp_path):
     plain = run_cli(*args, "-f", "json").json()
     assert_schema(plain, "trend")
     assert all(p["mhhi"] is None for p in plain["results"][0]["periods"])
-    assert "mhhi" in run_cli(*args, "-f", "csv").out.splitlines()[0].split(",")
+    assert "mhhi" not in run_cli(*args, "-f", "csv").out.splitlines()[0].split(",")
+    assert "mhhi" in run_cli(*args, "--ownership", own, "-f", "csv").out.splitlines()[0].split(",")
 
 
 def test_merge_where_the_acquirer_is_absent_has_no_post_mhhi(tmp_path):

@@ -12,16 +12,10 @@ from typing import Optional
 
 import typer
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, load_commands, prepare
 from aistruct.errors import EXIT_UNUSABLE, AistructError, Interrupted
 
-
-def _register() -> None:
-    # Each module adds its command to ``app``; importing them is cheap (no numpy/pandas).
-    from aistruct.cli import concentration, datasets, flows, merge, report, tiers, trend, validate  # noqa: F401
-
-
-_register()
+__all__ = ["app", "load_commands", "main", "option_name"]
 
 
 def _error(message: str) -> None:
@@ -46,6 +40,7 @@ def option_name(name: str) -> str:
 def _option_names() -> dict:
     import typer.main
 
+    load_commands()  # every command's options: a message may name any of them
     names: dict = {}
     group = typer.main.get_command(app)
     stack = list(getattr(group, "commands", {}).values())
@@ -91,6 +86,7 @@ def main(argv: Optional[list] = None) -> None:
     aborts = tuple({typer.Abort, getattr(click_exceptions, "Abort", typer.Abort)})
 
     args = sys.argv[1:] if argv is None else list(argv)
+    prepare(args)  # only the command this run names is imported
     debug = "--debug" in args or os.environ.get("AISTRUCT_DEBUG") == "1"
     import warnings
 

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.bootstrap import interval_columns
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import CI, ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, parse_int_list, shared
 from aistruct.cli.render import (
     band_text,
@@ -29,7 +29,9 @@ from aistruct.metric_registry import METRICS, Metric
 HHI = next(m for m in METRICS if m.key == "hhi")
 
 #: The result fields of the CSV/Markdown view, in order (keyed metrics become one column per key).
-SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status", "mhhi", "mhhi_delta")
+SCALARS = ("n", "total", *(m.key for m in METRICS), "band", "status")
+#: The result fields --ownership adds to the CSV/Markdown view (only when some market has an MHHI).
+OWNERSHIP_KEYS = ("mhhi", "mhhi_delta")
 #: The result fields a fringe adds to the CSV/Markdown view (only when one is given).
 FRINGE_KEYS = ("fringe", "bounds")
 #: How a metric's ``display`` is formatted in the table.
@@ -40,7 +42,8 @@ def result_rows(doc: dict):
     """CSV/Markdown view: one row per group, --by columns first, nested metrics flattened."""
     by = doc["input"]["by"]
     # with an unobserved fringe: its value and share, and each range as _lo/_hi columns
-    keys = SCALARS + (FRINGE_KEYS if any(r.get("fringe") is not None for r in doc["results"]) else ())
+    keys = SCALARS + (OWNERSHIP_KEYS if any(r.get("mhhi") is not None for r in doc["results"]) else ())
+    keys += FRINGE_KEYS if any(r.get("fringe") is not None for r in doc["results"]) else ()
     any_ci = any(r.get("ci") for r in doc["results"])
     ks = next((list(r["cr"]) for r in doc["results"] if r.get("cr")), [])
     flats = []
@@ -239,6 +242,7 @@ def result_table(doc: dict) -> list:
 
 @app.command(
     "concentration",
+    help=command_help("concentration"),
     epilog=examples(
         "aistruct concentration dataset:ai_app_mau_cn_2025-03",
         "aistruct concentration dataset:frontier_lab_funding --top 1,2 -f json",

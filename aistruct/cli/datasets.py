@@ -6,13 +6,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import examples, output_group, shared
 from aistruct.cli.render import cell, emit
 from aistruct.report import envelope
 
 datasets_app = typer.Typer(
-    help="The bundled real datasets (read any of them as dataset:NAME).",
+    help=command_help("datasets"),
     epilog=examples(
         "aistruct datasets", "aistruct datasets -f csv -o datasets.csv", "aistruct datasets show frontier_lab_funding"
     ),

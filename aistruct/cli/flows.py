@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, shared
 from aistruct.cli.render import cell, emit, fmt_amount, fmt_pct
 
@@ -156,6 +156,7 @@ def result_table(doc: dict, *, summary: bool = False) -> list:
 
 @app.command(
     "flows",
+    help=command_help("flows"),
     epilog=examples(
         "aistruct flows dataset:notable_models_compute -p publication_date --freq year --agg max "
         "--bounds 1e19,1e23 --from 2018 --to 2025 --summary",

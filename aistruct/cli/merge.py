@@ -7,7 +7,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, shared
 from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, terminal_width
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
@@ -279,6 +279,7 @@ def result_table(doc: dict) -> list:
 
 @app.command(
     "merge",
+    help=command_help("merge"),
     epilog=examples(
         "aistruct merge dataset:ai_app_mau_cn_2025-03 --acquirer Doubao --target Kimi",
         "aistruct merge dataset:ai_app_mau_cn_2025-03 -a Doubao -t Kimi -t 'Tencent Yuanbao' -f json",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 import sys
 from typing import Iterable, Optional
@@ -189,6 +188,8 @@ def _write_in_place(name: str, real: str, text: bytes) -> None:
 def _write_atomic(name: str, real: str, text: bytes, mode: Optional[int]) -> None:
     """A temporary file beside the real target, then a rename: old or new, never half."""
     folder = os.path.dirname(real) or "."
+    import secrets  # here, not at start-up: it pulls in hmac and hashlib
+
     tmp = os.path.join(folder, f".aistruct-{secrets.token_hex(6)}.tmp")
     try:
         # 0o666 through the umask, as a shell's '>' would create the file

@@ -4,7 +4,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import ENGINE, MARKET, READ, TIERING, OutputOptions, examples, parse_int_list, shared
 
 PANEL = "Report"
@@ -12,6 +12,7 @@ PANEL = "Report"
 
 @app.command(
     "report",
+    help=command_help("report"),
     epilog=examples(
         "aistruct report dataset:ai_app_mau_cn_2025-03 -o report.html",
         "aistruct report dataset:notable_models_compute -p publication_date --freq year --agg max "

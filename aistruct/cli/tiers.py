@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, PLOT, READ, TIERING, examples, shared
 from aistruct.cli.render import (
     cell,
@@ -290,6 +290,7 @@ def result_table(doc: dict, explain: bool = False) -> list:
 
 @app.command(
     "tiers",
+    help=command_help("tiers"),
     epilog=examples(
         "aistruct tiers dataset:frontier_lab_funding --show 2",
         "aistruct tiers dataset:frontier_lab_staff --agg max --preset headcount --entities",

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aistruct.bootstrap import interval_columns
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import (
     CI,
     ENGINE,
@@ -82,7 +82,10 @@ def result_rows(doc: dict):
                 if k not in ks:
                     ks.append(k)
     columns = list(by) + ["period", "n", "total", "hhi"] + [f"cr_{k}" for k in ks] + ["gini", "status", "thin"]
-    columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS] + ["mhhi", "mhhi_delta"]
+    columns += [f"{t}_{f}" for t in TIER_KEYS for f in TIER_FIELDS]
+    owned = any(p.get("mhhi") is not None for s in doc["results"] for p in s["periods"])
+    if owned:  # --ownership
+        columns += ["mhhi", "mhhi_delta"]
     fringe = any(p.get("fringe") is not None for s in doc["results"] for p in s["periods"])
     if fringe:  # the unobserved fringe: its share and the HHI's range
         columns += ["fringe_value", "fringe_share", "hhi_lo", "hhi_hi"]
@@ -96,7 +99,8 @@ def result_rows(doc: dict):
             row += [(p["cr"] or {}).get(k) for k in ks] + [p["gini"], p["status"], p["thin"]]
             tiers = p["tiers"]
             row += [tiers[t][f] if tiers else None for t in TIER_KEYS for f in TIER_FIELDS]
-            row += [p.get("mhhi"), p.get("mhhi_delta")]
+            if owned:
+                row += [p.get("mhhi"), p.get("mhhi_delta")]
             if fringe:
                 fr, b = p.get("fringe") or {}, p.get("bounds") or {}
                 row += [fr.get("value"), fr.get("share"), *(b.get("hhi") or (None, None))]
@@ -296,6 +300,7 @@ def result_table(doc: dict) -> list:
 
 @app.command(
     "trend",
+    help=command_help("trend"),
     epilog=examples(
         "aistruct trend dataset:frontier_models_compute -p publication_date --freq year -e organization "
         "-v training_compute_flop --min-n 3",

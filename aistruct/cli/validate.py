@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aistruct.cli.app import app
+from aistruct.cli.app import app, command_help
 from aistruct.cli.options import READ, examples, output_group, shared
 from aistruct.cli.render import cell, emit, plural
 
@@ -114,6 +114,7 @@ def report_table(doc: dict) -> list:
 
 @app.command(
     "validate",
+    help=command_help("validate"),
     epilog=examples(
         "aistruct validate dataset:ai_app_mau_cn_2025-03 --entity app --value mau",
         "aistruct validate dataset:frontier_lab_funding --format github",
