@@ -170,3 +170,8 @@ def test_the_bounds_hold_the_true_hhi_on_the_bundled_funding_rounds():
     lo, hi = part["bounds"]["hhi"]
     assert lo < full["hhi"] and hi == pytest.approx(full["hhi"], rel=1e-12)
     assert part["fringe"]["value"] == pytest.approx(2.49e9)
+
+
+def test_ci_with_a_fringe_exits_2():
+    r = run_cli("concentration", F / "top3.csv", "--total", "100", "--ci", "0.95")
+    assert r.code == 2 and "--ci resamples the listed companies" in r.err and r.err.count("\n") == 1
