@@ -56,8 +56,11 @@ INTERVAL_KEYS = ("hhi", "cr", "gini", "theil", "entropy")
 METHODS = ("auto", "percentile", "bca")
 
 
-def check_options(level: Any, resamples: Any = DEFAULT_RESAMPLES, seed: Any = DEFAULT_SEED) -> None:
-    """UsageError unless 0 < level < 1, resamples >= 1 and seed a whole number >= 0."""
+def check_options(
+    level: Any, resamples: Any = DEFAULT_RESAMPLES, seed: Any = DEFAULT_SEED, *, fringe: bool = False
+) -> None:
+    """UsageError unless 0 < level < 1, resamples >= 1 and seed a whole number >= 0, and no
+    unobserved ``fringe`` (the markets have one: it is no sample of companies)."""
     try:
         lv = float(level)
     except (TypeError, ValueError):
@@ -68,6 +71,12 @@ def check_options(level: Any, resamples: Any = DEFAULT_RESAMPLES, seed: Any = DE
         raise UsageError(f"{param('resamples')} must be a whole number of at least 1 (got {resamples!r})")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"{param('seed')} must be a whole number of at least 0 (got {seed!r})")
+    if fringe:
+        raise UsageError(
+            f"{param('ci')} resamples the listed companies, and an unobserved fringe "
+            f"({param('other')}, {param('total')}, {param('total_column')}) is no sample of them; "
+            "give one or the other"
+        )
 
 
 def few_resamples_warning(resamples: int) -> str | None:

@@ -169,13 +169,7 @@ def concentration_of_markets(
     """
     validate_top(top)
     if ci is not None:
-        check_options(ci, resamples, seed)
-        if markets.fringe is not None:
-            raise UsageError(
-                f"{param('ci')} resamples the listed companies, and an unobserved fringe "
-                f"({param('other')}, {param('total')}, {param('total_column')}) is no sample of them; "
-                "give one or the other"
-            )
+        check_options(ci, resamples, seed, fringe=markets.fringe is not None)
     own = None
     if ownership is not None:
         from aistruct.ownership import load_ownership

@@ -437,13 +437,7 @@ def trend_of_markets(
         raise UsageError(f"{param('min_n')} must be at least 1 (got {min_n})")
     tier_bounds([], method=method, bounds=bounds, preset=preset, decimal=decimal)  # bad options exit 2 early
     if ci is not None:
-        check_options(ci, resamples, seed)
-        if markets.fringe is not None:
-            raise UsageError(
-                f"{param('ci')} resamples the listed companies, and an unobserved fringe "
-                f"({param('other')}, {param('total')}, {param('total_column')}) is no sample of them; "
-                "give one or the other"
-            )
+        check_options(ci, resamples, seed, fringe=markets.fringe is not None)
     if int(carry_forward) < 0:
         raise UsageError(f"{param('carry_forward')} must be 0 or more (got {carry_forward})")
     if carry_forward and cumulative:

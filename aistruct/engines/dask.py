@@ -210,33 +210,9 @@ def _read_raw(path: str, read: ReadOptions):
 
 def _columns(raw, frame, spec: MarketSpec):
     """(by columns, entity, value, size or None) of one file, chosen as the default engine chooses them."""
-    from aistruct.markets.columns import default_entity, default_value, resolve_column
+    from aistruct.markets.prepare import long_columns
 
-    what = raw.source
-    cols = [c for c in frame.columns if c != ROW]
-    by = [resolve_column(b, cols, what, spec.param_for(b, "by")) for b in spec.by]
-    if len(set(by)) != len(by):
-        raise UsageError(f"{param('by')} names the same column twice")
-    taken = set(by) | {ROW}
-    size = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
-    if size:
-        taken.add(size)
-    entity = (
-        resolve_column(spec.entity, cols, what, param("entity"))
-        if spec.entity
-        else default_entity(frame, taken, spec.decimal, what)
-    )
-    taken.add(entity)
-    value = (
-        resolve_column(spec.value, cols, what, param("value"))
-        if spec.value
-        else default_value(frame, taken, spec.decimal, what)
-    )
-    if value == entity:
-        raise UsageError(f"{what}: {param('entity')} and {param('value')} both name {value!r}")
-    if value in by or entity in by:
-        raise UsageError(f"{what}: a {param('by')} column cannot also be the entity or value column")
-    return by, entity, value, size
+    return long_columns(frame, spec, raw.source)
 
 
 def prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, many: bool = False) -> tuple:

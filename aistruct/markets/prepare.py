@@ -181,9 +181,9 @@ def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     return frame, _Columns(by, entity, value, None, WIDE_ENTITY, WIDE_VALUE)
 
 
-def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
-    """(frame without ``--exclude``d companies, columns) of a table with one row per observation."""
-    what = raw.source
+def long_columns(frame, spec: MarketSpec, what: str) -> tuple[list[str], str, str, str | None]:
+    """(--by columns, entity, value, size or None) of a long table, resolved and checked as
+    every engine resolves them (the defaults: the first text column, the only numeric one)."""
     cols = [c for c in frame.columns if c != ROW]
     by = [resolve_column(b, cols, what, spec.param_for(b, "by")) for b in spec.by]
     if len(set(by)) != len(by):
@@ -209,6 +209,12 @@ def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
         raise UsageError(f"{what}: {param('entity')} and {param('value')} both name {value!r}")
     if value in by or entity in by:
         raise UsageError(f"{what}: a {param('by')} column cannot also be the entity or value column")
+    return by, entity, value, size
+
+
+def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
+    """(frame without ``--exclude``d companies, columns) of a table with one row per observation."""
+    by, entity, value, size = long_columns(frame, spec, raw.source)
     if spec.exclude:
         excluded = {str(e).casefold() for e in spec.exclude}
         frame = frame[~frame[entity].astype("string").str.strip().str.casefold().isin(excluded).fillna(False)]
