@@ -20,6 +20,7 @@ from aistruct.cli.render import (
     fmt_compact,
     fmt_number,
     fmt_pct,
+    fmt_range,
     fmt_ratio,
     hhi_cell,
     terminal_width,
@@ -133,9 +134,8 @@ def _metric_table(r: dict, title: str, guidelines: str = "us-2023", ci_head: str
 
 
 def _fmt_range(m: Metric, pair) -> str:
-    """``2,900–3,000``; one number when both ends agree."""
-    lo, hi = (_fmt(m, v) for v in pair)
-    return lo if lo == hi else f"{lo}–{hi}"
+    """``2,900–3,000`` in the metric's format; one number when both ends agree."""
+    return fmt_range(pair, lambda v: _fmt(m, v))
 
 
 def _band_range(r: dict, hhi_range, guidelines: str):

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from aistruct.cli.app import app, command_help
 from aistruct.cli.options import ENGINE, MARKET, OUTPUT, OWNERSHIP, PLOT, READ, examples, shared
-from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, terminal_width
+from aistruct.cli.render import band_text, cell, emit, fit_labels, fmt_number, fmt_pct, fmt_range, terminal_width
 from aistruct.guidelines import TITLES as GUIDELINE_TITLE
 
 FINDING_STYLE = {
@@ -58,11 +58,6 @@ def _points(x) -> str:
 
 def _rank(x) -> str:
     return "–" if x is None else str(x)
-
-
-def _range(pair) -> str:
-    lo, hi = (fmt_number(v) for v in pair)
-    return lo if lo == hi else f"{lo}–{hi}"
 
 
 def result_rows(doc: dict):
@@ -145,7 +140,7 @@ def _single_tables(doc: dict, r: dict) -> list:
     acq = next((p for p in r["parties"] if p["role"] == "acquirer"), None)
     b = r.get("bounds")
     if b:
-        t.add_row("HHI", _range(b["pre_hhi"]), _range(b["post_hhi"]), _delta(r["delta_hhi"]))
+        t.add_row("HHI", fmt_range(b["pre_hhi"]), fmt_range(b["post_hhi"]), _delta(r["delta_hhi"]))
     else:
         t.add_row("HHI", fmt_number(r["pre_hhi"]), fmt_number(r["post_hhi"]), _delta(r["delta_hhi"]))
     if r["pre_mhhi"] is not None:  # --ownership
@@ -244,8 +239,8 @@ def _many_table(doc: dict) -> Table:
         else:
             b = r.get("bounds")
             if by:
-                row.append(_range(b["pre_hhi"]) if b else fmt_number(r["pre_hhi"]))
-            row += [_range(b["post_hhi"]) if b else fmt_number(r["post_hhi"]), _delta(r["delta_hhi"])]
+                row.append(fmt_range(b["pre_hhi"]) if b else fmt_number(r["pre_hhi"]))
+            row += [fmt_range(b["post_hhi"]) if b else fmt_number(r["post_hhi"]), _delta(r["delta_hhi"])]
             if seq:
                 row.append(_delta(r["cumulative_delta_hhi"]))
             row.append(fmt_pct(r["merged_share"]))

@@ -299,13 +299,16 @@ def terminal_width() -> int:
 # ---------------------------------------------------------------- flat rows
 
 
+def fmt_range(pair, fmt: Callable = fmt_number) -> str:
+    """A [low, high] range for a table: ``2,900–3,000``; one number when both ends read the same."""
+    lo, hi = (fmt(v) for v in pair)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def hhi_cell(result: dict) -> str:
     """A result's HHI for a table: ``2,900–3,000`` when an unobserved fringe makes it a range."""
     bounds = result.get("bounds")
-    if not bounds:
-        return fmt_number(result["hhi"])
-    lo, hi = (fmt_number(v) for v in bounds["hhi"])
-    return lo if lo == hi else f"{lo}–{hi}"
+    return fmt_range(bounds["hhi"]) if bounds else fmt_number(result["hhi"])
 
 
 def flatten(prefix: str, value: Any, into: dict) -> None:
