@@ -173,16 +173,23 @@ def _concentration(report) -> tuple[str, str]:
     if len(results) == 1:
         r = results[0]
         rows = [["Companies", _num(r["n"]), ""], ["Total", _amount(r["total"]), ""]]
+        fringe, bounds = r.get("fringe"), r.get("bounds") or {}
+        if fringe is not None:  # --other/--total: the unobserved fringe, and HHI, CR as ranges
+            unseen = f"{_pct(fringe['share'])} unobserved" if fringe["share"] is not None else "unobserved"
+            rows.append(["Fringe", _amount(fringe["value"]), unseen])
         shown = {m.key: _metric_value(m, r.get(m.key)) for m in METRICS if m.kind == "scalar"}
         if r["status"] == "ok":
             for m in METRICS:
                 if not m.row:
                     continue
                 if m.kind == "scalar":
-                    rows.append([esc(m.label), shown[m.key], _metric_reading(m, r, "", shown)])
+                    value = _metric_range(m, bounds[m.key]) if m.key in bounds else shown[m.key]
+                    rows.append([esc(m.label), value, _metric_reading(m, r, "", shown)])
                 else:
+                    ranges = bounds.get(m.key) or {}
                     for k, v in (r[m.key] or {}).items():
-                        rows.append([esc(m.label.format(k=k)), _metric_value(m, v), _metric_reading(m, r, k, shown)])
+                        value = _metric_range(m, ranges[k]) if k in ranges else _metric_value(m, v)
+                        rows.append([esc(m.label.format(k=k)), value, _metric_reading(m, r, k, shown)])
         tables.append(_table("Metrics", ["Metric", "Value", "Reading"], rows, numeric=(1,)))
         if r["top"]:
             top = [[str(i), esc(c["entity"]), _amount(c["value"]), _pct(c["share"])] for i, c in enumerate(r["top"], 1)]
@@ -207,6 +214,12 @@ def _concentration(report) -> tuple[str, str]:
         reading = " ".join(_concentration_reading(doc, r) for r in results[:MAX_ROWS])
     body = _pair(svg, "concentration", tables)
     return body, reading
+
+
+def _metric_range(m, pair) -> str:
+    """A [low, high] range in the metric's format: ``2,900–3,000`` (one number when both ends agree)."""
+    lo, hi = (_metric_value(m, v) for v in pair)
+    return lo if lo == hi else f"{lo}–{hi}"
 
 
 def _metric_value(m, value) -> str:

@@ -260,3 +260,10 @@ def test_the_core_imports_no_cli():
 
     source = open(mod.__file__, encoding="utf-8").read()
     assert "typer" not in source and "rich" not in source.replace("enrich", "")
+
+
+def test_a_fringe_shows_as_ranges_and_its_own_row(tmp_path):
+    # issue 15's fringe in the page: the metrics table gives the ranges (as the terminal table does)
+    _, html = page(tmp_path, str(ROOT / "tests" / "fixtures" / "fringe" / "top3_other.csv"), "--other", "Other")
+    assert "2,900–3,000" in html and "90.0%–100.0%" in html
+    assert "10.0% unobserved" in html and "Unobserved fringe" in html

@@ -115,6 +115,9 @@ def report_command(
         "Aliases": spec.aliases,
         "Parents": spec.parents,
         "Left out": list(spec.exclude),
+        "Unobserved fringe": list(spec.other)
+        or (f"total {spec.total}" if spec.total is not None else None)
+        or (f"total column {spec.total_column}" if spec.total_column else None),
         "Period column": period,
         "Periods grouped by": spec.freq,
         "Several companies per cell": (
