@@ -81,3 +81,39 @@ def assert_schema(doc: dict, command: str) -> None:
     import jsonschema
 
     jsonschema.validate(doc, load_schema(command))
+
+
+#: The docs' worked examples, as the arguments after the command and its file, so the tests that
+#: run them share one copy (scripts/make_doc_charts.py holds the documented charts' own list).
+FRONTIER_COMPUTE_TREND = [
+    "--period",
+    "publication_date",
+    "--freq",
+    "year",
+    "--entity",
+    "organization",
+    "--value",
+    "training_compute_flop",
+    "--where",
+    "publication_date >= 2012",
+    "--min-n",
+    "3",
+]
+NOTABLE_FLOWS = [
+    "--period",
+    "publication_date",
+    "--freq",
+    "year",
+    "--agg",
+    "max",
+    "--split-entities",
+    ",",
+    "--split-mode",
+    "full",
+    "--bounds",
+    "1e19,1e23",
+    "--from",
+    "2018",
+    "--to",
+    "2025",
+]

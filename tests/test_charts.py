@@ -13,27 +13,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, FRONTIER_COMPUTE_TREND, ROOT, run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 MAU = "dataset:ai_app_mau_cn_2025-03"
 COMPUTE = "dataset:frontier_models_compute"
-TREND = [
-    "trend",
-    COMPUTE,
-    "--period",
-    "publication_date",
-    "--freq",
-    "year",
-    "--entity",
-    "organization",
-    "--value",
-    "training_compute_flop",
-    "--where",
-    "publication_date >= 2012",
-    "--min-n",
-    "3",
-]
+TREND = ["trend", COMPUTE, *FRONTIER_COMPUTE_TREND]
 
 
 def plot(tmp_path, *args, name="chart.svg"):

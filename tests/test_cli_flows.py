@@ -3,7 +3,7 @@
 import csv
 import io
 
-from conftest import FIXTURES, assert_schema, run_cli
+from conftest import FIXTURES, NOTABLE_FLOWS, assert_schema, run_cli
 from test_flows import check_identity
 
 from aistruct.flows import flows_report
@@ -11,25 +11,7 @@ from aistruct.flows import flows_report
 PANEL = FIXTURES / "flows_panel.csv"
 DEALS = FIXTURES / "flows_deals.csv"
 BASE = [PANEL, "--period", "year", "--bounds", "10,100", "--acquisitions", DEALS]
-NOTABLE = [
-    "dataset:notable_models_compute",
-    "--period",
-    "publication_date",
-    "--freq",
-    "year",
-    "--agg",
-    "max",
-    "--split-entities",
-    ",",
-    "--split-mode",
-    "full",
-    "--bounds",
-    "1e19,1e23",
-    "--from",
-    "2018",
-    "--to",
-    "2025",
-]
+NOTABLE = ["dataset:notable_models_compute", *NOTABLE_FLOWS]
 
 
 def test_json_validates_and_matches_the_library():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import run_cli
+from conftest import NOTABLE_FLOWS, run_cli
 
 COMMANDS = {
     "concentration": ["concentration", "dataset:ai_app_mau_cn_2025-03"],
@@ -65,27 +65,7 @@ COMMANDS = {
         "--acquisitions",
         "tests/fixtures/flows_deals.csv",
     ],
-    "flows-notable": [
-        "flows",
-        "dataset:notable_models_compute",
-        "--period",
-        "publication_date",
-        "--freq",
-        "year",
-        "--agg",
-        "max",
-        "--split-entities",
-        ",",
-        "--split-mode",
-        "full",
-        "--bounds",
-        "1e19,1e23",
-        "--from",
-        "2018",
-        "--to",
-        "2025",
-        "--summary",
-    ],
+    "flows-notable": ["flows", "dataset:notable_models_compute", *NOTABLE_FLOWS, "--summary"],
     "merge": ["merge", "datasets/ai_app_mau_cn_2025-03.csv", "--acquirer", "Doubao", "--target", "Kimi"],
     "merge-scenarios": [
         "merge",

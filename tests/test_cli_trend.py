@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from conftest import DATASETS, FIXTURES, assert_schema, run_cli, write
+from conftest import DATASETS, FIXTURES, FRONTIER_COMPUTE_TREND, assert_schema, run_cli, write
 
 TREND_CSV = FIXTURES / "trend_by_year.csv"
 SAME = ("n", "total", "hhi", "cr", "gini", "status")
@@ -174,22 +174,7 @@ class TestTable:
         assert "█▃▁" in r.out
 
     def test_bundled_dataset_gives_table_and_verdict(self):
-        r = run_cli(
-            "trend",
-            DATASETS / "frontier_models_compute.csv",
-            "--period",
-            "publication_date",
-            "--freq",
-            "year",
-            "--entity",
-            "organization",
-            "--value",
-            "training_compute_flop",
-            "--where",
-            "publication_date >= 2012",
-            "--min-n",
-            "3",
-        )
+        r = run_cli("trend", DATASETS / "frontier_models_compute.csv", *FRONTIER_COMPUTE_TREND)
         assert r.code == 0, r.err
         assert "Verdict: HHI" in r.out and "Mann–Kendall p" in r.out
         assert "Changes (thin periods left out; slope per year)" in r.out

@@ -39,9 +39,7 @@ from aistruct.markets import (
     VALUE,
     Markets,
     MarketSpec,
-    combined_rows,
-    drop_zero_companies,
-    finish_companies,
+    finish_markets,
 )
 from aistruct.reader import DATASET_PREFIX, ReadOptions, format_for
 
@@ -212,7 +210,7 @@ def _columns(raw, frame, spec: MarketSpec):
     """(by columns, entity, value, size or None) of one file, chosen as the default engine chooses them."""
     from aistruct.markets.prepare import long_columns
 
-    return long_columns(frame, spec, raw.source)
+    return long_columns(frame, spec, raw.source)[:4]
 
 
 def prepare_file(path: str, root: str, read: ReadOptions, spec: MarketSpec, many: bool = False) -> tuple:
@@ -542,10 +540,9 @@ def _markets(table, facts: list[dict], files: list[str], what: str, spec: Market
         elif spec.aggregation == "count":
             total = n_used.astype(np.float64)
         out[name] = total
-    repeated, combined = combined_rows(out, n_used, list(by), spec.aggregation, spec.agg is not None, warnings)
-    if spec.drop_zeros:
-        out, _ = drop_zero_companies(out, None, warnings)
-    finish_companies(out, source, spec.aggregation, value, size, need_size)
+    out, _, repeated, combined = finish_markets(
+        out, n_used, None, list(by), spec, source, value, size, need_size, warnings
+    )
     return Markets(
         companies=out,
         groups=groups,

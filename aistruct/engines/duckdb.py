@@ -34,9 +34,7 @@ from aistruct.markets import (
     Markets,
     MarketSpec,
     cell_label,
-    combined_rows,
-    drop_zero_companies,
-    finish_companies,
+    finish_markets,
     label_codes,
     parse_where,
     present_groups,
@@ -405,10 +403,9 @@ def prepare(
     q.con.close()
 
     out, groups, rows_used, rows = _label_groups(table, by_cols, size is not None, warnings)
-    repeated, combined = combined_rows(out, rows, by_cols, spec.aggregation, spec.agg is not None, warnings)
-    if spec.drop_zeros:
-        out, _ = drop_zero_companies(out, None, warnings)
-    finish_companies(out, what, spec.aggregation, value_col, size_col, need_size)
+    out, _, repeated, combined = finish_markets(
+        out, rows, None, by_cols, spec, what, value_col, size_col, need_size, warnings
+    )
     return Markets(
         companies=out,
         groups=groups,

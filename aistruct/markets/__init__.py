@@ -18,7 +18,7 @@ Reading a source and preparing it with an engine (``--engine``) is
 :func:`aistruct.engines.load_markets`.
 """
 
-from aistruct.markets.aggregate import combined_rows, drop_zero_companies, finish_companies
+from aistruct.markets.aggregate import combined_rows, drop_zero_companies, finish_companies, finish_markets
 from aistruct.markets.columns import cell_label, resolve_column
 from aistruct.markets.groups import label_codes, present_combos, present_groups
 from aistruct.markets.names import NameMap, load_name_map
@@ -54,6 +54,7 @@ __all__ = [
     "cell_label",
     "drop_zero_companies",
     "finish_companies",
+    "finish_markets",
     "label_codes",
     "order_periods",
     "parse_date_cell",

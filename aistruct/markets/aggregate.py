@@ -211,6 +211,28 @@ def drop_zero_companies(out, group_code, warnings: list[str]):
     return out, (group_code[keep] if group_code is not None else None)
 
 
+def finish_markets(
+    out,
+    rows,
+    group_code,
+    by: list,
+    spec,
+    what: str,
+    value_label: str,
+    size_label: str | None,
+    need_size: bool,
+    warnings: list[str],
+):
+    """What every engine does with its per-company table ``out`` (``rows`` per company): count
+    (and warn of) companies on several rows, leave out zero companies with ``drop_zeros``,
+    check and complete the totals. Returns (out, group_code, repeated_entities, rows_combined)."""
+    repeated, combined = combined_rows(out, rows, by, spec.aggregation, spec.agg is not None, warnings)
+    if spec.drop_zeros:
+        out, group_code = drop_zero_companies(out, group_code, warnings)
+    finish_companies(out, what, spec.aggregation, value_label, size_label, need_size)
+    return out, group_code, repeated, combined
+
+
 def finish_companies(out, what: str, agg: str, value_label: str, size_label: str | None, need_size: bool) -> None:
     """Checks and completes an engine's per-company table in place: a company total
     beyond the float range exits 2 naming the company; ``SIZE`` defaults to ``VALUE``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aistruct.errors import UsageError, param
-from aistruct.markets.aggregate import aggregate, combined_rows, drop_zero_companies, finish_companies
+from aistruct.markets.aggregate import aggregate, finish_markets
 from aistruct.markets.columns import check_header, default_entity, default_value, resolve_column
 from aistruct.markets.fringe import check_fringe_options, group_totals
 from aistruct.markets.groups import group_codes, present_groups
@@ -45,6 +45,7 @@ class _Columns:
     size: str | None
     entity_label: str
     value_label: str
+    total: str | None = None  # --total-column, resolved
 
 
 def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False) -> Markets:
@@ -85,20 +86,12 @@ def prepare_markets(raw: RawTable, spec: MarketSpec, *, need_size: bool = False)
     out, group_code, rows = aggregate(
         names, values, sizes, cols.by, codes_list, labels_list, usable, spec.aggregation, order
     )
-    repeated, combined = combined_rows(out, rows, cols.by, spec.aggregation, spec.agg is not None, warnings)
+    out, group_code, repeated, combined = finish_markets(
+        out, rows, group_code, cols.by, spec, raw.source, cols.value_label, cols.size, need_size, warnings
+    )
     totals = None
-    if spec.total_column is not None:
-        total_col = resolve_column(
-            spec.total_column, [c for c in frame.columns if c != ROW], raw.source, param("total_column")
-        )
-        if total_col in (cols.entity, cols.value, *cols.by):
-            raise UsageError(
-                f"{raw.source}: {param('total_column')} {total_col!r} is also the entity, value or a group column"
-            )
-        totals = group_totals(raw, frame, total_col, cols.by, codes_list, labels_list, spec)
-    if spec.drop_zeros:
-        out, group_code = drop_zero_companies(out, group_code, warnings)
-    finish_companies(out, raw.source, spec.aggregation, cols.value_label, cols.size, need_size)
+    if cols.total is not None:
+        totals = group_totals(raw, frame, cols.total, cols.by, codes_list, labels_list, spec)
     return Markets(
         companies=out,
         groups=groups,
@@ -181,9 +174,9 @@ def _resolve_wide(raw: RawTable, frame, spec: MarketSpec):
     return frame, _Columns(by, entity, value, None, WIDE_ENTITY, WIDE_VALUE)
 
 
-def long_columns(frame, spec: MarketSpec, what: str) -> tuple[list[str], str, str, str | None]:
-    """(--by columns, entity, value, size or None) of a long table, resolved and checked as
-    every engine resolves them (the defaults: the first text column, the only numeric one)."""
+def long_columns(frame, spec: MarketSpec, what: str) -> tuple[list[str], str, str, str | None, str | None]:
+    """(--by columns, entity, value, size or None, total column or None) of a long table, resolved
+    and checked as every engine resolves them (the defaults: the first text column, the only numeric one)."""
     cols = [c for c in frame.columns if c != ROW]
     by = [resolve_column(b, cols, what, spec.param_for(b, "by")) for b in spec.by]
     if len(set(by)) != len(by):
@@ -192,8 +185,9 @@ def long_columns(frame, spec: MarketSpec, what: str) -> tuple[list[str], str, st
     size = resolve_column(spec.size, cols, what, param("size")) if spec.size else None
     if size:
         taken.add(size)
-    if spec.total_column:  # a market's size, not a company's: never the default value column
-        taken.add(resolve_column(spec.total_column, cols, what, param("total_column")))
+    total = resolve_column(spec.total_column, cols, what, param("total_column")) if spec.total_column else None
+    if total:  # a market's size, not a company's: never the default value column
+        taken.add(total)
     entity = (
         resolve_column(spec.entity, cols, what, param("entity"))
         if spec.entity
@@ -209,16 +203,18 @@ def long_columns(frame, spec: MarketSpec, what: str) -> tuple[list[str], str, st
         raise UsageError(f"{what}: {param('entity')} and {param('value')} both name {value!r}")
     if value in by or entity in by:
         raise UsageError(f"{what}: a {param('by')} column cannot also be the entity or value column")
-    return by, entity, value, size
+    if total is not None and total in (entity, value, *by):
+        raise UsageError(f"{what}: {param('total_column')} {total!r} is also the entity, value or a group column")
+    return by, entity, value, size, total
 
 
 def _resolve_long(raw: RawTable, frame, spec: MarketSpec):
     """(frame without ``--exclude``d companies, columns) of a table with one row per observation."""
-    by, entity, value, size = long_columns(frame, spec, raw.source)
+    by, entity, value, size, total = long_columns(frame, spec, raw.source)
     if spec.exclude:
         excluded = {str(e).casefold() for e in spec.exclude}
         frame = frame[~frame[entity].astype("string").str.strip().str.casefold().isin(excluded).fillna(False)]
-    return frame, _Columns(by, entity, value, size, entity, value)
+    return frame, _Columns(by, entity, value, size, entity, value, total)
 
 
 def _measures(raw: RawTable, frame, cols: _Columns, spec: MarketSpec, share_col, warnings: list[str]):
