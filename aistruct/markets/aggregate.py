@@ -12,6 +12,7 @@ is not the groups' order: consumers that list companies order them by value
 from __future__ import annotations
 
 from aistruct.errors import InputError
+from aistruct.markets.encode import encode_text
 from aistruct.markets.spec import ENTITY, SIZE, VALUE
 
 
@@ -82,14 +83,13 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     keep = np.asarray(usable, dtype=bool)
-    encoded = pc.dictionary_encode(pa.array(names, type=pa.string(), from_pandas=True).filter(pa.array(keep)))
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    entity_code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    n_entities = max(len(encoded.dictionary), 1)
+    kept_names = pa.array(names, type=pa.string(), from_pandas=True)
+    if not keep.all():
+        kept_names = kept_names.filter(pa.array(keep))
+    entity_code, dictionary = encode_text(kept_names)
+    n_entities = max(len(dictionary), 1)
     radices = [max(len(labels), 1) for labels in labels_list]
     group_key = np.zeros(int(keep.sum()), dtype=np.int64)
     for codes, radix in zip(codes_list, radices):
@@ -141,7 +141,7 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     by_codes.reverse()
     for b, labels, codes in zip(by_cols, labels_list, by_codes):
         out_columns[b] = pa.array(labels, type=pa.string()).take(pa.array(codes))
-    out_columns[ENTITY] = encoded.dictionary.take(pa.array(pair % n_entities))
+    out_columns[ENTITY] = dictionary.take(pa.array(pair % n_entities))
     out_columns[VALUE] = pa.array(per_pair(np.asarray(values, dtype=np.float64)[keep]))
     if sizes is not None:
         out_columns[SIZE] = pa.array(per_pair(np.asarray(sizes, dtype=np.float64)[keep]))
@@ -168,10 +168,8 @@ def combined_rows(out, rows, by: list, agg: str, agg_given: bool, warnings: list
     if repeated and not agg_given:
         from aistruct.errors import as_options, param
 
-        idx = np.flatnonzero(many)
-        names = out[ENTITY].to_numpy()[idx]
-        top = sorted(zip(-rows[idx], names.astype(str)))[:REPEATED_SHOWN]
-        shown = ", ".join(f"{name} ({-n} rows)" for n, name in top) + (", ..." if repeated > REPEATED_SHOWN else "")
+        top = most_rows(out[ENTITY], rows, many, REPEATED_SHOWN)
+        shown = ", ".join(f"{name} ({n} rows)" for n, name in top) + (", ..." if repeated > REPEATED_SHOWN else "")
         where = " of one group" if by else ""
         verb = {
             "sum": "summed",
@@ -191,6 +189,38 @@ def combined_rows(out, rows, by: list, agg: str, agg_given: bool, warnings: list
             )
         )
     return repeated, combined
+
+
+def most_rows(names, rows, among, k: int) -> list[tuple[int, str]]:
+    """The ``k`` (rows, name) pairs with the most rows among the ``among`` mask, ties by name
+    (code-point order): only the candidates at or above the k-th largest count are sorted,
+    so a million repeated companies cost one partition, not a sort of a million tuples."""
+    import numpy as np
+
+    import heapq
+
+    def take(positions):
+        return names.iloc[positions] if hasattr(names, "iloc") else np.asarray(names, dtype=object)[positions]
+
+    idx = np.flatnonzero(among)
+    counts = rows[idx]
+    if len(idx) > k:
+        kth = np.partition(counts, len(counts) - k)[len(counts) - k]  # the k-th largest count
+        above = idx[counts > kth]
+        tied = idx[counts == kth]
+        if len(tied) > MOST_ROWS_SORTED:  # many ties: pyarrow picks the smallest names (UTF-8 = code-point order)
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            text = pa.array(take(tied), type=pa.string(), from_pandas=True)
+            tied = tied[pc.bottom_k_unstable(text, k=k - len(above)).to_numpy()]
+        idx = np.concatenate((above, tied))
+    pairs = zip(rows[idx].tolist(), (str(v) for v in take(idx).tolist()))
+    return heapq.nsmallest(k, pairs, key=lambda p: (-p[0], p[1]))
+
+
+#: Ties at the k-th count above this many are narrowed by pyarrow before Python sorts them.
+MOST_ROWS_SORTED = 4096
 
 
 def drop_zero_companies(out, group_code, warnings: list[str]):
