@@ -195,9 +195,9 @@ def most_rows(names, rows, among, k: int) -> list[tuple[int, str]]:
     """The ``k`` (rows, name) pairs with the most rows among the ``among`` mask, ties by name
     (code-point order): only the candidates at or above the k-th largest count are sorted,
     so a million repeated companies cost one partition, not a sort of a million tuples."""
-    import numpy as np
-
     import heapq
+
+    import numpy as np
 
     def take(positions):
         return names.iloc[positions] if hasattr(names, "iloc") else np.asarray(names, dtype=object)[positions]

@@ -51,19 +51,15 @@ def encode_text(values: Any, *, partition_rows: int = PARTITION_ROWS) -> tuple[A
         return _plain(arr)
     order = np.argsort(part, kind="stable")  # uint16 keys: a radix sort
     counts = np.bincount(part, minlength=PARTITIONS)
-    taken = arr.take(pa.array(order))
-    starts = np.concatenate(([0], np.cumsum(counts)))
-    slices = [taken.slice(int(starts[p]), int(counts[p])) for p in range(PARTITIONS) if counts[p]]
-    encoded = _map_threads(_plain, slices)
-    local = np.empty(n, dtype=np.int64)
-    base = 0
-    pos = 0
-    for codes, dictionary in encoded:
-        local[pos : pos + len(codes)] = codes + base
-        pos += len(codes)
-        base += len(dictionary)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    rows = [order[bounds[p] : bounds[p + 1]] for p in range(PARTITIONS) if counts[p]]
+    # Each thread gathers its partition's names and encodes them (pyarrow releases the GIL).
+    encoded = _map_threads(lambda idx: _plain(arr.take(pa.array(idx))), rows)
     out = np.empty(n, dtype=np.int64)
-    out[order] = local
+    base = 0
+    for idx, (codes, dictionary) in zip(rows, encoded):
+        out[idx] = codes + base
+        base += len(dictionary)
     return out, pa.concat_arrays([d for _, d in encoded])
 
 
@@ -99,10 +95,11 @@ def _partition_of(arr, partitions: int):
     starts = offsets[:-1].astype(np.int64)
     ends = offsets[1:].astype(np.int64)
     lengths = ends - starts
-    top = max(len(data) - 1, 0)
 
     def byte(at, ok):  # the byte at ``at`` where ``ok``, else 0 (empty and short values)
-        return np.where(ok, data[np.clip(at, 0, top)], 0).astype(np.uint32)
+        got = np.take(data, at, mode="clip").astype(np.uint32)
+        got[~ok] = 0
+        return got
 
     key = lengths.astype(np.uint32) * np.uint32(0x9E37)
     key ^= byte(starts, lengths >= 1) * np.uint32(0x85EB)

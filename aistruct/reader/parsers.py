@@ -213,6 +213,16 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+def _may_quote_newlines(buf, start: int) -> bool:
+    """False when no cell can hold a line break: no quote character after the header line, and
+    the header's quotes pair up. pyarrow then splits the text at every line break, in parallel,
+    which is faster than tracking quotes across blocks; the parse is the same either way."""
+    end = buf.find(b"\n", start)
+    if end < 0:
+        return True
+    return bytes(buf[start:end]).count(b'"') % 2 == 1 or buf.find(b'"', end) >= 0
+
+
 def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress=None, block_size: int = 1 << 24):
     """Parse UTF-8 CSV/TSV bytes (``bytes`` or any buffer) with pyarrow, without copying them.
 
@@ -240,7 +250,7 @@ def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress
         table = pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(block_size=block_size),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_may_quote_newlines(buf, start)),
             convert_options=pacsv.ConvertOptions(
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
             ),
