@@ -194,3 +194,28 @@ def test_root_help_lists_the_same_commands_before_and_after_they_load():
     assert before == after
     for name in COMMANDS:
         assert f"  {name} " in after
+
+
+def test_a_json_run_imports_no_rich(tmp_path):
+    # issue 19: Rich is imported when something is drawn for people; a script's JSON run
+    # (no warning to print) loads none of it, and a table run does
+    import subprocess
+    import sys
+
+    table = tmp_path / "t.csv"
+    table.write_text("entity,value\nA,1\nB,2\n")
+    code = (
+        "import sys, io, contextlib\n"
+        "from aistruct.cli import main\n"
+        "try:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main(['concentration', sys.argv[1], '--format', sys.argv[2]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('RICH', sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')) != [])\n"
+    )
+    for fmt, expected in (("json", "RICH False"), ("csv", "RICH False"), ("table", "RICH True")):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(table), fmt], capture_output=True, text=True, timeout=60
+        ).stdout
+        assert out.splitlines()[-1] == expected, (fmt, out)

@@ -1,11 +1,11 @@
 """``aistruct concentration``: options, one core call, rendering."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:  # Rich is imported when a table is drawn, not for JSON
+    from rich.table import Table
 
 from aistruct.bootstrap import interval_columns
 from aistruct.cli.app import app, command_help
@@ -78,7 +78,10 @@ def _group_title(group: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in group.items())
 
 
-def _metric_table(r: dict, title: str, guidelines: str = "us-2023", ci_head: str | None = None) -> Table:
+def _metric_table(r: dict, title: str, guidelines: str = "us-2023", ci_head: str | None = None) -> "Table":
+    from rich.table import Table
+    from rich.text import Text
+
     t = Table(title=Text(title), title_justify="left", show_header=True, header_style="bold")
     t.add_column("Metric")
     ci = r.get("ci")
@@ -140,6 +143,8 @@ def _fmt_range(m: Metric, pair) -> str:
 
 def _band_range(r: dict, hhi_range, guidelines: str):
     """The band at both ends of the HHI range, saying so when they differ."""
+    from rich.text import Text
+
     from aistruct.guidelines import band
 
     low, high = r["band"], band(hhi_range[1], guidelines)
@@ -159,7 +164,9 @@ def _reading(m: Metric, r: dict, k: str, shown: dict):
     return m.reading.format(k=k, **shown)
 
 
-def _top_table(r: dict) -> Table:
+def _top_table(r: dict) -> "Table":
+    from rich.table import Table
+
     t = Table(title="Largest companies", title_justify="left", header_style="bold")
     t.add_column("#", justify="right")
     t.add_column("Company")
@@ -173,7 +180,11 @@ def _top_table(r: dict) -> Table:
 BAND_CAPTION = "Band: the HHI read against --guidelines."
 
 
-def _groups_table(doc: dict) -> Table:
+def _groups_table(doc: dict) -> "Table":
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     """One row per group; numbers are never cut: group labels and the company name are shortened
     (with an ellipsis) to fit the terminal."""
     by = doc["input"]["by"]

@@ -7,16 +7,20 @@ for CSV and Markdown. Everything untrusted is sanitised here, once:
 for the terminal, formula defusing for CSV, strict JSON.
 """
 
+from __future__ import annotations
+
 import csv
+import functools
 import io
 import math
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # Rich is imported when something is printed for people, not for JSON
+    from rich.console import Console
+    from rich.text import Text
 
 from aistruct.cli.outfile import check_output_target, require_stdout, write_output, write_stdout
 from aistruct.errors import UsageError
@@ -30,6 +34,8 @@ BAND_STYLE = {
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
@@ -49,12 +55,16 @@ def warn(message: str) -> None:
     """One warning line on stderr, sanitised; nothing under -q/--quiet."""
     if is_quiet():
         return
+    from rich.text import Text
+
     stderr_console().print(Text("aistruct: warning: " + terminal_text(message), style="yellow"), soft_wrap=True)
 
 
 def note(message: str) -> None:
     if is_quiet():
         return
+    from rich.text import Text
+
     stderr_console().print(Text(terminal_text(message), style="dim"), soft_wrap=True)
 
 
@@ -63,6 +73,8 @@ MAX_CELL_CHARS = 10_000  # no terminal shows more; Rich would spend seconds meas
 
 def cell(value: Any, style: str = "") -> Text:
     """Untrusted text as a Rich cell: escapes shown, markup never parsed, cut at 10,000 characters."""
+    from rich.text import Text
+
     text = terminal_text("" if value is None else value)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
@@ -160,6 +172,8 @@ BAND_SHORT = {"unconcentrated": "low", "moderately concentrated": "moderate", "h
 
 def band_text(band: Optional[str], short: bool = False) -> Text:
     """The guideline band, coloured; ``short`` gives low / moderate / high for narrow tables."""
+    from rich.text import Text
+
     label = BAND_SHORT.get(band or "", band) if short else band
     return Text(label or "–", style=BAND_STYLE.get(band or "", ""))
 
@@ -192,6 +206,7 @@ def _lifted(renderable) -> list:
     """A table's title and caption as their own lines, so they wrap at the console's width
     (Rich wraps them at the table's)."""
     from rich.table import Table
+    from rich.text import Text
 
     if not isinstance(renderable, Table) or (renderable.title is None and renderable.caption is None):
         return [renderable]
@@ -209,25 +224,33 @@ def _lifted(renderable) -> list:
     return out
 
 
-class TableConsole(Console):
-    """The console results are printed on: tables' titles and captions wrap at the console's
-    width, and no line carries trailing spaces."""
+@functools.lru_cache(maxsize=None)
+def table_console_class() -> type:
+    """``TableConsole``, the console results are printed on: tables' titles and captions wrap at
+    the console's width, and no line carries trailing spaces (a class made on first use, so
+    that Rich is imported only when something is printed for people)."""
+    from rich.console import Console
 
-    def print(self, *objects, **kwargs) -> None:
-        for obj in objects:
-            for r in _lifted(obj):
-                super().print(_Trimmed(r), **kwargs)
+    class TableConsole(Console):
+        def print(self, *objects, **kwargs) -> None:
+            for obj in objects:
+                for r in _lifted(obj):
+                    super().print(_Trimmed(r), **kwargs)
+
+    return TableConsole
 
 
 def terminal_console() -> Console:
     """The console results are printed on: Rich's width (terminal, else $COLUMNS, else 80), at least 60."""
-    console = TableConsole(highlight=False)
+    console = table_console_class()(highlight=False)
     if console.width < MIN_WIDTH:
         console.width = MIN_WIDTH
     return console
 
 
 def _plain(c) -> str:
+    from rich.text import Text
+
     return c.plain if isinstance(c, Text) else str(c)
 
 
@@ -242,6 +265,7 @@ def fit_labels(table, width: int, labels: Iterable[int]) -> None:
     cut with an ellipsis, every other column keeps its longest word whole (a number, a verdict;
     headers and several-word cells may wrap).
     The widest label gives way first."""
+    from rich.console import Console
     from rich.measure import Measurement
 
     labels = list(labels)
@@ -355,6 +379,8 @@ def _md_text(value: Any) -> str:
     Escaping ``* _ [ ] < > ` ~ & |`` and ``\\`` keeps a company name literal: no emphasis,
     link, HTML or column break can come from the data.
     """
+    from rich.text import Text
+
     text = value.plain if isinstance(value, Text) else ("" if value is None else str(value))
     text = " ".join(terminal_text(text).split())
     return _MD_SPECIAL.sub(r"\\\1", text)
@@ -384,6 +410,7 @@ def to_markdown(renderables: Iterable) -> str:
     terminal shows it bold.
     """
     from rich.table import Table
+    from rich.text import Text
 
     blocks = []
     for r in renderables:
@@ -404,7 +431,9 @@ def to_markdown(renderables: Iterable) -> str:
 
 def render_table(renderables: list, width: Optional[int] = None) -> str:
     buf = io.StringIO()
-    console = TableConsole(file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False)
+    console = table_console_class()(
+        file=buf, width=width or 120, color_system=None, highlight=False, force_terminal=False
+    )
     for r in renderables:
         console.print(r)
     return buf.getvalue()
