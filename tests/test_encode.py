@@ -88,3 +88,11 @@ def test_most_rows_orders_by_count_then_name(monkeypatch, threshold):
     expected = sorted((-int(r), n) for r, n in zip(rows[among], np.asarray(names)[among]))[:5]
     got = most_rows(np.asarray(names, dtype=object), rows, among, 5)
     assert got == [(-r, n) for r, n in expected]
+
+
+def test_partitioned_without_short_values(always_partition):
+    # every value at least two bytes: the edge bytes are read without the short-value mask
+    values = [f"co{i % 300:03d}" for i in range(7000)] + ["zz", "ZZ"]
+    codes, dictionary = encode.encode_text(pa.array(values), partition_rows=0)
+    _check(values, codes, dictionary)
+    assert len(dictionary) == 302

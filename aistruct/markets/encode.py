@@ -92,19 +92,20 @@ def _partition_of(arr, partitions: int):
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(buffers[1], dtype=width, count=len(arr) + 1, offset=arr.offset * np.dtype(width).itemsize)
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    starts = offsets[:-1].astype(np.int64)
-    ends = offsets[1:].astype(np.int64)
+    starts, ends = offsets[:-1], offsets[1:]  # views: no copy
     lengths = ends - starts
+    short = int(lengths.min()) < 2 if len(lengths) else False
 
-    def byte(at, ok):  # the byte at ``at`` where ``ok``, else 0 (empty and short values)
+    def byte(at, ok_from: int):  # the byte at ``at``; 0 for values shorter than ``ok_from``
         got = np.take(data, at, mode="clip").astype(np.uint32)
-        got[~ok] = 0
+        if short:
+            got[lengths < ok_from] = 0  # an empty value's "byte" would be its neighbour's
         return got
 
     key = lengths.astype(np.uint32) * np.uint32(0x9E37)
-    key ^= byte(starts, lengths >= 1) * np.uint32(0x85EB)
-    key ^= byte(ends - 1, lengths >= 1) * np.uint32(0xC2B2)
-    key ^= byte(ends - 2, lengths >= 2) * np.uint32(0x27D4)
+    key ^= byte(starts, 1) * np.uint32(0x85EB)
+    key ^= byte(ends - 1, 1) * np.uint32(0xC2B2)
+    key ^= byte(ends - 2, 2) * np.uint32(0x27D4)
     key ^= key >> np.uint32(7)
     return (key % np.uint32(partitions)).astype(np.uint16)
 
