@@ -29,7 +29,7 @@ from aistruct.engines import load_markets
 from aistruct.errors import UsageError, param
 from aistruct.guidelines import GUIDELINES, band
 from aistruct.keywords import split_keywords, with_keywords
-from aistruct.markets import ENTITY, VALUE, Markets, MarketSpec
+from aistruct.markets import Markets, MarketSpec
 from aistruct.metric_registry import METRICS
 from aistruct.reader import ReadOptions
 from aistruct.report import CommandReport, group_text
@@ -123,10 +123,14 @@ def largest_indices(x, names, show: int, among=None) -> list[int]:
 
 
 def _names_at(names, positions) -> list:
-    """``[names[i] for i in positions]``, in one call for a pandas Series (one ``iloc`` per
-    name costs microseconds, which thousands of small markets turn into seconds)."""
+    """``[names[i] for i in positions]``, in one call for a pandas Series or a pyarrow array
+    (one lookup per name costs microseconds, which thousands of small markets turn into seconds)."""
     if hasattr(names, "iloc"):
         return names.iloc[list(positions)].tolist()
+    if hasattr(names, "take") and hasattr(names, "to_pylist"):  # a pyarrow array
+        import pyarrow as pa
+
+        return names.take(pa.array(list(positions), type=pa.int64())).to_pylist()
     return [names[int(i)] for i in positions]
 
 
@@ -192,16 +196,15 @@ def concentration_of_markets(
     if ci is not None and (few := few_resamples_warning(resamples)):
         warnings.append(few)
     n_groups = len(markets.groups)
-    for done, (group, frame) in enumerate(markets.iter_groups()):
+    for done, (group, names, values) in enumerate(markets.iter_group_columns()):
         if progress is not None:
             progress("compute", done, n_groups)
         doc = {"group": group}
-        values = frame[VALUE].to_numpy()
         fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
-        doc.update(market_metrics(frame[ENTITY], values, top=top, show=show, guidelines=guidelines, fringe=fringe))
+        doc.update(market_metrics(names, values, top=top, show=show, guidelines=guidelines, fringe=fringe))
         doc["mhhi"] = doc["mhhi_delta"] = None
         if own is not None:
-            unmatched = _add_mhhi(doc, frame[ENTITY].tolist(), values, own, group, warnings, unmatched)
+            unmatched = _add_mhhi(doc, names.to_pylist(), values, own, group, warnings, unmatched)
         doc["ci"] = result_interval(doc, values, top=top, ci=ci, resamples=resamples, seed=seed)
         arrays.append(values)
         if doc["status"] != STATUS_OK:

@@ -216,6 +216,12 @@ class Markets:
         The same frames as ``groupby(sort=False)``: each group's rows in their order in
         ``companies``, with their index labels.
         """
+        ordered, bounds = self._indexed_order()
+        for key, (start, stop) in zip(self.groups, bounds):
+            yield dict(zip(self.by, key)), ordered.iloc[start:stop]
+
+    def _indexed_order(self):
+        """(companies in group-code order, [(start, stop)] of each of ``groups``)."""
         import numpy as np
 
         frame, codes, labels_list = self.group_index
@@ -224,8 +230,37 @@ class Markets:
         sizes = [max(len(labels), 1) for labels in labels_list]
         starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=int(np.prod(sizes))))))
         index = [{lab: i for i, lab in enumerate(labels)} for labels in labels_list]
+        bounds = []
         for key in self.groups:
             code = 0
             for pos, lab, size in zip(index, key, sizes):
                 code = code * size + pos[lab]
-            yield dict(zip(self.by, key)), ordered.iloc[int(starts[code]) : int(starts[code + 1])]
+            bounds.append((int(starts[code]), int(starts[code + 1])))
+        return ordered, bounds
+
+    def iter_group_columns(self):
+        """(group dict, company names, values) for every group, in sorted order, as
+        :meth:`iter_groups` gives them: names a pyarrow string array, values a float64
+        numpy array, both slices of one copy of the columns (no frame per group: thousands
+        of small markets would spend most of their time building frames)."""
+        import numpy as np
+        import pyarrow as pa
+
+        def columns(frame):
+            names = pa.array(frame[ENTITY], from_pandas=True)
+            if not (pa.types.is_string(names.type) or pa.types.is_large_string(names.type)):
+                names = names.cast(pa.string())
+            if isinstance(names, pa.ChunkedArray):
+                names = names.combine_chunks() if names.num_chunks != 1 else names.chunk(0)
+            return names, frame[VALUE].to_numpy(dtype=np.float64)
+
+        gi = self.group_index
+        if self.by and gi is not None and gi[0] is self.companies and len(gi[1]) == len(self.companies):
+            ordered, bounds = self._indexed_order()
+            names, values = columns(ordered)
+            for key, (start, stop) in zip(self.groups, bounds):
+                yield dict(zip(self.by, key)), names.slice(start, stop - start), values[start:stop]
+            return
+        for group, frame in self.iter_groups():
+            names, values = columns(frame)
+            yield group, names, values
