@@ -85,15 +85,21 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     import pyarrow as pa
 
     keep = np.asarray(usable, dtype=bool)
+    every = bool(keep.all())
+
+    def kept(a):  # the usable rows of a per-row array (no copy when every row is usable)
+        return a if every else a[keep]
+
     kept_names = pa.array(names, type=pa.string(), from_pandas=True)
-    if not keep.all():
+    if not every:
         kept_names = kept_names.filter(pa.array(keep))
     entity_code, dictionary = encode_text(kept_names)
     n_entities = max(len(dictionary), 1)
     radices = [max(len(labels), 1) for labels in labels_list]
     group_key = np.zeros(int(keep.sum()), dtype=np.int64)
-    for codes, radix in zip(codes_list, radices):
-        group_key = group_key * radix + codes[keep].astype(np.int64)
+    for i, (codes, radix) in enumerate(zip(codes_list, radices)):
+        codes = kept(codes).astype(np.int64, copy=False)
+        group_key = codes if i == 0 else group_key * radix + codes  # never changed in place
     n_groups = int(np.prod(radices, dtype=np.float64)) if radices else 1
     if float(n_groups) * n_entities <= 4 * group_key.size + 1_000_000:  # a bin per possible pair fits
         key = group_key * n_entities + entity_code
@@ -105,7 +111,7 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     present = np.flatnonzero(counts)
     pair = present if key is not None else uniques[present]
 
-    rows = counts[present].astype(np.int64)
+    rows = counts[present].astype(np.int64, copy=False)
     if agg in ("first", "last", "median"):
         compact = np.searchsorted(present, dense) if key is not None else dense
         starts = np.concatenate(([0], np.cumsum(rows)[:-1])).astype(np.int64)
@@ -142,9 +148,9 @@ def aggregate_bincount(names, values, sizes, by_cols, codes_list, labels_list, u
     for b, labels, codes in zip(by_cols, labels_list, by_codes):
         out_columns[b] = pa.array(labels, type=pa.string()).take(pa.array(codes))
     out_columns[ENTITY] = dictionary.take(pa.array(pair % n_entities))
-    out_columns[VALUE] = pa.array(per_pair(np.asarray(values, dtype=np.float64)[keep]))
+    out_columns[VALUE] = pa.array(per_pair(kept(np.asarray(values, dtype=np.float64))))
     if sizes is not None:
-        out_columns[SIZE] = pa.array(per_pair(np.asarray(sizes, dtype=np.float64)[keep]))
+        out_columns[SIZE] = pa.array(per_pair(kept(np.asarray(sizes, dtype=np.float64))))
     out = pa.table(out_columns).to_pandas()
     group_code = group_of_pair.astype(np.int16) if by_cols and n_groups < 2**15 else None
     return out, group_code, rows
