@@ -65,39 +65,43 @@ def _segment_first_argmin(cost: np.ndarray, starts: np.ndarray) -> tuple[np.ndar
     return mins, first
 
 
-def _fisher_jenks3(x: np.ndarray, w: np.ndarray) -> tuple[int, int]:
-    """Optimal 3-class partition of sorted distinct values ``x`` with weights ``w``.
-
-    Returns ``(i, j)``: classes ``x[:i]``, ``x[i:j]``, ``x[j:]``. The within-class
-    sum of squares of points a..b-1 is Q - S^2 / W over prefix sums (values
-    centred on their mean first, for accuracy). D(j), the best two-class cost of
-    the first j points, is found for every j by divide and conquer over j, using
-    that the leftmost optimal split opt(j) is non-decreasing in j (the cost is a
-    Monge array: Wang & Song 2011, Ckmeans.1d.dp; Gronlund et al. 2017); each
-    level of the recursion is one vectorised pass, so the whole is O(m log m).
-    The third class then costs one O(m) scan.
-    """
-    m = x.size
+def _fj_prefix(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prefix sums W, S, Q of the weights, weighted values and weighted squares (values centred on their mean)."""
     xc = x - float(np.average(x, weights=w))
     W = np.concatenate(([0.0], np.cumsum(w)))
     S = np.concatenate(([0.0], np.cumsum(w * xc)))
     Q = np.concatenate(([0.0], np.cumsum(w * xc * xc)))
+    return W, S, Q
 
-    def ssq(a, b):
-        ww = W[b] - W[a]
-        s = S[b] - S[a]
-        return np.maximum(Q[b] - Q[a] - s * s / ww, 0.0)
 
-    d1 = np.empty(m + 1)
-    d1[0] = 0.0
-    d1[1:] = ssq(0, np.arange(1, m + 1))  # best one-class cost of the first j points
+def _fj_ssq(W: np.ndarray, S: np.ndarray, Q: np.ndarray, a, b) -> np.ndarray:
+    """Within-class sum of squares of the points a..b-1 (Q - S^2 / W), 0 for an empty class."""
+    ww = W[b] - W[a]
+    s = S[b] - S[a]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.maximum(Q[b] - Q[a] - s * s / ww, 0.0)
+    return np.where(ww > 0, out, 0.0)
+
+
+def _fj_two_class(
+    W: np.ndarray, S: np.ndarray, Q: np.ndarray, d1: np.ndarray, jlo0: int, jhi0: int, ilo0: int, ihi0: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``D(j) = min d1[i] + ssq(i, j)`` over ``i`` in ``[ilo0, min(ihi0, j - 1)]``, for every ``j`` in
+    ``[jlo0, jhi0]``, and the leftmost optimal ``i`` (``opt``).
+
+    Divide and conquer over ``j``, using that the leftmost optimal split opt(j) is
+    non-decreasing in j (the cost is a Monge array: Wang & Song 2011,
+    Ckmeans.1d.dp; Gronlund et al. 2017); each level of the recursion is one
+    vectorised pass, so the whole is O(r log r) for ranges of r points.
+    """
+    m = W.size - 1
     d2 = np.full(m + 1, np.inf)
     opt = np.zeros(m + 1, dtype=np.int64)
     # tasks: solve j in [jlo, jhi] knowing opt(j) in [olo, ohi]
-    jlo = np.array([2], dtype=np.int64)
-    jhi = np.array([m], dtype=np.int64)
-    olo = np.array([1], dtype=np.int64)
-    ohi = np.array([m - 1], dtype=np.int64)
+    jlo = np.array([jlo0], dtype=np.int64)
+    jhi = np.array([jhi0], dtype=np.int64)
+    olo = np.array([ilo0], dtype=np.int64)
+    ohi = np.array([ihi0], dtype=np.int64)
     while jlo.size:
         mid = (jlo + jhi) // 2
         hi = np.minimum(ohi, mid - 1)
@@ -122,10 +126,92 @@ def _fisher_jenks3(x: np.ndarray, w: np.ndarray) -> tuple[int, int]:
             np.concatenate((olo[left], best[right])),
             np.concatenate((best[left], ohi[right])),
         )
-    j = np.arange(2, m)  # the giant class x[j:] is non-empty
-    total = d2[j] + ssq(j, m)
+    return d2, opt
+
+
+#: Blocks per pass of :func:`_fj_window`, and the window size at which it stops narrowing.
+_FJ_BLOCKS = 256
+_FJ_SMALL = 4096
+
+
+def _fj_window(
+    W: np.ndarray, S: np.ndarray, Q: np.ndarray, d1: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL
+) -> tuple[int, int, int, int]:
+    """``(ilo, ihi, jlo, jhi)``: ranges of the two cuts (classes ``[:i]``, ``[i:j]``, ``[j:]``) that
+    hold every optimal partition (branch and bound over blocks of cut positions).
+
+    Each pass splits the current ranges of i and j into ``blocks`` blocks. The cost
+    of every pair of block edges is an upper bound ``U`` of the optimum; for i in
+    ``[a0, a1]`` and j in ``[b0, b1]`` the cost is at least ``ssq(0, a0) +
+    ssq(a1, b0) + ssq(b1, m)`` (a class's sum of squares never falls when points
+    are added to it), and block pairs whose bound exceeds ``U`` (with a margin
+    for rounding) are dropped. The ranges shrink to the blocks that remain,
+    until they are small or stop shrinking.
+    """
+    m = W.size - 1
+    tol = 1e-7 * float(Q[m]) + 1e-300
+    ilo, ihi, jlo, jhi = 1, m - 2, 2, m - 1
+    best = np.inf
+    while (ihi - ilo) + (jhi - jlo) > small:
+        ei = np.unique(np.linspace(ilo, ihi, min(blocks, ihi - ilo) + 1).astype(np.int64))
+        ej = np.unique(np.linspace(jlo, jhi, min(blocks, jhi - jlo) + 1).astype(np.int64))
+        # the upper bound: the cost of every pair of edges p < q
+        pp, qq = np.broadcast_arrays(ei[:, None], ej[None, :])
+        ok = pp < qq
+        pp, qq = pp[ok], qq[ok]
+        ww = W[qq] - W[pp]
+        ss = S[qq] - S[pp]
+        f = (d1[pp] + np.maximum(Q[qq] - Q[pp] - ss * ss / ww, 0.0)) + _fj_ssq(W, S, Q, qq, m)
+        best = min(best, float(f.min()))
+        # the lower bound of every cost with i in [a0, a1] and j in [b0, b1]
+        a0, a1 = ei[:-1, None], ei[1:, None]
+        b0, b1 = ej[None, :-1], ej[None, 1:]
+        middle = np.where(a1 <= b0, _fj_ssq(W, S, Q, np.minimum(a1, b0), b0), 0.0)
+        lb = d1[a0] + middle + _fj_ssq(W, S, Q, b1, m)
+        ka, kb = np.nonzero((lb <= best + tol) & (a0 < b1))
+        nilo, nihi = int(ei[ka.min()]), int(ei[ka.max() + 1])
+        njlo, njhi = int(ej[kb.min()]), int(ej[kb.max() + 1])
+        njlo = max(njlo, nilo + 1)
+        nihi = min(nihi, njhi - 1)
+        if (nilo, nihi, njlo, njhi) == (ilo, ihi, jlo, jhi):
+            break
+        ilo, ihi, jlo, jhi = nilo, nihi, njlo, njhi
+    return ilo, ihi, jlo, jhi
+
+
+def _fisher_jenks3(
+    x: np.ndarray, w: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL
+) -> tuple[int, int]:
+    """Optimal 3-class partition of sorted distinct values ``x`` (at least 3) with weights ``w``.
+
+    Returns ``(i, j)``: classes ``x[:i]``, ``x[i:j]``, ``x[j:]``. The within-class
+    sum of squares of points a..b-1 is Q - S^2 / W over prefix sums (values
+    centred on their mean first, for accuracy). :func:`_fj_window` first narrows
+    the ranges where the two cuts can lie (exactly: only partitions that cannot
+    be optimal are left out); within them D(j), the best two-class cost of the
+    first j points, comes from :func:`_fj_two_class` and the third class costs
+    one scan. O(m log m) at worst, about O(m) on unimodal data. Ties: the
+    smallest j of minimal cost, then the smallest i.
+    """
+    m = x.size
+    W, S, Q = _fj_prefix(x, w)
+    d1 = np.empty(m + 1)
+    d1[0] = 0.0
+    d1[1:] = _fj_ssq(W, S, Q, 0, np.arange(1, m + 1))  # best one-class cost of the first j points
+    ilo, ihi, jlo, jhi = _fj_window(W, S, Q, d1, blocks, small)
+    d2, opt = _fj_two_class(W, S, Q, d1, jlo, jhi, ilo, ihi)
+    j = np.arange(jlo, jhi + 1)  # the giant class x[j:] is non-empty
+    total = d2[j] + _fj_ssq(W, S, Q, j, m)
     jb = int(j[int(np.argmin(total))])
     return int(opt[jb]), jb
+
+
+def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of the sorted array ``x`` and how often each occurs (``np.unique`` without its sort)."""
+    if x.size == 0:
+        return x, np.zeros(0, dtype=np.int64)
+    firsts = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+    return x[firsts], np.diff(np.append(firsts, x.size))
 
 
 def natural_breaks(sizes) -> tuple[float, float] | None:
@@ -148,7 +234,7 @@ def natural_breaks(sizes) -> tuple[float, float] | None:
     x = _positive_sorted(sizes)
     if x.size == 0:
         return None
-    u, counts = np.unique(x, return_counts=True)
+    u, counts = _distinct(x)
     if u.size < 3:
         return None
     i, j = _fisher_jenks3(np.log10(u), counts.astype(np.float64))
@@ -327,6 +413,10 @@ def _share(part: float, total: float) -> float | None:
 def canonical(sizes: np.ndarray, values: np.ndarray, *others):
     """The arrays reordered by (size, value): sums then come out the same to the last bit
     whatever order the companies arrived in (file order, hash order, engine)."""
+    if not others and sizes.shape == values.shape and np.array_equal(sizes, values):
+        # size is the value (no --size): the (size, value) order is the sorted values, found by one
+        # sort instead of two stable ones (equal keys are equal numbers, so their order is moot)
+        return np.sort(sizes), np.sort(values)
     order = np.lexsort((values, sizes))
     return (
         sizes[order],

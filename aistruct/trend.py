@@ -202,7 +202,8 @@ def series_trend(
         frame = frames[label]
         values = frame[VALUE].to_numpy(dtype=np.float64)
         fringe = None if fringes is None else fringes.get(label, 0.0)
-        m = market_metrics(frame[ENTITY].tolist(), values, top=top, show=0, fringe=fringe)
+        # show=0: no company is listed, so the names stay a column (no Python string per company)
+        m = market_metrics(frame[ENTITY], values, top=top, show=0, fringe=fringe)
         doc = {
             "period": label,
             "n": m["n"],

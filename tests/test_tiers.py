@@ -95,6 +95,127 @@ def test_natural_breaks_agree_with_brute_force_on_200_random_inputs():
     assert checked > 150
 
 
+def _reference_fisher_jenks3(x, w):
+    """The divide and conquer over every cut position, as natural breaks computed it before the
+    window search (kept verbatim as the reference the faster search must reproduce exactly)."""
+    from aistruct.tiers import _segment_first_argmin
+
+    m = x.size
+    xc = x - float(np.average(x, weights=w))
+    W = np.concatenate(([0.0], np.cumsum(w)))
+    S = np.concatenate(([0.0], np.cumsum(w * xc)))
+    Q = np.concatenate(([0.0], np.cumsum(w * xc * xc)))
+
+    def ssq(a, b):
+        ww = W[b] - W[a]
+        s = S[b] - S[a]
+        return np.maximum(Q[b] - Q[a] - s * s / ww, 0.0)
+
+    d1 = np.empty(m + 1)
+    d1[0] = 0.0
+    d1[1:] = ssq(0, np.arange(1, m + 1))
+    d2 = np.full(m + 1, np.inf)
+    opt = np.zeros(m + 1, dtype=np.int64)
+    jlo = np.array([2], dtype=np.int64)
+    jhi = np.array([m], dtype=np.int64)
+    olo = np.array([1], dtype=np.int64)
+    ohi = np.array([m - 1], dtype=np.int64)
+    while jlo.size:
+        mid = (jlo + jhi) // 2
+        hi = np.minimum(ohi, mid - 1)
+        counts = hi - olo + 1
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        task = np.repeat(np.arange(mid.size), counts)
+        i = olo[task] + (np.arange(task.size) - starts[task])
+        ww = np.repeat(W[mid], counts) - W[i]
+        ss = np.repeat(S[mid], counts) - S[i]
+        tail = np.repeat(Q[mid], counts) - Q[i] - ss * ss / ww
+        cost = d1[i] + np.maximum(tail, 0.0)
+        mins, first = _segment_first_argmin(cost, starts)
+        best = i[first]
+        d2[mid] = mins
+        opt[mid] = best
+        left = jlo <= mid - 1
+        right = mid + 1 <= jhi
+        jlo, jhi, olo, ohi = (
+            np.concatenate((jlo[left], mid[right] + 1)),
+            np.concatenate((mid[left] - 1, jhi[right])),
+            np.concatenate((olo[left], best[right])),
+            np.concatenate((best[left], ohi[right])),
+        )
+    j = np.arange(2, m)
+    total = d2[j] + ssq(j, m)
+    jb = int(j[int(np.argmin(total))])
+    return int(opt[jb]), jb
+
+
+def _log_distinct(sizes):
+    u, c = np.unique(np.asarray(sizes, dtype=float), return_counts=True)
+    keep = u > 0
+    return np.log10(u[keep]), c[keep].astype(float)
+
+
+def _random_sizes(rng, n, kind):
+    if kind == 0:  # log-normal, continuous
+        return 10 ** rng.normal(2.0, 1.0, n)
+    if kind == 1:  # small integers: many ties
+        return rng.integers(1, 9, n).astype(float)
+    if kind == 2:  # two humps
+        return np.concatenate([10 ** rng.normal(1, 0.2, n // 2), 10 ** rng.normal(4, 0.2, n - n // 2)])
+    if kind == 3:  # cents, as money is recorded: repeated values
+        return np.round(rng.lognormal(8, 2, n), 2)
+    if kind == 4:  # three equal clusters of repeated values (ties between partitions)
+        return rng.choice([1.0, 10.0, 100.0, 1000.0], n)
+    return np.round(rng.uniform(1, 50, n))  # flat: no clear cut
+
+
+def test_fisher_jenks_window_search_matches_the_full_search_on_small_inputs():
+    """Forced to narrow even tiny inputs (blocks of a few points), the search returns exactly the
+    cuts of the full divide and conquer, and its cost is the brute-force optimum."""
+    from aistruct.tiers import _fisher_jenks3
+
+    rng = np.random.default_rng(190)
+    checked = 0
+    for trial in range(600):
+        n = int(rng.integers(3, 60))
+        x, w = _log_distinct(_random_sizes(rng, n, trial % 6))
+        if x.size < 3:
+            continue
+        ref = _reference_fisher_jenks3(x, w)
+        for blocks in (2, 3, 5, 16):
+            assert _fisher_jenks3(x, w, blocks=blocks, small=0) == ref, (x, w, blocks)
+        assert _fisher_jenks3(x, w) == ref
+        if x.size <= 25:
+            pts = np.repeat(x, w.astype(int))
+            cost = {}
+            for i, j in itertools.combinations(range(1, x.size), 2):
+                a, b = int(w[:i].sum()), int(w[:j].sum())
+                cost[(i, j)] = _ssq([pts[:a], pts[a:b], pts[b:]])
+            assert cost[ref] == pytest.approx(min(cost.values()), abs=1e-9)
+        checked += 1
+    assert checked > 500
+
+
+def test_fisher_jenks_window_search_matches_the_full_search_on_large_inputs():
+    from aistruct.tiers import _fisher_jenks3
+
+    rng = np.random.default_rng(191)
+    for trial, n in enumerate([5_000, 20_000, 60_000, 150_000, 300_000, 40_000, 90_000, 200_000, 12_000, 250_000]):
+        x, w = _log_distinct(_random_sizes(rng, n, trial % 6))
+        if x.size < 3:
+            continue
+        assert _fisher_jenks3(x, w) == _reference_fisher_jenks3(x, w), (trial, n)
+        assert _fisher_jenks3(x, w, blocks=7, small=16) == _reference_fisher_jenks3(x, w), (trial, n)
+
+
+def test_natural_breaks_on_one_two_and_three_distinct_values():
+    assert natural_breaks([7.0]) is None
+    assert natural_breaks([7.0] * 1000) is None
+    assert natural_breaks([7.0] * 1000 + [8.0] * 5) is None
+    assert natural_breaks([1.0, 2.0, 3.0]) == (2.0, 2.0)
+    assert natural_breaks([np.nan, np.inf, -1.0, 0.0, 1.0, 2.0, 3.0]) == (2.0, 2.0)
+
+
 def test_natural_breaks_bounds_are_observed_sizes_of_the_middle_class():
     # log10: 0 0.301 | 2 2.041 | 5 5.301 -- three obvious clusters
     sizes = [1, 2, 100, 110, 100000, 200000]
