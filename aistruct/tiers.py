@@ -179,9 +179,7 @@ def _fj_window(
     return ilo, ihi, jlo, jhi
 
 
-def _fisher_jenks3(
-    x: np.ndarray, w: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL
-) -> tuple[int, int]:
+def _fisher_jenks3(x: np.ndarray, w: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL) -> tuple[int, int]:
     """Optimal 3-class partition of sorted distinct values ``x`` (at least 3) with weights ``w``.
 
     Returns ``(i, j)``: classes ``x[:i]``, ``x[i:j]``, ``x[j:]``. The within-class
