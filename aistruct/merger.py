@@ -82,23 +82,97 @@ def _fold(name: str) -> str:
     return str(name).strip().casefold()
 
 
+def _name_array(names: Any):
+    """The names as one pyarrow ``large_string`` array (zero-copy from a pyarrow-backed column)."""
+    import pyarrow as pa
+
+    arr = None
+    if isinstance(names, (pa.Array, pa.ChunkedArray)):
+        arr = names
+    elif hasattr(names, "dtype") and hasattr(names, "iloc"):  # a pandas column
+        try:
+            arr = pa.array(names)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pa.array([str(n) for n in names], type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr.cast(pa.large_string())
+
+
+def _positions_in(queries: Sequence[str], names) -> Any:
+    """Position of each query in the pyarrow array ``names`` (its first occurrence), -1 when absent.
+
+    The few queries are hashed and every name is probed against them (one pass in C, no
+    Python object per name); only the names that match are brought into Python.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.full(len(queries), -1, dtype=np.int64)
+    if not len(queries):
+        return out
+    wanted = pa.array([str(q) for q in queries], type=pa.large_string())
+    hits = np.flatnonzero(pc.is_in(names, value_set=wanted).to_numpy(zero_copy_only=False))
+    first: dict[str, int] = {}
+    for pos, name in zip(hits.tolist(), names.take(pa.array(hits)).to_pylist()):
+        first.setdefault(name, pos)
+    for k, q in enumerate(queries):
+        out[k] = first.get(str(q), -1)
+    return out
+
+
 class NameIndex:
-    """Company names of a table, for exact-then-case-insensitive lookup."""
+    """Company names of a table, for exact-then-case-insensitive lookup.
+
+    ``names`` may be a list or a column; exact matches are looked up in it by one
+    vectorised membership test per batch of names (:meth:`prime`), so a million
+    names cost no Python set; the full set of names is built only when an exact
+    match fails (for the case-insensitive match and the suggestions).
+    """
 
     def __init__(self, names: Iterable[str]):
-        self._exact = {str(n) for n in names}
+        self._source = names
+        self._array: Any = None
+        self._known: dict[str, bool] = {}
+        self._all: set[str] | None = None
         self._folded_index: dict[str, list[str]] | None = None
+
+    def _names(self):
+        if self._array is None:
+            self._array = _name_array(self._source)
+        return self._array
+
+    def prime(self, queries: Iterable[str]) -> None:
+        """Look the exact ``queries`` up at once (later :meth:`resolve` calls then cost no scan)."""
+        todo = sorted({str(q) for q in queries} - set(self._known))
+        if todo:
+            for q, pos in zip(todo, _positions_in(todo, self._names()).tolist()):
+                self._known[q] = pos >= 0
+
+    def __contains__(self, name: object) -> bool:
+        text = str(name)
+        if text not in self._known:
+            self.prime([text])
+        return self._known[text]
 
     @property
     def names(self) -> list[str]:
-        return sorted(self._exact)
+        return sorted(self._every())
+
+    def _every(self) -> set[str]:
+        if self._all is None:
+            self._all = set(self._names().to_pylist())
+        return self._all
 
     @property
     def _folded(self) -> dict[str, list[str]]:
         # Built only when an exact match fails: folding a million names costs a second.
         if self._folded_index is None:
             folded: dict[str, list[str]] = {}
-            for n in sorted(self._exact):
+            for n in sorted(self._every()):
                 folded.setdefault(_fold(n), []).append(n)
             self._folded_index = folded
         return self._folded_index
@@ -107,7 +181,7 @@ class NameIndex:
         """The company ``name`` means: exact match, then case-insensitive; exit 2 otherwise."""
         prefix = f"{where}: " if where else ""
         text = str(name)
-        if text in self._exact:
+        if text in self:
             return text
         hits = self._folded.get(_fold(text), [])
         if len(hits) == 1:
@@ -200,6 +274,14 @@ def _fsum(values: Iterable[float]) -> float:
         return math.inf
 
 
+def _floats(x) -> Iterable[float]:
+    """The float64 array's values as Python floats one by one (a memoryview: no list of a million floats)."""
+    import numpy as np
+
+    arr: Any = np.ascontiguousarray(x, dtype=np.float64)
+    return memoryview(arr)
+
+
 #: How many of the largest companies a report keeps per deal (for charts of the rivals).
 LARGEST_KEPT = 12
 
@@ -210,7 +292,15 @@ class MarketState:
     ``names``/``values`` are per-company totals (non-negative). Values whose sum
     would overflow are divided by their maximum first (all figures are scale
     invariant; reported company values stay the original ones).
+
+    The companies live in arrays (names as one pyarrow array, values in numpy, in
+    the order given); a company is found by a vectorised lookup (:meth:`locate`,
+    once for every party of every deal) and the largest ones by a partition, so
+    setting up a market of a million companies creates no Python object per company.
     """
+
+    #: how many of the largest companies one partition finds (more are found on demand)
+    TOP_CACHED = 64
 
     def __init__(self, names: Sequence[str], values: Sequence[float], fringe: float | None = None):
         import numpy as np
@@ -221,9 +311,14 @@ class MarketState:
         self.fringe = None if fringe is None else float(fringe)
         self.fringe_original = self.fringe
         self.hhi_hi: float | None = None
-        self.names = [str(n) for n in names]
+        self._names = _name_array(names)
+        self._base = len(self._names)  # slots below this are the given companies, in order
+        self._added: list[str] = []  # acquirers a sequential step brought into the market (slots from _base)
+        self._slot: dict[str, int] = {}  # name -> slot (-1: not in the market), filled by locate()
+        self._alive = np.ones(self._base, dtype=bool)  # per slot; False once a sequential step's target
         self.n = int(x.size)
-        self.original = {n: float(v) for n, v in zip(self.names, x)}
+        self._orig = x.copy()  # the original values (reported)
+        self._top: Any = None  # slots of the largest companies, largest first (cached)
         if self.n == 0:
             self.status = STATUS_EMPTY
         elif float(x.max()) <= 0:
@@ -231,20 +326,20 @@ class MarketState:
         else:
             self.status = STATUS_OK
         if self.status != STATUS_OK:
-            self.values: dict = {n: 0.0 for n in self.names}
+            self._x = np.zeros(self.n)
             self.total = 0.0
             self.hhi = self.cr4 = None
             self.asc = np.zeros(0)
             return
         f = self.fringe or 0.0
-        total = _fsum(x.tolist()) + f
+        total = _fsum(_floats(x)) + f
         if not math.isfinite(total):
             top = float(x.max())
             x = x / top
             f = f / top
-            total = _fsum(x.tolist()) + f
+            total = _fsum(_floats(x)) + f
         self.total = total
-        self.values = dict(zip(self.names, x.tolist()))
+        self._x = x  # the values the shares are of (scaled when their sum overflows)
         if self.fringe is None:
             self.hhi = metrics.hhi(x)
             self.cr4 = metrics.concentration_ratios(x, (4,))["4"]
@@ -254,7 +349,46 @@ class MarketState:
             self.hhi, self.hhi_hi = b["hhi"]
             self.cr4 = b["cr"]["4"][0]
         self.asc = np.sort(x)
-        self._desc_names: list | None = None
+
+    # -- companies
+    def locate(self, names: Iterable[str]) -> None:
+        """Find ``names`` in the market at once (one vectorised lookup for those not looked up yet)."""
+        todo = sorted({str(n) for n in names} - set(self._slot))
+        if todo:
+            for n, pos in zip(todo, _positions_in(todo, self._names).tolist()):
+                self._slot[n] = int(pos)
+
+    def slot(self, name: str) -> int | None:
+        """The company's position in the value arrays, None when it is not in the market."""
+        name = str(name)
+        if name not in self._slot:
+            self.locate([name])
+        pos = self._slot[name]
+        if pos < 0 or not self._alive[pos]:
+            return None
+        return pos
+
+    def __contains__(self, name: object) -> bool:
+        return self.slot(str(name)) is not None
+
+    def value(self, name: str) -> float:
+        """The company's value as the shares use it (scaled when the sum overflows)."""
+        pos = self.slot(name)
+        if pos is None:
+            raise KeyError(name)
+        return float(self._x[pos])
+
+    def values_of(self, names: Sequence[str]) -> list[float]:
+        """:meth:`value` of each name, 0.0 for a company not in the market."""
+        self.locate(names)
+        out = []
+        for n in names:
+            pos = self.slot(n)
+            out.append(0.0 if pos is None else float(self._x[pos]))
+        return out
+
+    def _name_of(self, pos: int) -> str:
+        return str(self._names[pos].as_py()) if pos < self._base else self._added[pos - self._base]
 
     # -- helpers
     def _rank_of(self, v: float) -> int:
@@ -262,29 +396,40 @@ class MarketState:
 
         return 1 + int(self.asc.size - np.searchsorted(self.asc, v, side="right"))
 
-    def _top_names(self, k: int) -> list:
-        """Names of the k largest companies (largest first), from one cached sort."""
-        if self._desc_names is None:
-            import numpy as np
+    def _top_slots(self, k: int) -> list[int]:
+        """Slots of the k largest companies, largest first, ties in market order (the order of a
+        stable sort of the values, descending), from one partition; the first ``TOP_CACHED`` are cached."""
+        import numpy as np
 
-            vals = np.asarray([self.values[n] for n in self.names])
-            order = np.argsort(-vals, kind="stable")
-            self._desc_names = [self.names[i] for i in order.tolist()]
-        return self._desc_names[:k]
+        if self._top is None or (len(self._top) < k and len(self._top) < self.n):
+            want = max(k, self.TOP_CACHED)
+            live = np.flatnonzero(self._alive)
+            v = self._x[live]
+            if live.size > want:
+                cutoff = np.partition(v, live.size - want)[live.size - want]
+                live = live[v >= cutoff]
+                v = self._x[live]
+            order = np.lexsort((live, -v))
+            self._top = live[order][:want].tolist()
+        return self._top[:k]
+
+    def _top_names(self, k: int) -> list:
+        """Names of the k largest companies (largest first)."""
+        return [self._name_of(i) for i in self._top_slots(k)]
 
     def largest(self, k: int) -> list[tuple[str, float]]:
         """(name, share) of the k largest companies, largest first; empty for a market without shares."""
         if self.status != STATUS_OK:
             return []
-        return [(n, self.values[n] / self.total) for n in self._top_names(k)]
+        return [(self._name_of(i), float(self._x[i]) / self.total) for i in self._top_slots(k)]
 
     def _cr4_after(self, present: list, merged: float) -> float:
         """CR4 of the market after the present parties become one firm worth ``merged``."""
         n_after = self.asc.size - len(present) + (1 if present else 0)
         if n_after <= 4 and self.fringe is None:
             return 1.0  # as metrics.concentration_ratio: k >= n gives exactly 1
-        skip = set(present)
-        top = [self.values[n] for n in self._top_names(4 + len(present)) if n not in skip]
+        skip = {self.slot(n) for n in present}
+        top = [float(self._x[i]) for i in self._top_slots(4 + len(present)) if i not in skip]
         if present:
             top.append(merged)
         top = sorted(top, reverse=True)[:4]
@@ -293,14 +438,15 @@ class MarketState:
     def parties_doc(self, deal: Deal) -> list:
         out = []
         for role, name in [("acquirer", deal.acquirer)] + [("target", t) for t in deal.targets]:
-            present = name in self.values
-            share = (self.values[name] / self.total) if present and self.status == STATUS_OK else None
+            pos = self.slot(name)
+            present = pos is not None
+            share = (float(self._x[pos]) / self.total) if pos is not None and self.status == STATUS_OK else None
             out.append(
                 {
                     "entity": name,
                     "role": role,
                     "present": present,
-                    "value": self.original.get(name) if present else None,
+                    "value": float(self._orig[pos]) if pos is not None else None,
                     "share": share,
                 }
             )
@@ -334,8 +480,9 @@ class MarketState:
             )
             return doc
         names = [deal.acquirer, *deal.targets]
-        present = [n for n in names if n in self.values]
-        pvals = [self.values[n] for n in present]
+        self.locate(names)
+        present = [n for n in names if n in self]
+        pvals = [self.value(n) for n in present]
         merged = math.fsum(pvals)
         delta = delta_hhi(pvals, self.total) if pvals else 0.0
         assert self.hhi is not None  # a market with shares (the undefined case returned above)
@@ -346,7 +493,7 @@ class MarketState:
             post_hhi=post,
             delta_hhi=delta,
             merged_share=share,
-            rank_before=self._rank_of(self.values[deal.acquirer]) if deal.acquirer in self.values else None,
+            rank_before=self._rank_of(self.value(deal.acquirer)) if deal.acquirer in self else None,
             rank_after=self._rank_of(merged) if pvals else None,
             cr4_before=self.cr4,
             cr4_after=self._cr4_after(present, merged),
@@ -370,10 +517,11 @@ class MarketState:
         if self.status != STATUS_OK:
             return
         names = [deal.acquirer, *deal.targets]
-        present = [n for n in names if n in self.values]
+        self.locate(names)
+        present = [n for n in names if n in self]
         if not present:
             return
-        pvals = [self.values[n] for n in present]
+        pvals = [self.value(n) for n in present]
         merged = math.fsum(pvals)
         assert self.hhi is not None  # parties present: the market has shares
         step = delta_hhi(pvals, self.total)
@@ -384,18 +532,25 @@ class MarketState:
         for v in pvals:
             asc = np.delete(asc, int(np.searchsorted(asc, v, side="left")))
         self.asc = np.insert(asc, int(np.searchsorted(asc, merged)), merged)
-        orig_merged = _fsum(self.original.get(n, 0.0) for n in present)
+        orig_merged = _fsum(float(self._orig[p]) for p in (self.slot(n) for n in present) if p is not None)
         for t in deal.targets:
-            if t in self.values:
-                del self.values[t]
-                self.original.pop(t, None)
-        if deal.acquirer not in self.values:
-            self.names.append(deal.acquirer)
-        self.values[deal.acquirer] = merged
-        self.original[deal.acquirer] = orig_merged
-        self.names = [n for n in self.names if n in self.values]
-        self.n = len(self.values)
-        self._desc_names = None
+            pos = self.slot(t)
+            if pos is not None:
+                self._alive[pos] = False
+        if not self._x.flags.writeable:  # a view of the column read (the first step copies it)
+            self._x = self._x.copy()
+        acq = self.slot(deal.acquirer)
+        if acq is None:  # joins the market as the last company
+            acq = self._x.size
+            self._added.append(deal.acquirer)
+            self._slot[deal.acquirer] = acq
+            self._x = np.append(self._x, 0.0)
+            self._orig = np.append(self._orig, 0.0)
+            self._alive = np.append(self._alive, True)
+        self._x[acq] = merged
+        self._orig[acq] = orig_merged
+        self.n = int(np.count_nonzero(self._alive))
+        self._top = None
         k = self.asc.size
         if k <= 4 and self.fringe is None:
             self.cr4 = 1.0
@@ -488,7 +643,8 @@ def merger_of_markets(
         raise UsageError(
             f"no deal to evaluate: give {param('acquirer')} and {param('targets')}, or {param('scenarios')} FILE"
         )
-    index = NameIndex(markets.companies[ENTITY].tolist())
+    index = NameIndex(markets.companies[ENTITY])
+    index.prime(n for d in deals for n in (d.acquirer, *d.targets))
     resolved = [resolve_deal(d, index) for d in deals]
     if sequential:
         gone: dict[str, int] = {}
@@ -507,7 +663,8 @@ def merger_of_markets(
     unmatched: set | None = None
     for group, frame in markets.iter_groups():
         fringe = None if markets.fringe is None else markets.fringe.get(tuple(group[b] for b in markets.by), 0.0)
-        state = MarketState(frame[ENTITY].tolist(), frame[VALUE].to_numpy(), fringe)
+        state = MarketState(frame[ENTITY], frame[VALUE].to_numpy(), fringe)
+        state.locate(n for d in resolved for n in (d.acquirer, *d.targets))
         where = f"group {group_text(group)}" if group else "the market"
         if state.status != STATUS_OK:
             why = "has no values" if state.status == STATUS_EMPTY else "has a total of 0"
@@ -523,7 +680,7 @@ def merger_of_markets(
             unmatched = set(owned.unmatched) if unmatched is None else unmatched & set(owned.unmatched)
         for step, d in enumerate(resolved, start=1):
             if state.status == STATUS_OK:
-                absent += [n for n in (d.acquirer, *d.targets) if n not in state.values and n not in absent]
+                absent += [n for n in (d.acquirer, *d.targets) if n not in state and n not in absent]
             r = {"group": group}
             before = state.largest(LARGEST_KEPT)
             r.update(state.evaluate(d, gl))
@@ -590,7 +747,7 @@ def _add_mhhi(r: dict, state: MarketState, owned, deal: Deal, where: str, warnin
     (the next step's, in sequential mode), or None once the ownership can no longer be followed."""
     if r["status"] != STATUS_OK:
         return owned
-    values = [state.values.get(n, 0.0) for n in owned.names]
+    values = state.values_of(owned.names)
     undefined = owned.undefined(values)
     if undefined:
         warnings.append(f"{where}: mhhi is undefined: no controller of {undefined[0]!r} holds any of its cash flow")

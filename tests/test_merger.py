@@ -426,3 +426,84 @@ def test_fast_figures_match_recomputing_the_post_market(values, data):
     assert r["rank_after"] == 1 + sum(v > merged for v in post)
     assert r["merged_share"] == pytest.approx(merged / sum(values), rel=1e-15)
     assert math.isclose(r["pre_hhi"], metrics.hhi(values))
+
+
+# ---------------------------------------------------------------- the market's arrays against plain dicts
+
+
+def _reference_steps(names, values, deals):
+    """A plain-dict model of a market through sequential deals (insertion order = market order):
+    before each deal, n, the 12 largest (stable, largest first), ranks, CR4 after and the parties."""
+    vals = {n: float(v) for n, v in zip(names, values)}
+    orig = dict(vals)
+    total = math.fsum(vals.values())
+    out = []
+    for d in deals:
+        ranked = sorted(vals.items(), key=lambda kv: -kv[1])
+        present = [n for n in (d.acquirer, *d.targets) if n in vals]
+        merged = math.fsum(vals[n] for n in present)
+        after = [v for n, v in vals.items() if n not in present] + ([merged] if present else [])
+        cr4 = 1.0 if len(after) <= 4 else min(max(math.fsum(sorted(after, reverse=True)[:4]) / total, 0.0), 1.0)
+
+        def rank(v):
+            return 1 + sum(1 for x in vals.values() if x > v)
+
+        out.append(
+            {
+                "n": len(vals),
+                "largest": [(n, v / total) for n, v in ranked[:12]],
+                "rank_before": rank(vals[d.acquirer]) if d.acquirer in vals else None,
+                "rank_after": rank(merged) if present else None,
+                "cr4_after": cr4,
+                "parties": [(n, n in vals, orig.get(n) if n in vals else None) for n in (d.acquirer, *d.targets)],
+            }
+        )
+        if present:
+            orig_merged = math.fsum(orig[n] for n in present)
+            for t in d.targets:
+                vals.pop(t, None)
+                orig.pop(t, None)
+            vals[d.acquirer] = merged
+            orig[d.acquirer] = orig_merged
+    return out
+
+
+def test_market_state_arrays_match_plain_dicts_through_sequential_deals():
+    import numpy as np
+
+    rng = np.random.default_rng(1901)
+    for trial in range(150):
+        n = int(rng.integers(1, 40))
+        names = [f"c{i:02d}" for i in rng.permutation(n)]
+        values = rng.integers(0, 6, n).astype(float) if trial % 2 else np.round(rng.lognormal(3, 2, n), 1)
+        if not values.max() > 0:
+            values[0] = 1.0
+        pool = names + ["out1", "out2", "out3"]  # companies not in the market
+        deals, gone = [], set()
+        for _ in range(int(rng.integers(1, 6))):
+            free = [p for p in pool if p not in gone]
+            if len(free) < 2:
+                break
+            pick = rng.choice(len(free), size=min(len(free), int(rng.integers(2, 4))), replace=False)
+            acq, *targets = [free[i] for i in pick]
+            deals.append(Deal(acq, tuple(targets)))
+            gone.update(targets)
+        ref = _reference_steps(names, values, deals)
+        state = MarketState(pd.Series(names, dtype="str"), values)
+        for d, want in zip(deals, ref):
+            r = state.evaluate(d)
+            assert r["n"] == want["n"]
+            assert state.largest(12) == want["largest"]
+            assert (r["rank_before"], r["rank_after"]) == (want["rank_before"], want["rank_after"])
+            assert r["cr4_after"] == want["cr4_after"]
+            assert [(p["entity"], p["present"], p["value"]) for p in r["parties"]] == want["parties"]
+            state.apply(d)
+
+
+def test_name_index_finds_names_in_a_column_in_batches():
+    idx = NameIndex(pd.Series(["Kimi", "Doubao", "KIMI", "DeepSeek"], dtype="str"))
+    idx.prime(["Doubao", "nobody"])
+    assert "Doubao" in idx and "nobody" not in idx and "DeepSeek" in idx
+    assert idx.resolve("doubao", "--target") == "Doubao"
+    assert idx.names == ["DeepSeek", "Doubao", "KIMI", "Kimi"]
+    assert NameIndex([1, 2]).resolve("2", "--target") == "2"
