@@ -68,9 +68,12 @@ def _segment_first_argmin(cost: np.ndarray, starts: np.ndarray) -> tuple[np.ndar
 def _fj_prefix(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prefix sums W, S, Q of the weights, weighted values and weighted squares (values centred on their mean)."""
     xc = x - float(np.average(x, weights=w))
-    W = np.concatenate(([0.0], np.cumsum(w)))
-    S = np.concatenate(([0.0], np.cumsum(w * xc)))
-    Q = np.concatenate(([0.0], np.cumsum(w * xc * xc)))
+    W, S, Q = np.empty(x.size + 1), np.empty(x.size + 1), np.empty(x.size + 1)
+    W[0] = S[0] = Q[0] = 0.0
+    np.cumsum(w, out=W[1:])
+    wx = w * xc
+    np.cumsum(wx, out=S[1:])
+    np.cumsum(np.multiply(wx, xc, out=wx), out=Q[1:])  # (w * xc) * xc
     return W, S, Q
 
 
@@ -84,19 +87,19 @@ def _fj_ssq(W: np.ndarray, S: np.ndarray, Q: np.ndarray, a, b) -> np.ndarray:
 
 
 def _fj_two_class(
-    W: np.ndarray, S: np.ndarray, Q: np.ndarray, d1: np.ndarray, jlo0: int, jhi0: int, ilo0: int, ihi0: int
+    W: np.ndarray, S: np.ndarray, Q: np.ndarray, jlo0: int, jhi0: int, ilo0: int, ihi0: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``D(j) = min d1[i] + ssq(i, j)`` over ``i`` in ``[ilo0, min(ihi0, j - 1)]``, for every ``j`` in
-    ``[jlo0, jhi0]``, and the leftmost optimal ``i`` (``opt``).
+    ``[jlo0, jhi0]``, and the leftmost optimal ``i`` (``opt``), both indexed by ``j - jlo0``.
 
     Divide and conquer over ``j``, using that the leftmost optimal split opt(j) is
     non-decreasing in j (the cost is a Monge array: Wang & Song 2011,
     Ckmeans.1d.dp; Gronlund et al. 2017); each level of the recursion is one
     vectorised pass, so the whole is O(r log r) for ranges of r points.
     """
-    m = W.size - 1
-    d2 = np.full(m + 1, np.inf)
-    opt = np.zeros(m + 1, dtype=np.int64)
+    d1 = _fj_ssq(W, S, Q, 0, np.arange(ilo0, ihi0 + 1))  # d1[i - ilo0]: the best one-class cost of x[:i]
+    d2 = np.full(jhi0 - jlo0 + 1, np.inf)  # d2[j - jlo0]
+    opt = np.zeros(jhi0 - jlo0 + 1, dtype=np.int64)
     # tasks: solve j in [jlo, jhi] knowing opt(j) in [olo, ohi]
     jlo = np.array([jlo0], dtype=np.int64)
     jhi = np.array([jhi0], dtype=np.int64)
@@ -113,11 +116,11 @@ def _fj_two_class(
         ww = np.repeat(W[mid], counts) - W[i]
         ss = np.repeat(S[mid], counts) - S[i]
         tail = np.repeat(Q[mid], counts) - Q[i] - ss * ss / ww
-        cost = d1[i] + np.maximum(tail, 0.0)
+        cost = d1[i - ilo0] + np.maximum(tail, 0.0)
         mins, first = _segment_first_argmin(cost, starts)
         best = i[first]
-        d2[mid] = mins
-        opt[mid] = best
+        d2[mid - jlo0] = mins
+        opt[mid - jlo0] = best
         left = jlo <= mid - 1
         right = mid + 1 <= jhi
         jlo, jhi, olo, ohi = (
@@ -135,7 +138,7 @@ _FJ_SMALL = 4096
 
 
 def _fj_window(
-    W: np.ndarray, S: np.ndarray, Q: np.ndarray, d1: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL
+    W: np.ndarray, S: np.ndarray, Q: np.ndarray, blocks: int = _FJ_BLOCKS, small: int = _FJ_SMALL
 ) -> tuple[int, int, int, int]:
     """``(ilo, ihi, jlo, jhi)``: ranges of the two cuts (classes ``[:i]``, ``[i:j]``, ``[j:]``) that
     hold every optimal partition (branch and bound over blocks of cut positions).
@@ -161,13 +164,13 @@ def _fj_window(
         pp, qq = pp[ok], qq[ok]
         ww = W[qq] - W[pp]
         ss = S[qq] - S[pp]
-        f = (d1[pp] + np.maximum(Q[qq] - Q[pp] - ss * ss / ww, 0.0)) + _fj_ssq(W, S, Q, qq, m)
+        f = (_fj_ssq(W, S, Q, 0, pp) + np.maximum(Q[qq] - Q[pp] - ss * ss / ww, 0.0)) + _fj_ssq(W, S, Q, qq, m)
         best = min(best, float(f.min()))
         # the lower bound of every cost with i in [a0, a1] and j in [b0, b1]
         a0, a1 = ei[:-1, None], ei[1:, None]
         b0, b1 = ej[None, :-1], ej[None, 1:]
         middle = np.where(a1 <= b0, _fj_ssq(W, S, Q, np.minimum(a1, b0), b0), 0.0)
-        lb = d1[a0] + middle + _fj_ssq(W, S, Q, b1, m)
+        lb = _fj_ssq(W, S, Q, 0, a0) + middle + _fj_ssq(W, S, Q, b1, m)
         ka, kb = np.nonzero((lb <= best + tol) & (a0 < b1))
         nilo, nihi = int(ei[ka.min()]), int(ei[ka.max() + 1])
         njlo, njhi = int(ej[kb.min()]), int(ej[kb.max() + 1])
@@ -193,15 +196,12 @@ def _fisher_jenks3(x: np.ndarray, w: np.ndarray, blocks: int = _FJ_BLOCKS, small
     """
     m = x.size
     W, S, Q = _fj_prefix(x, w)
-    d1 = np.empty(m + 1)
-    d1[0] = 0.0
-    d1[1:] = _fj_ssq(W, S, Q, 0, np.arange(1, m + 1))  # best one-class cost of the first j points
-    ilo, ihi, jlo, jhi = _fj_window(W, S, Q, d1, blocks, small)
-    d2, opt = _fj_two_class(W, S, Q, d1, jlo, jhi, ilo, ihi)
+    ilo, ihi, jlo, jhi = _fj_window(W, S, Q, blocks, small)
+    d2, opt = _fj_two_class(W, S, Q, jlo, jhi, ilo, ihi)
     j = np.arange(jlo, jhi + 1)  # the giant class x[j:] is non-empty
-    total = d2[j] + _fj_ssq(W, S, Q, j, m)
-    jb = int(j[int(np.argmin(total))])
-    return int(opt[jb]), jb
+    total = d2 + _fj_ssq(W, S, Q, j, m)
+    k = int(np.argmin(total))
+    return int(opt[k]), int(j[k])
 
 
 def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
