@@ -414,7 +414,8 @@ def canonical(sizes: np.ndarray, values: np.ndarray, *others):
     if not others and sizes.shape == values.shape and np.array_equal(sizes, values):
         # size is the value (no --size): the (size, value) order is the sorted values, found by one
         # sort instead of two stable ones (equal keys are equal numbers, so their order is moot)
-        return np.sort(sizes), np.sort(values)
+        v = np.sort(values)
+        return v, v
     order = np.lexsort((values, sizes))
     return (
         sizes[order],

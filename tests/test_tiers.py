@@ -341,6 +341,27 @@ def test_tier_shares_hand_computed():
     assert zero["small"]["value_share"] is None and zero["middle"]["count"] == 1
 
 
+def test_tier_shares_when_the_size_is_the_value_add_in_sorted_order_whatever_the_input_order():
+    """Size = value (no --size) takes one sort; the sums are still those of the values added one
+    by one in ascending order, so any order of the companies gives the same bits."""
+    rng = np.random.default_rng(1902)
+    for trial in range(40):
+        n = int(rng.integers(1, 300))
+        x = np.round(rng.lognormal(2, 2, n), 1 if trial % 2 else 4)
+        x[rng.random(n) < 0.1] = 0.0
+        low, high = sorted(rng.choice(x, 2))
+        got = tier_shares(x, x.copy(), low, high)
+        perm = rng.permutation(n)
+        assert tier_shares(x[perm], x[perm], low, high) == got
+        xs = np.sort(x)
+        for k, key in enumerate(TIER_KEYS):
+            part = xs[assign_tiers(xs, low, high) == k]
+            acc = 0.0
+            for v in part.tolist():
+                acc += v
+            assert got[key]["count"] == part.size and got[key]["value"] == acc
+
+
 # ---------------------------------------------------------------- diagnostics
 
 
