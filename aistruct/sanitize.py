@@ -91,5 +91,84 @@ def dumps_json(doc: Any, indent: int | None = 2) -> str:
     json.dumps already escapes C0 controls; DEL, C1 and bidi characters can only
     occur inside strings, where ``\\uXXXX`` is the same character to a parser.
     """
-    text = json.dumps(json_safe(doc), ensure_ascii=False, allow_nan=False, indent=indent)
+    if indent is None:
+        text = json.dumps(json_safe(doc), ensure_ascii=False, allow_nan=False)
+    else:
+        text = indented_json(doc, indent)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def indented_json(doc: Any, indent: int = 2) -> str:
+    """``json.dumps(json_safe(doc), ensure_ascii=False, allow_nan=False, indent=indent)``, the
+    same text, in one walk with fewer calls: with ``indent`` the standard library encodes in
+    pure Python, a generator step per token, after :func:`json_safe` has copied the document
+    (a 45 MB document of 20,000 markets took most of a run). Scalars use the encoder's own
+    functions (C ``encode_basestring``, ``float.__repr__``), so the bytes are identical."""
+    from json.encoder import encode_basestring
+
+    parts: list[str] = []
+    append = parts.append
+    isfinite = math.isfinite
+    float_repr = float.__repr__
+    constants = {None: "null", True: "true", False: "false"}
+
+    def scalar(obj: Any) -> str | None:
+        """The text of an exact JSON scalar (the common case, no call per type), else None."""
+        kind = type(obj)
+        if kind is float:
+            return float_repr(obj) if isfinite(obj) else "null"
+        if kind is str:
+            return encode_basestring(obj)
+        if kind is int:
+            return int.__repr__(obj)
+        if obj is None or kind is bool:
+            return constants[obj]
+        return None
+
+    def walk(obj: Any, level: int) -> None:
+        text = scalar(obj)
+        if text is not None:
+            append(text)
+        elif isinstance(obj, str):
+            append(encode_basestring(obj))
+        elif isinstance(obj, int):
+            append(int.__repr__(obj))
+        elif isinstance(obj, float):
+            append(float_repr(obj) if isfinite(obj) else "null")
+        elif isinstance(obj, dict):
+            if not obj:
+                append("{}")
+                return
+            if not all(type(k) is str for k in obj):
+                obj = {str(k): v for k, v in obj.items()}  # as json_safe names the keys
+            inner = "\n" + " " * (indent * (level + 1))
+            sep = "{" + inner
+            for key, value in obj.items():
+                text = scalar(value)
+                if text is not None:
+                    append(sep + encode_basestring(key) + ": " + text)
+                else:
+                    append(sep + encode_basestring(key) + ": ")
+                    walk(value, level + 1)
+                sep = "," + inner
+            append("\n" + " " * (indent * level) + "}")
+        elif isinstance(obj, (list, tuple)):
+            if not obj:
+                append("[]")
+                return
+            inner = "\n" + " " * (indent * (level + 1))
+            sep = "[" + inner
+            for value in obj:
+                text = scalar(value)
+                if text is not None:
+                    append(sep + text)
+                else:
+                    append(sep)
+                    walk(value, level + 1)
+                sep = "," + inner
+            append("\n" + " " * (indent * level) + "]")
+        else:
+            walk(json_safe(obj), level)  # numpy scalars, dates, anything else: as json_safe makes them
+
+    walk(doc, 0)
+    return "".join(parts)

@@ -56,3 +56,67 @@ def test_dumps_json_is_strict_and_escapes_what_a_terminal_would_obey():
     text = dumps_json({"name": "x\u202ey\x9b", "v": math.inf, "ok": "字节"}, indent=None)
     assert text == '{"name": "x\\u202ey\\u009b", "v": null, "ok": "字节"}'
     assert json.loads(text)["name"] == "x\u202ey\x9b"  # the same characters to a parser
+
+
+# ---- indented_json: the same bytes as the standard library's indented encoder
+
+
+def _json_tree():
+    from hypothesis import strategies as st
+
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(10**30), max_value=10**30)
+        | st.floats(allow_nan=True, allow_infinity=True)
+        | st.text(max_size=8)
+        | st.sampled_from(["\u2028", "\x7f", "\ud800", "é", "日本", '"', "\\", "\x00"])
+    )
+    keys = st.text(max_size=5) | st.integers(-3, 3) | st.none() | st.booleans()
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.lists(inner, max_size=3).map(tuple)
+            | st.dictionaries(keys, inner, max_size=4)
+        ),
+        max_leaves=25,
+    )
+
+
+def test_indented_json_is_the_standard_encoders_text():
+    import json
+
+    from hypothesis import given, settings
+
+    from aistruct.sanitize import indented_json, json_safe
+
+    @settings(max_examples=400, deadline=None)
+    @given(_json_tree())
+    def check(doc):
+        for indent in (2, 0, 4):
+            expected = json.dumps(json_safe(doc), ensure_ascii=False, allow_nan=False, indent=indent)
+            assert indented_json(doc, indent) == expected
+
+    check()
+
+
+def test_indented_json_numpy_scalars_and_colliding_keys():
+    import json
+
+    import numpy as np
+
+    from aistruct.sanitize import indented_json, json_safe
+
+    doc = {
+        "a": np.float64(0.1),
+        "b": np.int64(7),
+        "c": np.bool_(True),
+        "d": [np.float32(1.5), np.nan, float("inf"), -0.0, 1e300, 5e-324],
+        1: "one",
+        "1": "string one",  # json_safe names both "1": the later value, at the first key's place
+        "e": {},
+        "f": [],
+        "g": (1, [2, {"h": None}]),
+    }
+    assert indented_json(doc) == json.dumps(json_safe(doc), ensure_ascii=False, allow_nan=False, indent=2)
