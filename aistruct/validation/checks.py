@@ -13,7 +13,8 @@ from typing import Any, Sequence
 from aistruct.errors import UsageError, param
 from aistruct.markets import FREQS
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
-from aistruct.validation.table import Cells, first_index, group_ids
+from aistruct.validation.duplicates import duplicate_rows
+from aistruct.validation.table import Cells, group_ids
 
 # Plain numbers, the common case, are converted by pyarrow in one pass; every other
 # cell goes through aistruct.numbers.parse_series (the reader's forms). Same values.
@@ -121,17 +122,22 @@ class Labeller:
     """Names a group ("col=value, ...") from its first row, only when a message needs it."""
 
     def __init__(self, ids, keys: list, names: list):
+        self.ids, self.keys, self.names = ids, keys, names
+        self.first: dict = {}  # group id -> its first row, found when first asked for
+
+    def _first(self, gid: int) -> int | None:
         import numpy as np
 
-        self.keys, self.names = keys, names
-        self.first: dict = {}
-        if len(ids):
-            uniq, first = np.unique(ids, return_index=True)
-            self.first = dict(zip(uniq.tolist(), first.tolist()))
+        if gid not in self.first:
+            hit = self.ids == gid
+            self.first[gid] = int(np.argmax(hit)) if len(hit) and hit.any() else None
+        return self.first[gid]
 
     def get(self, gid: int, default: str = "") -> str:
-        pos = self.first.get(int(gid))
-        if pos is None or gid < 0 or not self.names:
+        if gid < 0 or not self.names:
+            return default
+        pos = self._first(int(gid))
+        if pos is None:
             return default
         return ", ".join(f"{n}={k.iloc[pos] if hasattr(k, 'iloc') else k[pos]}" for n, k in zip(self.names, self.keys))
 
@@ -217,15 +223,18 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     ]
     checks = [make_check("entity-non-empty", len(blank), blank_ex, max_examples=k)]
     use = (text != "").to_numpy(dtype=bool) & (groups.ids >= 0)
-    idx = np.flatnonzero(use)
     dup_ex, count = [], 0
+    if use.all():  # every row: the column's key is shared with no-duplicate-rows when strip changed nothing
+        idx = np.arange(len(use))
+        same = bool((text.str.len() == cells.frame[col].str.len()).all())
+        dup, first = duplicate_rows([groups.ids, cells.key(col) if same else text])
+    else:
+        idx = np.flatnonzero(use)
+        dup, first = duplicate_rows([groups.ids[idx], text.iloc[idx]])
     if len(idx):
-        ids = group_ids([groups.ids[idx], text.iloc[idx]])
-        first = first_index(ids)
-        dup = np.flatnonzero(first != np.arange(len(ids)))
         count = len(dup)
-        for j in dup[:k]:
-            i, f = idx[j], idx[first[j]]
+        for j, fj in zip(dup[:k], first[:k]):
+            i, f = idx[j], idx[fj]
             where = groups.labels.get(int(groups.ids[i]), "")
             where = f" ({where})" if where else ""
             who = text.iloc[i]

@@ -41,6 +41,15 @@ class Cells:
     records: int
     format: str
     lines: Callable[[int], int] | None = None
+    keys: dict = field(default_factory=dict, repr=False)
+
+    def key(self, col: int) -> Any:
+        """Column ``col`` prepared for :func:`~aistruct.validation.duplicates.duplicate_rows`, built once."""
+        from aistruct.validation.duplicates import column_key
+
+        if col not in self.keys:
+            self.keys[col] = column_key(self.frame[col])
+        return self.keys[col]
 
     def line_of(self, row: int | None) -> int | None:
         """The file line where spreadsheet row ``row`` starts (None: unknown, or not a text file)."""
@@ -413,18 +422,16 @@ def records_cells(frame, fmt: str, max_examples: int) -> tuple[Cells | None, lis
 
 def row_checks(cells: Cells, max_examples: int) -> list:
     """``no-duplicate-rows`` (warn) and ``has-rows`` (warn)."""
-    import numpy as np
+    from aistruct.validation.duplicates import duplicate_rows
 
     frame = cells.frame
     examples = []
     count = 0
     if len(frame):
-        ids = group_ids([frame[c] for c in frame.columns])
-        first = first_index(ids)
-        dup = np.flatnonzero(first != np.arange(len(ids)))
+        dup, first = duplicate_rows([cells.key(c) for c in frame.columns])
         count = len(dup)
-        for i in dup[:max_examples]:
-            r, f = int(cells.rows[i]), int(cells.rows[first[i]])
+        for i, j in zip(dup[:max_examples], first[:max_examples]):
+            r, f = int(cells.rows[i]), int(cells.rows[j])
             examples.append(Example(r, None, None, f"row {r} repeats row {f} exactly"))
     checks = [make_check("no-duplicate-rows", count, examples, severity=WARN, max_examples=max_examples)]
     if cells.records == 0:

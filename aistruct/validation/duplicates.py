@@ -1,0 +1,295 @@
+"""Rows equal to an earlier row, over several columns, in O(rows log rows) without hash tables.
+
+Dictionary-encoding (factorising) a column of millions of nearly distinct texts builds a
+hash table that does not fit in the processor's caches (10,000,000 rows: seconds per
+column). :func:`duplicate_rows` instead reads each text cell's bytes as 64-bit words
+(the first 32 bytes and the last 8, plus the byte length), mixes the words of every
+column into one 64-bit hash per row, and sorts ``hash prefix | row position`` packed into
+one integer (a plain integer sort, no argsort): rows with equal prefixes are neighbours,
+in file order. Only those candidates are compared exactly, cell by cell, with the first
+row of their run; a run whose rows are not all equal (a hash collision, or long texts
+that agree on the bytes read) is regrouped exactly by factorising just its rows. So a
+collision can cost time, never a false duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Prefix words read from each text cell; a cell longer than this many bytes also
+#: contributes its last 8 bytes, and is compared exactly when it is a candidate.
+WORDS = 4
+#: Rows per block when reading the words.
+_BLOCK = 1 << 16
+#: A text column whose first SAMPLE_ROWS rows hold at most SAMPLE_DISTINCT of distinct
+#: values per row is dictionary-encoded instead.
+SAMPLE_ROWS = 1 << 16
+SAMPLE_DISTINCT = 0.1
+
+_MASKS = None
+
+
+def _masks():
+    import numpy as np
+
+    global _MASKS
+    if _MASKS is None:  # the low ``r`` bytes of a little-endian word, r = 0..8
+        _MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
+    return _MASKS
+
+
+def _as_arrow(col) -> Any:
+    """A text column (pandas Series, pyarrow array, sequence) as a pyarrow (chunked) string array."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        arr = col
+    else:
+        arrow = getattr(getattr(col, "array", None), "__arrow_array__", None)
+        arr = arrow() if arrow is not None else pa.array(np.asarray(col, dtype=object), from_pandas=True)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def _offsets(arr) -> Any:
+    """The int64 offsets (length + 1) of a pyarrow string array."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    buffers = arr.buffers()
+    if len(arr) == 0 or buffers[1] is None:
+        return np.zeros(len(arr) + 1, dtype=np.int64)
+    offsets = np.frombuffer(buffers[1], dtype=width, count=len(arr) + 1, offset=arr.offset * np.dtype(width).itemsize)
+    return offsets.astype(np.int64)
+
+
+def text_parts(col) -> tuple[list, bool, Any]:
+    """(parts, exact, arrow) of a text column: integer arrays (the byte length, -1 for a missing
+    cell; then the cell's bytes as little-endian 64-bit words, zero-padded) whose equality, part
+    by part, follows from the cells' equality, and implies it when ``exact`` (no cell is longer
+    than the words read). ``arrow``: the column as a pyarrow array."""
+    import numpy as np
+
+    arr = _as_arrow(col)
+    chunks = [c for c in (arr.chunks if hasattr(arr, "chunks") else [arr]) if len(c)]
+    n = len(arr)
+    lengths = np.empty(n, dtype=np.int64)
+    offsets, pos = [], 0
+    for c in chunks:
+        o = _offsets(c)
+        offsets.append(o)
+        np.subtract(o[1:], o[:-1], out=lengths[pos : pos + len(c)])
+        if c.null_count:
+            lengths[pos : pos + len(c)][c.is_null().to_numpy(zero_copy_only=False)] = -1
+        pos += len(c)
+    longest = int(lengths.max()) if n else 0
+    k = min(-(-longest // 8), WORDS)
+    exact = longest <= 8 * WORDS
+    words = [np.empty(n, dtype=np.uint64) for _ in range(k + (0 if exact else 1))]
+    masks = _masks()
+    pos = 0
+    for c, o in zip(chunks, offsets):
+        data = c.buffers()[2]
+        raw = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(0, np.uint8)
+        nulls = c.is_null().to_numpy(zero_copy_only=False) if c.null_count else None
+        for b0 in range(0, len(c), _BLOCK):  # blocks of rows: the temporaries stay in the caches
+            b1 = min(b0 + _BLOCK, len(c))
+            base, stop = int(o[b0]), int(o[b1])
+            size = stop - base
+            padded = np.zeros(size + 8, dtype=np.uint8)
+            padded[:size] = raw[base:stop]
+            # every byte position as the start of a little-endian 64-bit word (unaligned reads)
+            at_word = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=padded, strides=(1,))
+            starts = o[b0:b1] - base
+            ln = o[b0 + 1 : b1 + 1] - o[b0:b1]
+            out = slice(pos + b0, pos + b1)
+            for j in range(k):
+                word = at_word[np.minimum(starts + 8 * j, size)]
+                word &= masks[np.clip(ln - 8 * j, 0, 8)]
+                words[j][out] = word
+            if not exact:
+                tail = at_word[np.clip(starts + ln - 8, 0, size)]
+                tail[ln <= 8 * WORDS] = 0
+                words[k][out] = tail
+            if nulls is not None:
+                for w in words:
+                    w[out][nulls[b0:b1]] = 0
+        pos += len(c)
+    return [lengths.view(np.uint64)] + words, exact, arr
+
+
+def _fmix(h) -> Any:
+    """Murmur3's finaliser, in place: every input bit reaches every output bit."""
+    import numpy as np
+
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def _hash_parts(parts: list, n: int) -> Any:
+    """One 64-bit hash per row of ``parts`` (uint64 arrays of length ``n``)."""
+    import numpy as np
+
+    h = np.full(n, 0x243F6A8885A308D3, dtype=np.uint64)
+    for p in parts:
+        h ^= p
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    return _fmix(h)
+
+
+@dataclass
+class Key:
+    """A column prepared for :func:`duplicate_rows`; build it once with :func:`column_key`
+    to look for duplicates over several sets of columns."""
+
+    parts: list  # uint64 arrays: equal cells give equal parts
+    exact: bool  # equal parts also mean equal cells
+    original: Any  # the column (numpy codes or a pyarrow array), for exact comparisons
+    hash: Any  # uint64 per row, from the parts
+
+    def __len__(self) -> int:
+        return len(self.hash)
+
+
+def column_key(col) -> Key:
+    """The :class:`Key` of an integer numpy array (codes) or of a text column.
+
+    A text column with few distinct values in its first rows is dictionary-encoded
+    (exact codes, a small hash table); any other is read as words (:func:`text_parts`).
+    """
+    import numpy as np
+
+    if isinstance(col, Key):
+        return col
+    if isinstance(col, np.ndarray) and col.dtype.kind in "iub":
+        values = col.astype(np.int64)
+        return Key([values.view(np.uint64)], True, values, _hash_parts([values.view(np.uint64)], len(values)))
+    arr = _as_arrow(col)
+    if len(arr) and _few_distinct(arr):
+        from aistruct.markets.encode import encode_text
+
+        codes, _ = encode_text(arr)
+        return Key([codes.view(np.uint64)], True, arr, _hash_parts([codes.view(np.uint64)], len(codes)))
+    parts, exact, arr = text_parts(arr)
+    return Key(parts, exact, arr, _hash_parts(parts, len(arr)))
+
+
+def _few_distinct(arr) -> bool:
+    """Whether a sample of the first rows has few distinct values (a dictionary is then cheap)."""
+    import pyarrow.compute as pc
+
+    sample = arr.slice(0, SAMPLE_ROWS)
+    return len(pc.unique(sample)) <= SAMPLE_DISTINCT * len(sample)
+
+
+def _mix(keys: list, n: int) -> Any:
+    """One 64-bit hash per row of the keys' hashes."""
+    import numpy as np
+
+    if len(keys) == 1:
+        return keys[0].hash.copy()
+    h = np.full(n, 0x13198A2E03707344, dtype=np.uint64)
+    for k in keys:
+        h ^= k.hash
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    return _fmix(h)
+
+
+def duplicate_rows(columns: list) -> tuple[Any, Any]:
+    """(dup, first): the positions of the rows equal, in every column, to an earlier row
+    (ascending), and for each the position of the first row equal to it.
+
+    ``columns``: integer numpy arrays (codes, compared as numbers), text columns (pandas
+    Series or pyarrow arrays, compared as text; a missing cell equals only a missing cell),
+    or their :class:`Key`, all of one length.
+    """
+    import numpy as np
+
+    empty = np.zeros(0, dtype=np.int64)
+    if not columns:
+        return empty, empty
+    keys = [column_key(c) for c in columns]
+    n = len(keys[0])
+    if n < 2:
+        return empty, empty
+    bits = max(int(n - 1).bit_length(), 1)  # the rest of the 64 bits: the hash prefix
+    low = np.uint64((1 << bits) - 1)
+    key = _mix(keys, n)
+    key &= ~low
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    pos = (key & low).astype(np.int64)
+    key >>= np.uint64(bits)
+    same = key[1:] == key[:-1]
+    del key
+    if not same.any():
+        return empty, empty
+    # candidates: the rows of runs of two or more equal prefixes; each run in file order
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] = same
+    in_run[:-1] |= same
+    at = np.flatnonzero(in_run)
+    del in_run
+    opens = np.ones(len(at), dtype=bool)
+    opens[1:] = ~same[at[1:] - 1]
+    del same
+    cand = pos[at]
+    del pos, at
+    run_of = np.cumsum(opens) - 1
+    head = cand[opens][run_of]
+    equal = np.ones(len(cand), dtype=bool)
+    for k in keys:
+        for p in k.parts:
+            equal &= p[cand] == p[head]
+        if not k.exact:
+            equal &= _arrow_equal(k.original, cand, head)
+    mixed = np.zeros(int(opens.sum()), dtype=bool)
+    mixed[run_of[~equal]] = True
+    clean = ~mixed[run_of]
+    firsts = np.full(n, -1, dtype=np.int64)
+    keep = clean & ~opens
+    firsts[cand[keep]] = head[keep]
+    if mixed.any():
+        _regroup(np.sort(cand[~clean]), [k.original for k in keys], firsts)
+    dup = np.flatnonzero(firsts >= 0)
+    return dup, firsts[dup]
+def _arrow_equal(arr, left, right) -> Any:
+    """Cell ``left[i]`` equals cell ``right[i]`` of a pyarrow array (two missing cells are equal)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a, b = arr.take(pa.array(left)), arr.take(pa.array(right))
+    same = pc.fill_null(pc.equal(a, b), False)
+    both = pc.and_(pc.is_null(a), pc.is_null(b))
+    return pc.or_(same, both).to_numpy(zero_copy_only=False)
+
+
+def _regroup(rows, originals: list, firsts) -> None:
+    """Exact groups of ``rows`` (ascending positions): set ``firsts`` of each repeated row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from aistruct.validation.table import first_index, group_ids
+
+    taken: list = []
+    for col in originals:
+        if isinstance(col, np.ndarray):
+            taken.append(col[rows])
+        else:
+            cells = col.take(pa.array(rows))
+            taken.append(np.asarray(pc.fill_null(cells, "").to_numpy(zero_copy_only=False), dtype=object))
+            taken.append(cells.is_null().to_numpy(zero_copy_only=False).astype(np.int64))
+    first = first_index(group_ids(taken))
+    rep = first != np.arange(len(rows))
+    firsts[rows[rep]] = rows[first[rep]]
