@@ -115,6 +115,38 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}" if abs(x) >= 1e-4 else f"{x:.6g}"
 
 
+def stripped(series):
+    """``series.str.strip()``; ``series`` itself when no cell starts or ends with a space, a
+    control or a non-ASCII character (then stripping changes nothing, and costs a copy)."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrow = getattr(getattr(series, "array", None), "__arrow_array__", None)
+    if arrow is None or not len(series):
+        return series.str.strip()
+    arr = arrow()
+    for chunk in arr.chunks if hasattr(arr, "chunks") else [arr]:
+        if not len(chunk):
+            continue
+        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return series.str.strip()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(
+            buffers[1], dtype=width, count=len(chunk) + 1, offset=chunk.offset * np.dtype(width).itemsize
+        )
+        starts, ends = offsets[:-1], offsets[1:]
+        full = ends > starts
+        if buffers[2] is None or buffers[2].size == 0:
+            continue
+        raw = np.frombuffer(buffers[2], dtype=np.uint8)
+        top = len(raw) - 1
+        first, last = raw[np.minimum(starts, top)], raw[np.clip(ends - 1, 0, top)]
+        if (full & ((first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F))).any():
+            return series.str.strip()
+    return series
+
+
 # ---------------------------------------------------------------- groups
 
 
@@ -187,7 +219,7 @@ def make_groups(cells: Cells, by_idx: list, freq: str | None) -> Groups:
         zeros = np.zeros(n, dtype=np.int64)
         return Groups(zeros, Labeller(zeros, [], []), others=zeros if freq else None)
     names = [cells.names[c] for c in by_idx]
-    keys = [frame[i].str.strip() for i in by_idx]  # stays pyarrow-backed: fast to factorise
+    keys = [stripped(frame[i]) for i in by_idx]  # stays pyarrow-backed: fast to factorise
     id_keys = list(keys)
     label_keys = keys
     periods = None
@@ -214,7 +246,9 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     import numpy as np
 
     name = cells.names[col]
-    text = cells.frame[col].str.strip()
+    raw = cells.frame[col]
+    text = stripped(raw)
+    unchanged = text is raw
     blank = np.flatnonzero((text == "").to_numpy(dtype=bool))
     k = opts.max_examples
     blank_ex = [
@@ -226,8 +260,7 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     dup_ex, count = [], 0
     if use.all():  # every row: the column's key is shared with no-duplicate-rows when strip changed nothing
         idx = np.arange(len(use))
-        same = bool((text.str.len() == cells.frame[col].str.len()).all())
-        dup, first = duplicate_rows([groups.ids, cells.key(col) if same else text])
+        dup, first = duplicate_rows([groups.ids, cells.key(col) if unchanged else text])
     else:
         idx = np.flatnonzero(use)
         dup, first = duplicate_rows([groups.ids[idx], text.iloc[idx]])

@@ -134,16 +134,28 @@ def _fmix(h) -> Any:
     return h
 
 
-def _hash_parts(parts: list, n: int) -> Any:
-    """One 64-bit hash per row of ``parts`` (uint64 arrays of length ``n``)."""
+def _combine(arrays: list, n: int, seed: int) -> Any:
+    """One 64-bit hash per row of the uint64 ``arrays`` (each of length ``n``), computed in
+    blocks of rows so that the temporaries stay in the processor's caches."""
     import numpy as np
 
-    h = np.full(n, 0x243F6A8885A308D3, dtype=np.uint64)
-    for p in parts:
-        h ^= p
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        h ^= h >> np.uint64(29)
-    return _fmix(h)
+    h = np.empty(n, dtype=np.uint64)
+    mult, shift = np.uint64(0x9E3779B97F4A7C15), np.uint64(29)
+    for b0 in range(0, n, _BLOCK):
+        b1 = min(b0 + _BLOCK, n)
+        hb = h[b0:b1]
+        hb.fill(seed)
+        for a in arrays:
+            hb ^= a[b0:b1]
+            hb *= mult
+            hb ^= hb >> shift
+        _fmix(hb)
+    return h
+
+
+def _hash_parts(parts: list, n: int) -> Any:
+    """One 64-bit hash per row of ``parts`` (uint64 arrays of length ``n``)."""
+    return _combine(parts, n, 0x243F6A8885A308D3)
 
 
 @dataclass
@@ -193,16 +205,9 @@ def _few_distinct(arr) -> bool:
 
 def _mix(keys: list, n: int) -> Any:
     """One 64-bit hash per row of the keys' hashes."""
-    import numpy as np
-
     if len(keys) == 1:
         return keys[0].hash.copy()
-    h = np.full(n, 0x13198A2E03707344, dtype=np.uint64)
-    for k in keys:
-        h ^= k.hash
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        h ^= h >> np.uint64(29)
-    return _fmix(h)
+    return _combine([k.hash for k in keys], n, 0x13198A2E03707344)
 
 
 def duplicate_rows(columns: list) -> tuple[Any, Any]:
