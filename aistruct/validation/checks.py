@@ -12,8 +12,8 @@ from typing import Any, Sequence
 
 from aistruct.errors import UsageError, param
 from aistruct.markets import FREQS
-from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 from aistruct.validation.duplicates import duplicate_rows
+from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 from aistruct.validation.table import Cells, group_ids
 
 # Plain numbers, the common case, are converted by pyarrow in one pass; every other

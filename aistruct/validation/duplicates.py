@@ -268,6 +268,8 @@ def duplicate_rows(columns: list) -> tuple[Any, Any]:
         _regroup(np.sort(cand[~clean]), [k.original for k in keys], firsts)
     dup = np.flatnonzero(firsts >= 0)
     return dup, firsts[dup]
+
+
 def _arrow_equal(arr, left, right) -> Any:
     """Cell ``left[i]`` equals cell ``right[i]`` of a pyarrow array (two missing cells are equal)."""
     import pyarrow as pa
@@ -285,8 +287,6 @@ def _regroup(rows, originals: list, firsts) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from aistruct.validation.table import first_index, group_ids
-
     taken: list = []
     for col in originals:
         if isinstance(col, np.ndarray):
@@ -298,3 +298,52 @@ def _regroup(rows, originals: list, firsts) -> None:
     first = first_index(group_ids(taken))
     rep = first != np.arange(len(rows))
     firsts[rows[rep]] = rows[first[rep]]
+
+
+# ---------------------------------------------------------------- exact ids (factorising)
+
+
+def group_ids(columns: list, dense: bool = False) -> Any:
+    """An int64 id per row for the combination of ``columns``: equal rows, equal ids.
+
+    Each column becomes integer codes below the row count (pyarrow dictionary
+    encoding for text); the codes are combined arithmetically, re-numbered only
+    when the key would overflow. Ids are ``0..groups-1`` only with ``dense``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    key, bound = None, 1
+    for col in columns:
+        values = col if hasattr(col, "dtype") else np.asarray(col, dtype=object)
+        low = high = 0
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values):
+            low, high = int(values.min()), int(values.max())
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and 0 < high - low + 1 <= 2 * len(values):
+            codes, card = values.astype(np.int64) - low, high - low + 1  # small range: no hashing needed
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            codes, card = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
+        if key is None:
+            key, bound = codes, card
+            continue
+        if bound * card >= 2**62:
+            key, uniq = pd.factorize(key)
+            key, bound = key.astype(np.int64), max(len(uniq), 1)
+        key = key * card + codes
+        bound *= card
+    if key is None:
+        return np.zeros(0, dtype=np.int64)
+    if dense:
+        key = pd.factorize(key)[0].astype(np.int64)
+    return key
+
+
+def first_index(ids) -> Any:
+    """For each row, the position of the first row with the same id."""
+    import numpy as np
+
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return first[inverse]

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from aistruct import reader
 from aistruct.errors import InputError, long_option
+from aistruct.validation.duplicates import column_key, first_index, group_ids  # noqa: F401  (ids: used from here)
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
 
@@ -45,8 +46,6 @@ class Cells:
 
     def key(self, col: int) -> Any:
         """Column ``col`` prepared for :func:`~aistruct.validation.duplicates.duplicate_rows`, built once."""
-        from aistruct.validation.duplicates import column_key
-
         if col not in self.keys:
             self.keys[col] = column_key(self.frame[col])
         return self.keys[col]
@@ -70,52 +69,6 @@ class Loaded:
 # ---------------------------------------------------------------- helpers
 
 
-def group_ids(columns: list, dense: bool = False) -> Any:
-    """An int64 id per row for the combination of ``columns``: equal rows, equal ids.
-
-    Each column becomes integer codes below the row count (pyarrow dictionary
-    encoding for text); the codes are combined arithmetically, re-numbered only
-    when the key would overflow. Ids are ``0..groups-1`` only with ``dense``.
-    """
-    import numpy as np
-    import pandas as pd
-
-    key, bound = None, 1
-    for col in columns:
-        values = col if hasattr(col, "dtype") else np.asarray(col, dtype=object)
-        low = high = 0
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values):
-            low, high = int(values.min()), int(values.max())
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and 0 < high - low + 1 <= 2 * len(values):
-            codes, card = values.astype(np.int64) - low, high - low + 1  # small range: no hashing needed
-        else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            codes, card = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
-        if key is None:
-            key, bound = codes, card
-            continue
-        if bound * card >= 2**62:
-            key, uniq = pd.factorize(key)
-            key, bound = key.astype(np.int64), max(len(uniq), 1)
-        key = key * card + codes
-        bound *= card
-    if key is None:
-        return np.zeros(0, dtype=np.int64)
-    if dense:
-        key = pd.factorize(key)[0].astype(np.int64)
-    return key
-
-
-def first_index(ids) -> Any:
-    """For each row, the position of the first row with the same id."""
-    import numpy as np
-
-    if len(ids) == 0:
-        return np.zeros(0, dtype=np.int64)
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    return first[inverse]
-
-
 def _line_of(text_or_bytes, offset: int) -> int:
     newline = b"\n" if isinstance(text_or_bytes, bytes) else "\n"
     return text_or_bytes[:offset].count(newline) + 1
@@ -127,10 +80,11 @@ def delimited_lines(text: str, delimiter: str, rows: int, raw=None) -> Callable[
     A quoted cell may span lines, so after one the row and the file line (lines ending
     in ``\\n``, as an editor and GitHub count them) differ. Fast path: a line break ends
     a record when an even number of quote characters precede it (doubled quotes keep
-    the parity); only the breaks after the first quote of the file can be inside a cell, and
-    when the quotes are even in number only those before the last, so only that stretch is scanned, and only the breaks inside cells are
-    kept: the memory is one number per break inside a cell. When the parity does not give
-    ``rows`` records (a quote inside an unquoted cell), Python's :mod:`csv` walks the text
+    the parity). Only the breaks after the first quote of the file can be inside a cell
+    (and, when the quotes are even in number, only those before the last), so only that
+    stretch is scanned, and only the breaks inside cells are kept: the memory is one number
+    per break inside a cell. When the parity does not give ``rows`` records (a quote inside
+    an unquoted cell), Python's :mod:`csv` walks the text
     and records where each row starts. ``raw``: the text's UTF-8 bytes, when at hand.
     """
     import numpy as np
@@ -380,9 +334,7 @@ def _blank_rows(body) -> Any:
     return blank
 
 
-def delimited_cells(
-    text: str, delimiter: str, fmt: str, max_examples: int, raw=None
-) -> tuple[Cells | None, list]:
+def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int, raw=None) -> tuple[Cells | None, list]:
     """Cells and structural checks of CSV/TSV text (``raw``: its UTF-8 bytes, when at hand)."""
     import csv
     import sys
