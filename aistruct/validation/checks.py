@@ -86,14 +86,17 @@ def parse_values(series, decimal: str = ".") -> tuple[Any, Any, Any]:
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return values, bad, np.zeros(0, dtype=bool)
-    arr = (
-        pa.array(series.to_numpy(dtype=object), type=pa.string())
-        if not hasattr(series, "array")
-        else pa.array(series, type=pa.string())
-    )
+    arrow = getattr(getattr(series, "array", None), "__arrow_array__", None)
+    arr = arrow() if arrow is not None else None  # pandas' own pyarrow text: not copied
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = (
+            pa.array(series.to_numpy(dtype=object), type=pa.string())
+            if not hasattr(series, "array")
+            else pa.array(series, type=pa.string())
+        )
     plain = pc.match_substring_regex(arr, _PLAIN[decimal])
     text = arr if decimal == "." else pc.replace_substring(arr, ",", ".")
-    fast = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    fast = pc.cast(pc.if_else(plain, text, pa.scalar(None, arr.type)), pa.float64())
     values = fast.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
     done = pc.fill_null(plain, False).to_numpy(zero_copy_only=False) & np.isfinite(values)
     rest = np.flatnonzero(~done)

@@ -108,11 +108,15 @@ def text_parts(col) -> tuple[list, bool, Any]:
             ln = o[b0 + 1 : b1 + 1] - o[b0:b1]
             out = slice(pos + b0, pos + b1)
             for j in range(k):
-                word = at_word[np.minimum(starts + 8 * j, size)]
-                word &= masks[np.clip(ln - 8 * j, 0, 8)]
+                if j == 0:  # a start is at most ``size``: no clipping
+                    word = at_word[starts]
+                    word &= masks[np.minimum(ln, 8)]
+                else:
+                    word = at_word[np.minimum(starts + 8 * j, size)]
+                    word &= masks[np.minimum(np.maximum(ln - 8 * j, 0), 8)]
                 words[j][out] = word
             if not exact:
-                tail = at_word[np.clip(starts + ln - 8, 0, size)]
+                tail = at_word[np.maximum(starts + ln - 8, 0)]
                 tail[ln <= 8 * WORDS] = 0
                 words[k][out] = tail
             if nulls is not None:
