@@ -157,11 +157,6 @@ def _combine(arrays: list, n: int, seed: int) -> Any:
     return h
 
 
-def _hash_parts(parts: list, n: int) -> Any:
-    """One 64-bit hash per row of ``parts`` (uint64 arrays of length ``n``)."""
-    return _combine(parts, n, 0x243F6A8885A308D3)
-
-
 @dataclass
 class Key:
     """A column prepared for :func:`duplicate_rows`; build it once with :func:`column_key`
@@ -170,10 +165,9 @@ class Key:
     parts: list  # uint64 arrays: equal cells give equal parts
     exact: bool  # equal parts also mean equal cells
     original: Any  # the column (numpy codes or a pyarrow array), for exact comparisons
-    hash: Any  # uint64 per row, from the parts
 
     def __len__(self) -> int:
-        return len(self.hash)
+        return len(self.parts[0])
 
 
 def column_key(col) -> Key:
@@ -187,16 +181,16 @@ def column_key(col) -> Key:
     if isinstance(col, Key):
         return col
     if isinstance(col, np.ndarray) and col.dtype.kind in "iub":
-        values = col.astype(np.int64)
-        return Key([values.view(np.uint64)], True, values, _hash_parts([values.view(np.uint64)], len(values)))
+        values = np.asarray(col, dtype=np.int64)
+        return Key([values.view(np.uint64)], True, values)
     arr = _as_arrow(col)
     if len(arr) and _few_distinct(arr):
         from aistruct.markets.encode import encode_text
 
         codes, _ = encode_text(arr)
-        return Key([codes.view(np.uint64)], True, arr, _hash_parts([codes.view(np.uint64)], len(codes)))
+        return Key([codes.view(np.uint64)], True, arr)
     parts, exact, arr = text_parts(arr)
-    return Key(parts, exact, arr, _hash_parts(parts, len(arr)))
+    return Key(parts, exact, arr)
 
 
 def _few_distinct(arr) -> bool:
@@ -208,10 +202,8 @@ def _few_distinct(arr) -> bool:
 
 
 def _mix(keys: list, n: int) -> Any:
-    """One 64-bit hash per row of the keys' hashes."""
-    if len(keys) == 1:
-        return keys[0].hash.copy()
-    return _combine([k.hash for k in keys], n, 0x13198A2E03707344)
+    """One 64-bit hash per row of the keys' parts."""
+    return _combine([p for k in keys for p in k.parts], n, 0x243F6A8885A308D3)
 
 
 def duplicate_rows(columns: list) -> tuple[Any, Any]:
@@ -234,10 +226,13 @@ def duplicate_rows(columns: list) -> tuple[Any, Any]:
     bits = max(int(n - 1).bit_length(), 1)  # the rest of the 64 bits: the hash prefix
     low = np.uint64((1 << bits) - 1)
     key = _mix(keys, n)
-    key &= ~low
-    key |= np.arange(n, dtype=np.uint64)
+    high = ~low
+    for b0 in range(0, n, _BLOCK):  # hash prefix | position
+        kb = key[b0 : b0 + _BLOCK]
+        kb &= high
+        kb |= np.arange(b0, b0 + len(kb), dtype=np.uint64)
     key.sort()
-    pos = (key & low).astype(np.int64)
+    pos = np.bitwise_and(key, low).view(np.int64)
     key >>= np.uint64(bits)
     same = key[1:] == key[:-1]
     del key
@@ -259,7 +254,8 @@ def duplicate_rows(columns: list) -> tuple[Any, Any]:
     equal = np.ones(len(cand), dtype=bool)
     for k in keys:
         for p in k.parts:
-            equal &= p[cand] == p[head]
+            mine = p[cand]  # one gather per part: the head's value is its run's first
+            equal &= mine == mine[opens][run_of]
         if not k.exact:
             equal &= _arrow_equal(k.original, cand, head)
     mixed = np.zeros(int(opens.sum()), dtype=bool)
