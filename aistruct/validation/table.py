@@ -319,18 +319,21 @@ def _blank_rows(body) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cand = np.arange(body.num_rows, dtype=np.int64)
-    for i, col in enumerate(body.columns):
-        part = col if i == 0 else col.take(pa.array(cand))
+    if body.num_columns == 0:
+        return np.ones(body.num_rows, dtype=bool)
+    cand = None  # the rows that may still be blank (None: every row)
+    for col in body.columns:
+        part = col if cand is None else col.take(pa.array(cand))
         maybe = np.flatnonzero(_maybe_blank(part))
         if len(maybe):
             cells = part.take(pa.array(maybe))
             maybe = maybe[pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy(zero_copy_only=False)]
-        cand = cand[maybe]
+        cand = maybe if cand is None else cand[maybe]
         if not len(cand):
             break
     blank = np.zeros(body.num_rows, dtype=bool)
-    blank[cand] = True
+    if cand is not None:
+        blank[cand] = True
     return blank
 
 
