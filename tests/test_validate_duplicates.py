@@ -12,7 +12,7 @@ import pytest
 
 from aistruct.validation import duplicates as D
 from aistruct.validation.checks import stripped
-from aistruct.validation.table import _blank_rows, _header, delimited_lines
+from aistruct.validation.table import _arrow_cells, _blank_rows, _header, _may_quote_newlines, delimited_lines
 
 
 def reference(cols):
@@ -187,3 +187,22 @@ def test_delimited_lines_with_quotes_in_part_of_the_file(text):
     for raw in (None, text.encode("utf-8")):
         line_of = delimited_lines(text, ",", len(starts), raw)
         assert [line_of(r) for r in range(1, len(starts) + 1)] == starts
+
+
+@pytest.mark.parametrize(
+    "text, may",
+    [
+        ('"a","b"\n1,2\n3,4\n', False),  # quotes in the header only
+        ("a,b\n1,2\n", False),
+        ('a,b\n1,"x\ny"\n', True),
+        ('"a\nb",c\n1,2\n', True),  # the header's quote spans its first line
+        ("a,b", True),
+        ('a,b\n1,2\n3,"4"\n', True),
+    ],
+)
+def test_newlines_in_values_only_when_a_quote_allows_them(text, may):
+    raw = text.encode("utf-8")
+    assert _may_quote_newlines(raw) is may
+    table = _arrow_cells(raw, ",", 2)  # None: pyarrow refuses it, and Python's csv walks it instead
+    expected = list(csv.reader(io.StringIO(text, newline="")))
+    assert table is None or [list(r.values()) for r in table.to_pylist()] == expected
