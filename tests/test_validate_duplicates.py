@@ -119,9 +119,13 @@ def test_duplicate_rows_edge_cases():
 
 def test_text_parts_exactness():
     parts, exact, _ = D.text_parts(pa.array(["abc", "abcdefghijk"]))
-    assert exact and len(parts) == 3  # the length and two words
-    assert parts[0].tolist() == [3, 11]
-    assert parts[1].tolist()[0] == int.from_bytes(b"abc", "little")
+    assert exact and len(parts) == 2  # two words: no NUL, none missing, so no length
+    assert parts[0].tolist()[0] == int.from_bytes(b"abc", "little")
+    assert parts[1].tolist() == [0, int.from_bytes(b"ijk", "little")]
+    parts, exact, _ = D.text_parts(pa.array(["a\x00", "a"]))
+    assert exact and parts[0].tolist() == [2, 1] and parts[1].tolist() == [97, 97]  # the length tells them apart
+    parts, exact, _ = D.text_parts(pa.array(["", None]))
+    assert parts[0].view(np.int64).tolist() == [0, -1]
     parts, exact, _ = D.text_parts(pa.array(["z" * 33]))
     assert not exact  # longer than the words read: compared exactly when a candidate
 

@@ -223,8 +223,14 @@ def make_groups(cells: Cells, by_idx: list, freq: str | None) -> Groups:
         zeros = np.zeros(n, dtype=np.int64)
         return Groups(zeros, Labeller(zeros, [], []), others=zeros if freq else None)
     names = [cells.names[c] for c in by_idx]
-    keys = [stripped(frame[i]) for i in by_idx]  # stays pyarrow-backed: fast to factorise
-    id_keys = list(keys)
+    raws = [frame[i] for i in by_idx]
+    keys = [stripped(raw) for raw in raws]  # stays pyarrow-backed: fast to factorise
+    # a column that stripping leaves as it is and that no-duplicate-rows already encoded: its codes
+    built = [cells.keys.get(i) for i in by_idx]
+    id_keys = [
+        b.codes if key is raw and b is not None and b.codes is not None else key
+        for key, raw, b in zip(keys, raws, built)
+    ]
     label_keys = keys
     periods = None
     valid = np.ones(n, dtype=bool)

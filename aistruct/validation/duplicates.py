@@ -71,24 +71,35 @@ def text_parts(col) -> tuple[list, bool, Any]:
     """(parts, exact, arrow) of a text column: integer arrays (the byte length, -1 for a missing
     cell; then the cell's bytes as little-endian 64-bit words, zero-padded) whose equality, part
     by part, follows from the cells' equality, and implies it when ``exact`` (no cell is longer
-    than the words read). ``arrow``: the column as a pyarrow array."""
+    than the words read). The length is left out when the words alone tell the cells apart:
+    every cell read whole, none missing and no NUL byte (so no cell ends in the padding's
+    zeros). ``arrow``: the column as a pyarrow array."""
     import numpy as np
 
     arr = _as_arrow(col)
     chunks = [c for c in (arr.chunks if hasattr(arr, "chunks") else [arr]) if len(c)]
     n = len(arr)
-    lengths = np.empty(n, dtype=np.int64)
-    offsets, pos = [], 0
+    offsets, longest, nul, missing = [], 0, False, False
     for c in chunks:
         o = _offsets(c)
         offsets.append(o)
-        np.subtract(o[1:], o[:-1], out=lengths[pos : pos + len(c)])
-        if c.null_count:
-            lengths[pos : pos + len(c)][c.is_null().to_numpy(zero_copy_only=False)] = -1
-        pos += len(c)
-    longest = int(lengths.max()) if n else 0
+        longest = max(longest, int((o[1:] - o[:-1]).max()))
+        data = c.buffers()[2]
+        if data is not None and data.size and int(o[-1]) > int(o[0]):
+            nul = nul or not np.frombuffer(data, dtype=np.uint8)[int(o[0]) : int(o[-1])].all()
+        missing = missing or bool(c.null_count)
     k = min(-(-longest // 8), WORDS)
     exact = longest <= 8 * WORDS
+    parts = []
+    if not exact or nul or missing or k == 0:
+        lengths = np.empty(n, dtype=np.int64)
+        pos = 0
+        for c, o in zip(chunks, offsets):
+            np.subtract(o[1:], o[:-1], out=lengths[pos : pos + len(c)])
+            if c.null_count:
+                lengths[pos : pos + len(c)][c.is_null().to_numpy(zero_copy_only=False)] = -1
+            pos += len(c)
+        parts.append(lengths.view(np.uint64))
     words = [np.empty(n, dtype=np.uint64) for _ in range(k + (0 if exact else 1))]
     masks = _masks()
     pos = 0
@@ -123,7 +134,7 @@ def text_parts(col) -> tuple[list, bool, Any]:
                 for w in words:
                     w[out][nulls[b0:b1]] = 0
         pos += len(c)
-    return [lengths.view(np.uint64)] + words, exact, arr
+    return parts + words, exact, arr
 
 
 def _fmix(h) -> Any:
@@ -165,6 +176,7 @@ class Key:
     parts: list  # uint64 arrays: equal cells give equal parts
     exact: bool  # equal parts also mean equal cells
     original: Any  # the column (numpy codes or a pyarrow array), for exact comparisons
+    codes: Any = None  # int64 codes, equal exactly for equal cells, when the key is one such part
 
     def __len__(self) -> int:
         return len(self.parts[0])
@@ -182,13 +194,13 @@ def column_key(col) -> Key:
         return col
     if isinstance(col, np.ndarray) and col.dtype.kind in "iub":
         values = np.asarray(col, dtype=np.int64)
-        return Key([values.view(np.uint64)], True, values)
+        return Key([values.view(np.uint64)], True, values, values)
     arr = _as_arrow(col)
     if len(arr) and _few_distinct(arr):
         from aistruct.markets.encode import encode_text
 
         codes, _ = encode_text(arr)
-        return Key([codes.view(np.uint64)], True, arr)
+        return Key([codes.view(np.uint64)], True, arr, codes)
     parts, exact, arr = text_parts(arr)
     return Key(parts, exact, arr)
 
