@@ -260,23 +260,29 @@ def duplicate_rows(columns: list) -> tuple[Any, Any]:
     opens[1:] = ~same[at[1:] - 1]
     del same
     cand = pos[at]
-    del pos, at
-    run_of = np.cumsum(opens) - 1
-    head = cand[opens][run_of]
+    del pos
+    # each candidate's run, named by the index of its first (its head: the run's first row)
+    opener = np.where(opens, np.arange(len(at)), 0)
+    del at
+    np.maximum.accumulate(opener, out=opener)
+    head = cand[opener]
     equal = np.ones(len(cand), dtype=bool)
     for k in keys:
         for p in k.parts:
             mine = p[cand]  # one gather per part: the head's value is its run's first
-            equal &= mine == mine[opens][run_of]
+            equal &= mine == mine[opener]
         if not k.exact:
             equal &= _arrow_equal(k.original, cand, head)
-    mixed = np.zeros(int(opens.sum()), dtype=bool)
-    mixed[run_of[~equal]] = True
-    clean = ~mixed[run_of]
     firsts = np.full(n, -1, dtype=np.int64)
-    keep = clean & ~opens
-    firsts[cand[keep]] = head[keep]
-    if mixed.any():
+    if equal.all():
+        keep = ~opens
+        firsts[cand[keep]] = head[keep]
+    else:
+        mixed = np.zeros(len(cand), dtype=bool)
+        mixed[opener[~equal]] = True
+        clean = ~mixed[opener]
+        keep = clean & ~opens
+        firsts[cand[keep]] = head[keep]
         _regroup(np.sort(cand[~clean]), [k.original for k in keys], firsts)
     dup = np.flatnonzero(firsts >= 0)
     return dup, firsts[dup]
