@@ -1,16 +1,17 @@
-"""Rows equal to an earlier row, over several columns, in O(rows log rows) without hash tables.
+"""Rows equal to an earlier row, over several columns, in O(rows log rows) without large hash tables.
 
 Dictionary-encoding (factorising) a column of millions of nearly distinct texts builds a
 hash table that does not fit in the processor's caches (10,000,000 rows: seconds per
 column). :func:`duplicate_rows` instead reads each text cell's bytes as 64-bit words
-(the first 32 bytes and the last 8, plus the byte length), mixes the words of every
-column into one 64-bit hash per row, and sorts ``hash prefix | row position`` packed into
-one integer (a plain integer sort, no argsort): rows with equal prefixes are neighbours,
-in file order. Only those candidates are compared exactly, cell by cell, with the first
-row of their run; a run whose rows are not all equal (a hash collision, or long texts
-that agree on the bytes read) is regrouped exactly by factorising just its rows. So a
-collision can cost time, never a false duplicate.
-"""
+(the first 32 bytes and the last 8, and the byte length unless the words alone tell the
+cells apart; a column of few distinct values gives dictionary codes instead), mixes the
+words of every column into one 64-bit hash per row, and sorts ``hash prefix | row position``
+packed into one integer (a plain integer sort, no argsort): rows with equal prefixes are
+neighbours, in file order. Only those candidates are compared exactly, part by part (and
+text by text for cells longer than the words read), with the first row of their run; a run
+whose rows are not all equal (a hash collision, or long texts that agree on the bytes read)
+is regrouped exactly by factorising just its rows. So a collision can cost time, never a
+false duplicate."""
 
 from __future__ import annotations
 
