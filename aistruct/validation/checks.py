@@ -1,7 +1,8 @@
 """The checks chosen by options: ``--entity``, ``--value``, ``--by``/``--freq``, ``--shares``, ``--outliers``.
 
-Every check is vectorised: cells are factorised or parsed column-wise, groups are
-integer ids, so a million rows take a fraction of a second per check.
+Every check is vectorised: cells are parsed column-wise, groups are integer ids, and
+repeated companies are found by one sort of a row hash (:mod:`aistruct.validation.duplicates`),
+so a million rows take a fraction of a second per check.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any, Sequence
 
 from aistruct.errors import UsageError, param
 from aistruct.markets import FREQS
+from aistruct.validation.duplicates import duplicate_rows
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
-from aistruct.validation.table import Cells, first_index, group_ids
+from aistruct.validation.table import Cells, group_ids
 
 # Plain numbers, the common case, are converted by pyarrow in one pass; every other
 # cell goes through aistruct.numbers.parse_series (the reader's forms). Same values.
@@ -85,14 +87,17 @@ def parse_values(series, decimal: str = ".") -> tuple[Any, Any, Any]:
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return values, bad, np.zeros(0, dtype=bool)
-    arr = (
-        pa.array(series.to_numpy(dtype=object), type=pa.string())
-        if not hasattr(series, "array")
-        else pa.array(series, type=pa.string())
-    )
+    arrow = getattr(getattr(series, "array", None), "__arrow_array__", None)
+    arr = arrow() if arrow is not None else None  # pandas' own pyarrow text: not copied
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = (
+            pa.array(series.to_numpy(dtype=object), type=pa.string())
+            if not hasattr(series, "array")
+            else pa.array(series, type=pa.string())
+        )
     plain = pc.match_substring_regex(arr, _PLAIN[decimal])
     text = arr if decimal == "." else pc.replace_substring(arr, ",", ".")
-    fast = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    fast = pc.cast(pc.if_else(plain, text, pa.scalar(None, arr.type)), pa.float64())
     values = fast.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
     done = pc.fill_null(plain, False).to_numpy(zero_copy_only=False) & np.isfinite(values)
     rest = np.flatnonzero(~done)
@@ -114,6 +119,38 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}" if abs(x) >= 1e-4 else f"{x:.6g}"
 
 
+def stripped(series):
+    """``series.str.strip()``; ``series`` itself when no cell starts or ends with a space, a
+    control or a non-ASCII character (then stripping changes nothing, and costs a copy)."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrow = getattr(getattr(series, "array", None), "__arrow_array__", None)
+    if arrow is None or not len(series):
+        return series.str.strip()
+    arr = arrow()
+    for chunk in arr.chunks if hasattr(arr, "chunks") else [arr]:
+        if not len(chunk):
+            continue
+        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return series.str.strip()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(
+            buffers[1], dtype=width, count=len(chunk) + 1, offset=chunk.offset * np.dtype(width).itemsize
+        )
+        starts, ends = offsets[:-1], offsets[1:]
+        full = ends > starts
+        if buffers[2] is None or buffers[2].size == 0:
+            continue
+        raw = np.frombuffer(buffers[2], dtype=np.uint8)
+        top = len(raw) - 1
+        first, last = raw[np.minimum(starts, top)], raw[np.clip(ends - 1, 0, top)]
+        if (full & ((first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F))).any():
+            return series.str.strip()
+    return series
+
+
 # ---------------------------------------------------------------- groups
 
 
@@ -121,17 +158,22 @@ class Labeller:
     """Names a group ("col=value, ...") from its first row, only when a message needs it."""
 
     def __init__(self, ids, keys: list, names: list):
+        self.ids, self.keys, self.names = ids, keys, names
+        self.first: dict = {}  # group id -> its first row, found when first asked for
+
+    def _first(self, gid: int) -> int | None:
         import numpy as np
 
-        self.keys, self.names = keys, names
-        self.first: dict = {}
-        if len(ids):
-            uniq, first = np.unique(ids, return_index=True)
-            self.first = dict(zip(uniq.tolist(), first.tolist()))
+        if gid not in self.first:
+            hit = self.ids == gid
+            self.first[gid] = int(np.argmax(hit)) if len(hit) and hit.any() else None
+        return self.first[gid]
 
     def get(self, gid: int, default: str = "") -> str:
-        pos = self.first.get(int(gid))
-        if pos is None or gid < 0 or not self.names:
+        if gid < 0 or not self.names:
+            return default
+        pos = self._first(int(gid))
+        if pos is None:
             return default
         return ", ".join(f"{n}={k.iloc[pos] if hasattr(k, 'iloc') else k[pos]}" for n, k in zip(self.names, self.keys))
 
@@ -181,8 +223,14 @@ def make_groups(cells: Cells, by_idx: list, freq: str | None) -> Groups:
         zeros = np.zeros(n, dtype=np.int64)
         return Groups(zeros, Labeller(zeros, [], []), others=zeros if freq else None)
     names = [cells.names[c] for c in by_idx]
-    keys = [frame[i].str.strip() for i in by_idx]  # stays pyarrow-backed: fast to factorise
-    id_keys = list(keys)
+    raws = [frame[i] for i in by_idx]
+    keys = [stripped(raw) for raw in raws]  # stays pyarrow-backed: fast to factorise
+    # a column that stripping leaves as it is and that no-duplicate-rows already encoded: its codes
+    built = [cells.keys.get(i) for i in by_idx]
+    id_keys = [
+        b.codes if key is raw and b is not None and b.codes is not None else key
+        for key, raw, b in zip(keys, raws, built)
+    ]
     label_keys = keys
     periods = None
     valid = np.ones(n, dtype=bool)
@@ -208,7 +256,9 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     import numpy as np
 
     name = cells.names[col]
-    text = cells.frame[col].str.strip()
+    raw = cells.frame[col]
+    text = stripped(raw)
+    unchanged = text is raw
     blank = np.flatnonzero((text == "").to_numpy(dtype=bool))
     k = opts.max_examples
     blank_ex = [
@@ -217,15 +267,17 @@ def entity_checks(cells: Cells, col: int, groups: Groups, opts: ValidateOptions)
     ]
     checks = [make_check("entity-non-empty", len(blank), blank_ex, max_examples=k)]
     use = (text != "").to_numpy(dtype=bool) & (groups.ids >= 0)
-    idx = np.flatnonzero(use)
     dup_ex, count = [], 0
+    if use.all():  # every row: the column's key is shared with no-duplicate-rows when strip changed nothing
+        idx = np.arange(len(use))
+        dup, first = duplicate_rows([groups.ids, cells.key(col) if unchanged else text])
+    else:
+        idx = np.flatnonzero(use)
+        dup, first = duplicate_rows([groups.ids[idx], text.iloc[idx]])
     if len(idx):
-        ids = group_ids([groups.ids[idx], text.iloc[idx]])
-        first = first_index(ids)
-        dup = np.flatnonzero(first != np.arange(len(ids)))
         count = len(dup)
-        for j in dup[:k]:
-            i, f = idx[j], idx[first[j]]
+        for j, fj in zip(dup[:k], first[:k]):
+            i, f = idx[j], idx[fj]
             where = groups.labels.get(int(groups.ids[i]), "")
             where = f" ({where})" if where else ""
             who = text.iloc[i]

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from aistruct import reader
 from aistruct.errors import InputError, long_option
+from aistruct.validation.duplicates import column_key, first_index, group_ids  # noqa: F401  (ids: used from here)
 from aistruct.validation.report import FAIL, WARN, Check, Example, make_check
 
 
@@ -41,6 +42,13 @@ class Cells:
     records: int
     format: str
     lines: Callable[[int], int] | None = None
+    keys: dict = field(default_factory=dict, repr=False)
+
+    def key(self, col: int) -> Any:
+        """Column ``col`` prepared for :func:`~aistruct.validation.duplicates.duplicate_rows`, built once."""
+        if col not in self.keys:
+            self.keys[col] = column_key(self.frame[col])
+        return self.keys[col]
 
     def line_of(self, row: int | None) -> int | None:
         """The file line where spreadsheet row ``row`` starts (None: unknown, or not a text file)."""
@@ -61,82 +69,43 @@ class Loaded:
 # ---------------------------------------------------------------- helpers
 
 
-def group_ids(columns: list, dense: bool = False) -> Any:
-    """An int64 id per row for the combination of ``columns``: equal rows, equal ids.
-
-    Each column becomes integer codes below the row count (pyarrow dictionary
-    encoding for text); the codes are combined arithmetically, re-numbered only
-    when the key would overflow. Ids are ``0..groups-1`` only with ``dense``.
-    """
-    import numpy as np
-    import pandas as pd
-
-    key, bound = None, 1
-    for col in columns:
-        values = col if hasattr(col, "dtype") else np.asarray(col, dtype=object)
-        low = high = 0
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values):
-            low, high = int(values.min()), int(values.max())
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and 0 < high - low + 1 <= 2 * len(values):
-            codes, card = values.astype(np.int64) - low, high - low + 1  # small range: no hashing needed
-        else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            codes, card = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
-        if key is None:
-            key, bound = codes, card
-            continue
-        if bound * card >= 2**62:
-            key, uniq = pd.factorize(key)
-            key, bound = key.astype(np.int64), max(len(uniq), 1)
-        key = key * card + codes
-        bound *= card
-    if key is None:
-        return np.zeros(0, dtype=np.int64)
-    if dense:
-        key = pd.factorize(key)[0].astype(np.int64)
-    return key
-
-
-def first_index(ids) -> Any:
-    """For each row, the position of the first row with the same id."""
-    import numpy as np
-
-    if len(ids) == 0:
-        return np.zeros(0, dtype=np.int64)
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    return first[inverse]
-
-
 def _line_of(text_or_bytes, offset: int) -> int:
     newline = b"\n" if isinstance(text_or_bytes, bytes) else "\n"
     return text_or_bytes[:offset].count(newline) + 1
 
 
-def delimited_lines(text: str, delimiter: str, rows: int) -> Callable[[int], int] | None:
+def delimited_lines(text: str, delimiter: str, rows: int, raw=None) -> Callable[[int], int] | None:
     """Where each spreadsheet row of delimited ``text`` starts in the file: ``line_of(row)``.
 
     A quoted cell may span lines, so after one the row and the file line (lines ending
     in ``\\n``, as an editor and GitHub count them) differ. Fast path: a line break ends
     a record when an even number of quote characters precede it (doubled quotes keep
-    the parity); only the breaks inside cells are kept, so the cost is the file's quotes
-    and line breaks once, and the memory is one number per break inside a cell. When the
-    parity does not give ``rows`` records (a quote inside an unquoted cell), Python's
-    :mod:`csv` walks the text and records where each row starts.
+    the parity). Only the breaks after the first quote of the file can be inside a cell
+    (and, when the quotes are even in number, only those before the last), so only that
+    stretch is scanned, and only the breaks inside cells are kept: the memory is one number
+    per break inside a cell. When the parity does not give ``rows`` records (a quote inside
+    an unquoted cell), Python's :mod:`csv` walks the text
+    and records where each row starts. ``raw``: the text's UTF-8 bytes, when at hand.
     """
     import numpy as np
 
-    if '"' not in text:
+    data = raw if raw is not None else text.encode("utf-8")
+    first_quote = data.find(b'"')
+    if first_quote < 0:
         return lambda row: row
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    breaks = np.flatnonzero(data == 10)
-    quotes = np.flatnonzero(data == 34)
-    del data
+    last_quote = data.rfind(b'"')
+    span = np.frombuffer(data, dtype=np.uint8, count=last_quote - first_quote + 1, offset=first_quote)
+    quotes = np.flatnonzero(span == 34)
+    if len(quotes) % 2:  # an odd count: the breaks after the last quote count as inside too
+        span = np.frombuffer(data, dtype=np.uint8, offset=first_quote)
+    breaks = np.flatnonzero(span == 10)
+    del span
     inside = np.searchsorted(quotes, breaks) % 2 == 1
     del quotes, breaks
-    ends = int(len(inside) - np.count_nonzero(inside))
+    ends = data.count(b"\n") - int(np.count_nonzero(inside))
     if ends == (rows if text.endswith("\n") else rows - 1):
-        # the 0-based record holding each break inside a cell
-        extra = np.cumsum(~inside)[inside]
+        # the 0-based record holding each break inside a cell (every break before the first quote ends one)
+        extra = data.count(b"\n", 0, first_quote) + np.cumsum(~inside)[inside]
         return lambda row: row + int(np.searchsorted(extra, row - 1, side="left"))
     import csv
 
@@ -243,18 +212,31 @@ def header_checks(names: list, max_examples: int) -> tuple[list, bool]:
 # ---------------------------------------------------------------- delimited text
 
 
-def _arrow_cells(text: str, delimiter: str, n: int):
-    """The table parsed by pyarrow, every cell as text (header as row 0); None if pyarrow refuses it."""
+def _may_quote_newlines(raw) -> bool:
+    """False when no cell can hold a line break: no quote character after the header line, and
+    the header's quotes pair up. pyarrow then splits the text at every line break, in parallel;
+    the parse is the same either way."""
+    end = raw.find(b"\n")
+    if end < 0:
+        return True
+    return raw.count(b'"', 0, end) % 2 == 1 or raw.find(b'"', end) >= 0
+
+
+def _arrow_cells(raw, delimiter: str, n: int):
+    """The table parsed by pyarrow from UTF-8 bytes, every cell as text (header as row 0;
+    large_string, as pandas keeps text); None if pyarrow refuses it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
         return pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(raw)),
             read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=_may_quote_newlines(raw), ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(n)},
+                column_types={f"f{i}": pa.large_string() for i in range(n)},
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -301,31 +283,96 @@ def _python_cells(text: str, delimiter: str, n: int, max_examples: int):
     return good, good_rows, blank_rows, ragged, ragged_examples, row - 1
 
 
-def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> tuple[Cells | None, list]:
-    """Cells and structural checks of CSV/TSV text."""
+def _header(text: str, delimiter: str) -> list:
+    """The first record of ``text`` (the column names), read from as short a prefix as holds it."""
+    import csv
+
+    size = 1 << 16
+    while True:
+        prefix = text[:size]
+        buffer = io.StringIO(prefix, newline="")
+        first = next(csv.reader(buffer, delimiter=delimiter), [])
+        if size >= len(text) or buffer.tell() < len(prefix):  # the record ended inside the prefix
+            return first
+        size *= 4
+
+
+def _maybe_blank(col) -> Any:
+    """Per cell of a pyarrow string column: False where the cell is surely not blank (its first
+    byte is a visible ASCII character), True where it may be (empty, or a space, a control or a
+    non-ASCII character first)."""
+    import numpy as np
+    import pyarrow as pa
+
+    out = []
+    for chunk in col.chunks if hasattr(col, "chunks") else [col]:
+        if not len(chunk):
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(
+            buffers[1], dtype=width, count=len(chunk) + 1, offset=chunk.offset * np.dtype(width).itemsize
+        )
+        data = buffers[2]
+        if data is None or data.size == 0:
+            out.append(np.ones(len(chunk), dtype=bool))
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        starts = offsets[:-1]
+        first = raw[np.minimum(starts, len(raw) - 1)]
+        out.append((offsets[1:] == starts) | (first <= 0x20) | (first >= 0x7F))
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _blank_rows(body) -> Any:
+    """A bool per row of a pyarrow table of text: every cell empty or whitespace (pyarrow's
+    ``utf8_trim_whitespace``), tested exactly on the rows whose first bytes allow it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if body.num_columns == 0:
+        return np.ones(body.num_rows, dtype=bool)
+    cand = None  # the rows that may still be blank (None: every row)
+    for col in body.columns:
+        part = col if cand is None else col.take(pa.array(cand))
+        maybe = np.flatnonzero(_maybe_blank(part))
+        if len(maybe):
+            cells = part.take(pa.array(maybe))
+            maybe = maybe[pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy(zero_copy_only=False)]
+        cand = maybe if cand is None else cand[maybe]
+        if not len(cand):
+            break
+    blank = np.zeros(body.num_rows, dtype=bool)
+    if cand is not None:
+        blank[cand] = True
+    return blank
+
+
+def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int, raw=None) -> tuple[Cells | None, list]:
+    """Cells and structural checks of CSV/TSV text (``raw``: its UTF-8 bytes, when at hand)."""
     import csv
     import sys
 
     import numpy as np
     import pandas as pd
-    import pyarrow.compute as pc
 
-    if not text.strip():
+    if not text or text.isspace():
         return None, [Check("header", FAIL, 1, [Example(1, None, None, "the file is empty: no header row")])]
     # Python's csv refuses fields over 128 KiB by default, the header's too.
     csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, sys.maxsize)))
-    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    first = _header(text, delimiter)
     checks, go_on = header_checks(first, max_examples)
     if not go_on:
         return None, checks
     n = len(first)
-    table = _arrow_cells(text, delimiter, n)
+    if raw is None:
+        raw = text.encode("utf-8")
+    table = _arrow_cells(raw, delimiter, n)
     if table is not None and table.num_columns == n:
         body = table.slice(1)
         records = body.num_rows
-        blank = np.ones(records, dtype=bool)
-        for col in body.columns:
-            blank &= pc.equal(pc.utf8_trim_whitespace(col), "").to_numpy(zero_copy_only=False)
+        blank = _blank_rows(body)
         rows = np.arange(2, records + 2, dtype=np.int64)
         blank_rows = rows[blank]
         keep = ~blank
@@ -348,7 +395,7 @@ def delimited_cells(text: str, delimiter: str, fmt: str, max_examples: int) -> t
         checks.append(make_check("field-count", ragged, ragged_examples, max_examples=max_examples))
     blank_ex = [Example(int(r), None, None, f"row {int(r)} is blank") for r in blank_rows[:max_examples]]
     checks.append(make_check("no-blank-rows", len(blank_rows), blank_ex, max_examples=max_examples))
-    lines = delimited_lines(text, delimiter, int(records) + 1)
+    lines = delimited_lines(text, delimiter, int(records) + 1, raw)
     cells = Cells(names=[str(x) for x in first], frame=frame, rows=rows, records=int(records), format=fmt, lines=lines)
     return cells, checks
 
@@ -413,18 +460,16 @@ def records_cells(frame, fmt: str, max_examples: int) -> tuple[Cells | None, lis
 
 def row_checks(cells: Cells, max_examples: int) -> list:
     """``no-duplicate-rows`` (warn) and ``has-rows`` (warn)."""
-    import numpy as np
+    from aistruct.validation.duplicates import duplicate_rows
 
     frame = cells.frame
     examples = []
     count = 0
     if len(frame):
-        ids = group_ids([frame[c] for c in frame.columns])
-        first = first_index(ids)
-        dup = np.flatnonzero(first != np.arange(len(ids)))
+        dup, first = duplicate_rows([cells.key(c) for c in frame.columns])
         count = len(dup)
-        for i in dup[:max_examples]:
-            r, f = int(cells.rows[i]), int(cells.rows[first[i]])
+        for i, j in zip(dup[:max_examples], first[:max_examples]):
+            r, f = int(cells.rows[i]), int(cells.rows[j])
             examples.append(Example(r, None, None, f"row {r} repeats row {f} exactly"))
     checks = [make_check("no-duplicate-rows", count, examples, severity=WARN, max_examples=max_examples)]
     if cells.records == 0:
@@ -453,6 +498,11 @@ def load(source: str, read, max_examples: int) -> Loaded:
         cells, more = records_cells(frame, fmt, max_examples)
         return Loaded(what, fmt, cells, more, credit)
     text, enc = decode(data, read.encoding, what)
+    # the text's UTF-8 bytes are the file's when it is UTF-8 (decoding checked them): not encoded again
+    raw = None
+    utf8 = read.encoding is None or read.encoding.lower() in ("utf-8", "utf8", "utf_8")
+    if text is not None and utf8 and not reader.has_utf16_bom(data):
+        raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     del data
     checks.append(enc)
     if text is None:
@@ -471,5 +521,5 @@ def load(source: str, read, max_examples: int) -> Loaded:
             cells.lines = jsonl_lines(text)
     else:  # delimited text is split here, into text cells, so that every ragged row is reported
         delimiter = reader.delimiter_for(text[: 1 << 16], fmt, getattr(read, "delimiter", None))
-        cells, more = delimited_cells(text, delimiter, fmt, max_examples)
+        cells, more = delimited_cells(text, delimiter, fmt, max_examples, raw)
     return Loaded(what, fmt, cells, checks + more, credit)
