@@ -181,12 +181,12 @@ BAND_CAPTION = "Band: the HHI read against --guidelines."
 
 
 def _groups_table(doc: dict) -> "Table":
+    """One row per group; numbers are never cut: group labels and the company name are shortened
+    (with an ellipsis) to fit the terminal."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    """One row per group; numbers are never cut: group labels and the company name are shortened
-    (with an ellipsis) to fit the terminal."""
     by = doc["input"]["by"]
     first_ok = next((r for r in doc["results"] if r["cr"]), None)
     ks = list(first_ok["cr"])[:2] if first_ok else []  # the first two requested (CR1 and CR4 by default)
