@@ -10,9 +10,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from aistruct.reader.parsers import may_quote_newlines
 from aistruct.validation import duplicates as D
 from aistruct.validation.checks import stripped
-from aistruct.validation.table import _arrow_cells, _blank_rows, _header, _may_quote_newlines, delimited_lines
+from aistruct.validation.table import _arrow_cells, _blank_rows, _header, delimited_lines
 
 
 def reference(cols):
@@ -206,7 +207,7 @@ def test_delimited_lines_with_quotes_in_part_of_the_file(text):
 )
 def test_newlines_in_values_only_when_a_quote_allows_them(text, may):
     raw = text.encode("utf-8")
-    assert _may_quote_newlines(raw) is may
+    assert may_quote_newlines(raw) is may
     table = _arrow_cells(raw, ",", 2)  # None: pyarrow refuses it, and Python's csv walks it instead
     expected = list(csv.reader(io.StringIO(text, newline="")))
     assert table is None or [list(r.values()) for r in table.to_pylist()] == expected

@@ -213,10 +213,12 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def _may_quote_newlines(buf, start: int) -> bool:
+def may_quote_newlines(buf, start: int = 0) -> bool:
     """False when no cell can hold a line break: no quote character after the header line, and
     the header's quotes pair up. pyarrow then splits the text at every line break, in parallel,
-    which is faster than tracking quotes across blocks; the parse is the same either way."""
+    which is faster than tracking quotes across blocks; the parse is the same either way.
+    ``start``: where the header begins (after a byte-order mark). Used by the reader and by
+    ``validate``'s own parse."""
     end = buf.find(b"\n", start)
     if end < 0:
         return True
@@ -250,7 +252,7 @@ def _parse_delimited_bytes(buf, fmt: str, opts: ReadOptions, what: str, progress
         table = pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(block_size=block_size),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_may_quote_newlines(buf, start)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=may_quote_newlines(buf, start)),
             convert_options=pacsv.ConvertOptions(
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
             ),

@@ -212,28 +212,20 @@ def header_checks(names: list, max_examples: int) -> tuple[list, bool]:
 # ---------------------------------------------------------------- delimited text
 
 
-def _may_quote_newlines(raw) -> bool:
-    """False when no cell can hold a line break: no quote character after the header line, and
-    the header's quotes pair up. pyarrow then splits the text at every line break, in parallel;
-    the parse is the same either way."""
-    end = raw.find(b"\n")
-    if end < 0:
-        return True
-    return raw.count(b'"', 0, end) % 2 == 1 or raw.find(b'"', end) >= 0
-
-
 def _arrow_cells(raw, delimiter: str, n: int):
     """The table parsed by pyarrow from UTF-8 bytes, every cell as text (header as row 0;
     large_string, as pandas keeps text); None if pyarrow refuses it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    from aistruct.reader.parsers import may_quote_newlines
+
     try:
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)),
             read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=_may_quote_newlines(raw), ignore_empty_lines=False
+                delimiter=delimiter, newlines_in_values=may_quote_newlines(raw), ignore_empty_lines=False
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.large_string() for i in range(n)},
